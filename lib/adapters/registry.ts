@@ -1,0 +1,236 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from '../domain/table-ref';
+
+/**
+ * The registry: one DynamoDB table (hash key `pk`, string) in the orchestrator's account holding
+ *   TABLE#<account>#<region>#<table>  the catalog entry of a table, which doubles as a per-table
+ *                                     lease so that concurrent deliveries make one pipeline;
+ *   GRANTS#<bucket>                   the set of accounts granted in the bucket policy;
+ *   LOCK#<name>                       leases that serialize writers (the bucket policy lock).
+ * Lease items carry `ttl` (epoch seconds) so that DynamoDB TTL sweeps abandoned ones.
+ */
+
+export type TableStatus = 'PENDING' | 'CREATED' | 'ACTIVE' | 'ACTIVATION_FAILED' | 'OFFBOARDED';
+
+export interface TableRecord {
+  pk: string;
+  accountId: string;
+  region: string;
+  tableName: string;
+  tableArn: string;
+  status: TableStatus;
+  /** Times this table was claimed for onboarding (1 on the first attempt). */
+  attempts: number;
+  /** Incremented each time a deleted table of the same name is onboarded again. */
+  generation: number;
+  pipelineId?: string;
+  pipelineRegion?: string;
+  uniqueId?: string;
+  pipelineState?: string;
+  leaseOwner?: string;
+  leaseExpiresAt?: number;
+  createdAt: string;
+  updatedAt: string;
+  activatedAt?: string;
+  offboardedAt?: string;
+  lastError?: string;
+}
+
+export type ClaimResult = { claimed: true; record: TableRecord } | { claimed: false; record: TableRecord | undefined };
+
+export const tablePk = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>) => `TABLE#${t.accountId}#${t.region}#${t.tableName}`;
+export const grantsPk = (bucket: string) => `GRANTS#${bucket}`;
+export const lockPk = (name: string) => `LOCK#${name}`;
+
+/** Seconds after a lease ends before DynamoDB TTL may sweep its item. */
+const TTL_SLACK_SECONDS = 24 * 3600;
+
+export class Registry {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async getTable(t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>): Promise<TableRecord | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: tablePk(t) }, ConsistentRead: true }));
+    return out.Item as TableRecord | undefined;
+  }
+
+  /**
+   * Takes the table's lease unless the table is already ACTIVE or another live lease holds it.
+   * One round trip: the claim also returns the record.
+   */
+  async claimTable(t: TableRef, owner: string, leaseMs: number): Promise<ClaimResult> {
+    const now = this.now();
+    const iso = new Date(now).toISOString();
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tablePk(t) },
+          UpdateExpression:
+            'SET accountId = :a, #region = :r, tableName = :t, tableArn = :arn, leaseOwner = :o, leaseExpiresAt = :exp, ' +
+            '#status = if_not_exists(#status, :pending), attempts = if_not_exists(attempts, :zero) + :one, ' +
+            'generation = if_not_exists(generation, :one), createdAt = if_not_exists(createdAt, :iso), updatedAt = :iso',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (#status <> :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now))',
+          ExpressionAttributeNames: { '#status': 'status', '#region': 'region' },
+          ExpressionAttributeValues: {
+            ':a': t.accountId,
+            ':r': t.region,
+            ':t': t.tableName,
+            ':arn': t.tableArn,
+            ':o': owner,
+            ':exp': now + leaseMs,
+            ':pending': 'PENDING',
+            ':active': 'ACTIVE',
+            ':zero': 0,
+            ':one': 1,
+            ':iso': iso,
+            ':now': now,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { claimed: true, record: out.Attributes as TableRecord };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      return { claimed: false, record: await this.getTable(t) };
+    }
+  }
+
+  /** Updates fields of a table record while `owner` holds its lease; false when the lease was lost. */
+  async updateClaimed(
+    t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>,
+    owner: string,
+    fields: Partial<Omit<TableRecord, 'pk' | 'leaseOwner' | 'leaseExpiresAt'>>,
+    opts: { release?: boolean; remove?: (keyof TableRecord)[] } = {},
+  ): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':o': owner };
+    const sets = Object.entries({ ...fields, updatedAt: new Date(this.now()).toISOString() })
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => {
+        names[`#${k}`] = k;
+        values[`:${k}`] = v;
+        return `#${k} = :${k}`;
+      });
+    const removes = [...(opts.remove ?? []), ...(opts.release ? (['leaseOwner', 'leaseExpiresAt'] as const) : [])].map((k) => {
+      names[`#${k}`] = k;
+      return `#${k}`;
+    });
+    names['#leaseOwner'] = 'leaseOwner';
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tablePk(t) },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#leaseOwner = :o',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async getGrants(bucket: string): Promise<Set<string>> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: grantsPk(bucket) }, ConsistentRead: true }));
+    const accounts = out.Item?.accounts as Set<string> | undefined;
+    return new Set(accounts ?? []);
+  }
+
+  async addGrants(bucket: string, accounts: readonly string[]): Promise<void> {
+    if (accounts.length === 0) return;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: grantsPk(bucket) },
+        UpdateExpression: 'ADD accounts :a SET updatedAt = :now',
+        ExpressionAttributeValues: { ':a': new Set(accounts), ':now': new Date(this.now()).toISOString() },
+      }),
+    );
+  }
+
+  /** Takes the named lease if it is free or expired. */
+  async tryAcquireLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lockPk(name) },
+          UpdateExpression: 'SET #owner = :o, expiresAt = :exp, #ttl = :ttl, acquiredAt = :iso',
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':exp': now + leaseMs,
+            ':ttl': Math.ceil((now + leaseMs) / 1000) + TTL_SLACK_SECONDS,
+            ':iso': new Date(now).toISOString(),
+            ':now': now,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Extends the lease by `leaseMs` if `owner` still holds it and it has not expired — the fence
+   * checked right before a write that cannot itself be conditional (PutBucketPolicy).
+   */
+  async renewLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.now();
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: lockPk(name) },
+          UpdateExpression: 'SET expiresAt = :exp, #ttl = :ttl',
+          ConditionExpression: '#owner = :o AND expiresAt > :now',
+          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':exp': now + leaseMs,
+            ':ttl': Math.ceil((now + leaseMs) / 1000) + TTL_SLACK_SECONDS,
+            ':now': now,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  async releaseLock(name: string, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: lockPk(name) },
+          ConditionExpression: '#owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':o': owner },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { type Config, sourceRoleArn } from '../config';
+import { PipelineApi } from '../engine/datapipeline/api';
+import type { LockOptions } from '../usecases/lock';
+import { S3BucketPolicyStore } from './bucket-policy';
+import { RoleAssumer } from './credentials';
+import { Registry } from './registry';
+
+/** Retries of every AWS call: the SDK's standard mode (exponential backoff with jitter), bounded. */
+export const MAX_ATTEMPTS = 6;
+
+/** What the use-cases are handed in production: SDK clients made once per container and reused. */
+export interface Services {
+  config: Config;
+  registry: Registry;
+  roles: RoleAssumer;
+  pipelines: (accountId: string, region: string) => PipelineApi;
+  policy: S3BucketPolicyStore;
+  lock: LockOptions;
+  newOwnerId: () => string;
+}
+
+export function createServices(config: Config, env: NodeJS.ProcessEnv = process.env): Services {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const common = { maxAttempts: MAX_ATTEMPTS };
+  const roles = new RoleAssumer(new STSClient({ region, ...common }), { externalId: config.externalId });
+  const pipelineClients = new Map<string, PipelineApi>();
+  const pipelines = (accountId: string, pipelineRegion: string) => {
+    const key = `${accountId}/${pipelineRegion}`;
+    let api = pipelineClients.get(key);
+    if (api === undefined) {
+      const roleArn = sourceRoleArn(config, accountId);
+      api = new PipelineApi(new DataPipelineClient({ region: pipelineRegion, credentials: roles.provider(roleArn), ...common }));
+      pipelineClients.set(key, api);
+    }
+    return api;
+  };
+  const s3 = new S3Client({ region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined });
+  return {
+    config,
+    registry: new Registry(new DynamoDBClient({ region, ...common }), config.registryTable),
+    roles,
+    pipelines,
+    policy: new S3BucketPolicyStore(s3, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
+    lock: {
+      leaseMs: config.lockLeaseSeconds * 1000,
+      waitMs: Math.min(config.lockLeaseSeconds * 1000, 30_000),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      now: Date.now,
+    },
+    newOwnerId: randomUUID,
+  };
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+import { DATA_PIPELINE_REGIONS } from './domain/regions';
+
+const ACCOUNT_ID = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** S3 bucket naming rules (general purpose buckets). */
+const BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+
+export const DEFAULT_OPT_OUT_TAG = 'ddb-backup';
+/** Tag values (case-insensitive) that opt a table out of backups. */
+export const OPT_OUT_VALUES = ['off', 'false', 'no', 'none', 'disabled', 'skip', 'exclude'] as const;
+
+const text = (name: string) =>
+  z
+    .string({ required_error: `${name} environment variable is not set` })
+    .trim()
+    .min(1, `${name} environment variable is empty`);
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const schema = z.object({
+  BACKUP_BUCKET: text('BACKUP_BUCKET').refine((v) => BUCKET.test(v), {
+    message: 'BACKUP_BUCKET is not a valid S3 bucket name',
+  }),
+  BACKUP_ROLE_ARN: text('BACKUP_ROLE_ARN').refine((v) => ROLE_ARN.test(v), {
+    message: 'BACKUP_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/name',
+  }),
+  SOURCE_ROLE_NAME: text('SOURCE_ROLE_NAME').refine((v) => ROLE_NAME.test(v), {
+    message: 'SOURCE_ROLE_NAME must be an IAM role name (not an ARN): letters, digits and +=,.@_- only',
+  }),
+  SOURCE_ACCOUNTS: text('SOURCE_ACCOUNTS').transform((v, ctx) => {
+    const ids = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `SOURCE_ACCOUNTS holds values that are not 12-digit account ids: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    if (ids.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'SOURCE_ACCOUNTS lists no account' });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  }),
+  REGISTRY_TABLE: text('REGISTRY_TABLE').refine((v) => /^[a-zA-Z0-9_.-]{3,255}$/.test(v), {
+    message: 'REGISTRY_TABLE is not a valid DynamoDB table name',
+  }),
+  EXTERNAL_ID: optionalText.refine((v) => v === undefined || /^[\w+=,.@:/-]{2,1224}$/.test(v), {
+    message: 'EXTERNAL_ID must be 2-1224 characters of letters, digits and +=,.@:/-_',
+  }),
+  BACKUP_TIME_UTC: optionalText.transform((v, ctx) => {
+    const value = v ?? '03:00';
+    const m = HH_MM.exec(value);
+    if (!m) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `BACKUP_TIME_UTC must be HH:MM (24-hour, UTC), got "${value}"` });
+      return z.NEVER;
+    }
+    return { hour: Number(m[1]), minute: Number(m[2]) };
+  }),
+  READ_THROUGHPUT_RATIO: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 0.25;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0.1 || n > 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `READ_THROUGHPUT_RATIO must be a number from 0.1 to 1.0, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  PIPELINE_REGION: optionalText.refine((v) => v === undefined || DATA_PIPELINE_REGIONS.includes(v), {
+    message: `PIPELINE_REGION must be a region with a Data Pipeline endpoint: ${DATA_PIPELINE_REGIONS.join(', ')}`,
+  }),
+  TABLE_EXCLUDE_PATTERN: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    try {
+      return new RegExp(v);
+    } catch (e) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `TABLE_EXCLUDE_PATTERN is not a valid regular expression: ${(e as Error).message}` });
+      return z.NEVER;
+    }
+  }),
+  OPT_OUT_TAG: optionalText.transform((v) => v ?? DEFAULT_OPT_OUT_TAG),
+  ALARM_TOPIC_ARN: optionalText.refine((v) => v === undefined || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(v), {
+    message: 'ALARM_TOPIC_ARN must be an SNS topic ARN',
+  }),
+  LOCK_LEASE_SECONDS: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 60;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 5 || n > 900) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `LOCK_LEASE_SECONDS must be a whole number from 5 to 900, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+});
+
+export interface Config {
+  backupBucket: string;
+  backupRoleArn: string;
+  backupAccountId: string;
+  sourceRoleName: string;
+  sourceAccounts: readonly string[];
+  registryTable: string;
+  externalId?: string;
+  backupTimeUtc: { hour: number; minute: number };
+  readThroughputRatio: number;
+  pipelineRegion?: string;
+  tableExcludePattern?: RegExp;
+  optOutTag: string;
+  lockLeaseSeconds: number;
+  /** When set, every pipeline notifies this topic of a failed run (onFail SnsAlarm). */
+  alarmTopicArn?: string;
+}
+
+/** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => i.message);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = result.data;
+  const backupAccountId = ROLE_ARN.exec(e.BACKUP_ROLE_ARN)?.[1] as string;
+  return {
+    backupBucket: e.BACKUP_BUCKET,
+    backupRoleArn: e.BACKUP_ROLE_ARN,
+    backupAccountId,
+    sourceRoleName: e.SOURCE_ROLE_NAME,
+    sourceAccounts: e.SOURCE_ACCOUNTS,
+    registryTable: e.REGISTRY_TABLE,
+    externalId: e.EXTERNAL_ID,
+    backupTimeUtc: e.BACKUP_TIME_UTC,
+    readThroughputRatio: e.READ_THROUGHPUT_RATIO,
+    pipelineRegion: e.PIPELINE_REGION,
+    tableExcludePattern: e.TABLE_EXCLUDE_PATTERN,
+    optOutTag: e.OPT_OUT_TAG,
+    lockLeaseSeconds: e.LOCK_LEASE_SECONDS,
+    alarmTopicArn: e.ALARM_TOPIC_ARN,
+  };
+}
+
+export function sourceRoleArn(config: Pick<Config, 'sourceRoleName'>, accountId: string): string {
+  return `arn:aws:iam::${accountId}:role/${config.sourceRoleName}`;
+}

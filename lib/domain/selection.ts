@@ -1,0 +1,47 @@
+import { OPT_OUT_VALUES } from '../config';
+import type { TableRef } from './table-ref';
+
+/** Why a table (or an event about one) is left alone. Also the `Reason` dimension of the EventIgnored metric. */
+export type IgnoreReason =
+  | 'FailedCall'
+  | 'NotCreateTable'
+  | 'NotDeleteTable'
+  | 'AccountNotAllowed'
+  | 'ExcludedByPattern'
+  | 'OptedOutByTag';
+
+export interface Ignore {
+  reason: IgnoreReason;
+  message: string;
+}
+
+export interface SelectionRules {
+  sourceAccounts: readonly string[];
+  tableExcludePattern?: RegExp;
+  optOutTag: string;
+}
+
+/**
+ * Whether a table is to be backed up. The same rules serve onboarding (tags from the
+ * CreateTable request) and backfill (tags from ListTagsOfResource).
+ */
+export function selectTable(
+  table: Pick<TableRef, 'accountId' | 'tableName'>,
+  tags: Readonly<Record<string, string>>,
+  rules: SelectionRules,
+): Ignore | undefined {
+  if (!rules.sourceAccounts.includes(table.accountId)) {
+    return { reason: 'AccountNotAllowed', message: `account ${table.accountId} is not in SOURCE_ACCOUNTS` };
+  }
+  if (rules.tableExcludePattern?.test(table.tableName)) {
+    return {
+      reason: 'ExcludedByPattern',
+      message: `table ${table.tableName} matches TABLE_EXCLUDE_PATTERN ${rules.tableExcludePattern.source}`,
+    };
+  }
+  const optOut = tags[rules.optOutTag];
+  if (optOut !== undefined && (OPT_OUT_VALUES as readonly string[]).includes(optOut.trim().toLowerCase())) {
+    return { reason: 'OptedOutByTag', message: `table ${table.tableName} is tagged ${rules.optOutTag}=${optOut}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,114 @@
+import {
+  ActivatePipelineCommand,
+  CreatePipelineCommand,
+  DeactivatePipelineCommand,
+  DeletePipelineCommand,
+  DescribePipelinesCommand,
+  type DataPipelineClient,
+  GetPipelineDefinitionCommand,
+  ListPipelinesCommand,
+  PutPipelineDefinitionCommand,
+} from '@aws-sdk/client-data-pipeline';
+import { PipelineDefinitionError } from '../../errors';
+import { fromApiObjects, type PipelineObject, toApiObjects } from './definition';
+
+/** DescribePipelines takes at most this many ids a call. */
+export const DESCRIBE_BATCH = 25;
+
+export interface PipelineStatus {
+  pipelineId: string;
+  name: string;
+  state?: string;
+  health?: string;
+  latestRunTime?: string;
+  nextRunTime?: string;
+  uniqueId?: string;
+  tags: Record<string, string>;
+}
+
+/** The Data Pipeline calls the product makes, in one account and region. */
+export class PipelineApi {
+  constructor(private readonly client: DataPipelineClient) {}
+
+  async create(input: { name: string; uniqueId: string; description: string; tags: Record<string, string> }): Promise<string> {
+    const out = await this.client.send(
+      new CreatePipelineCommand({
+        name: input.name,
+        uniqueId: input.uniqueId,
+        description: input.description,
+        tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
+      }),
+    );
+    if (out.pipelineId === undefined) throw new Error('CreatePipeline returned no pipelineId');
+    return out.pipelineId;
+  }
+
+  /** Replaces the definition; a definition the service marks errored or invalid throws. */
+  async putDefinition(pipelineId: string, objects: readonly PipelineObject[]): Promise<string[]> {
+    const out = await this.client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: toApiObjects(objects) }));
+    const errors = (out.validationErrors ?? []).flatMap((e) => (e.errors ?? []).map((m) => `${e.id ?? '?'}: ${m}`));
+    if (out.errored === true || errors.length > 0) {
+      throw new PipelineDefinitionError(`PutPipelineDefinition rejected the definition of ${pipelineId}`, errors.length > 0 ? errors : ['errored']);
+    }
+    return (out.validationWarnings ?? []).flatMap((w) => (w.warnings ?? []).map((m) => `${w.id ?? '?'}: ${m}`));
+  }
+
+  async activate(pipelineId: string): Promise<void> {
+    await this.client.send(new ActivatePipelineCommand({ pipelineId }));
+  }
+
+  async deactivate(pipelineId: string): Promise<void> {
+    await this.client.send(new DeactivatePipelineCommand({ pipelineId, cancelActive: true }));
+  }
+
+  async delete(pipelineId: string): Promise<void> {
+    await this.client.send(new DeletePipelineCommand({ pipelineId }));
+  }
+
+  async getDefinition(pipelineId: string): Promise<PipelineObject[]> {
+    const out = await this.client.send(new GetPipelineDefinitionCommand({ pipelineId }));
+    return fromApiObjects(out.pipelineObjects ?? []);
+  }
+
+  async describe(pipelineIds: readonly string[]): Promise<PipelineStatus[]> {
+    const out: PipelineStatus[] = [];
+    for (let i = 0; i < pipelineIds.length; i += DESCRIBE_BATCH) {
+      const res = await this.client.send(new DescribePipelinesCommand({ pipelineIds: pipelineIds.slice(i, i + DESCRIBE_BATCH) }));
+      for (const d of res.pipelineDescriptionList ?? []) {
+        const field = (k: string) => d.fields?.find((f) => f.key === k)?.stringValue;
+        out.push({
+          pipelineId: d.pipelineId ?? '',
+          name: d.name ?? '',
+          state: field('@pipelineState'),
+          health: field('@healthStatus'),
+          latestRunTime: field('@latestRunTime'),
+          nextRunTime: field('@nextRunTime'),
+          uniqueId: field('uniqueId'),
+          tags: Object.fromEntries((d.tags ?? []).map((t) => [t.key ?? '', t.value ?? ''])),
+        });
+      }
+    }
+    return out;
+  }
+
+  async listIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let marker: string | undefined;
+    do {
+      const out = await this.client.send(new ListPipelinesCommand({ marker }));
+      for (const p of out.pipelineIdList ?? []) if (p.id !== undefined) ids.push(p.id);
+      marker = out.hasMoreResults === true ? out.marker : undefined;
+    } while (marker !== undefined);
+    return ids;
+  }
+
+  /**
+   * Finds a pipeline by its uniqueId. CreatePipeline is idempotent on (name, uniqueId) in AWS,
+   * but not in every emulator; after a crash between CreatePipeline and recording its id this
+   * is how the retry finds the pipeline it already made.
+   */
+  async findByUniqueId(uniqueId: string): Promise<PipelineStatus | undefined> {
+    const all = await this.describe(await this.listIds());
+    return all.find((p) => p.uniqueId === uniqueId);
+  }
+}

@@ -1,0 +1,156 @@
+import type { PipelineObject as ApiPipelineObject } from '@aws-sdk/client-data-pipeline';
+import { tableLogUri, tableOutputUri } from '../../domain/layout';
+import type { TableRef } from '../../domain/table-ref';
+
+/**
+ * The AWS "Export DynamoDB table to S3" template (DevGuide dp-template-exportddbtos3), as code.
+ * Values are written straight into the object fields instead of through the template's
+ * #{myDDB…} parameters, so a definition read back with GetPipelineDefinition can be checked
+ * (moto drops parameter objects). Runtime expressions (#{format(@scheduledStartTime…)},
+ * #{output.directoryPath}, …) stay: Data Pipeline evaluates them at run time.
+ */
+
+export type FieldValue = string | { ref: string };
+
+export interface PipelineObject {
+  id: string;
+  name: string;
+  fields: Record<string, FieldValue | FieldValue[]>;
+}
+
+export const EMR_RELEASE_LABEL = 'emr-5.23.0';
+export const EMR_INSTANCE_TYPE = 'm3.xlarge';
+export const EMR_TERMINATE_AFTER = '6 Hours';
+export const DDB_TOOLS_VERSION = '4.11.0';
+export const RUN_FOLDER_FORMAT = 'YYYY-MM-dd-HH-mm-ss';
+export const DEFAULT_ROLE = 'DataPipelineDefaultRole';
+export const DEFAULT_RESOURCE_ROLE = 'DataPipelineDefaultResourceRole';
+
+export interface ExportDefinitionInput {
+  table: TableRef;
+  bucket: string;
+  readThroughputRatio: number;
+  /** First run, YYYY-MM-DDTHH:MM:SS UTC. */
+  startDateTime: string;
+  /** When set, every object inherits an onFail SnsAlarm publishing to this topic. */
+  alarmTopicArn?: string;
+}
+
+export function exportStep(tableRegion: string): string {
+  return [
+    `s3://dynamodb-dpl-${tableRegion}/emr-ddb-storage-handler/${DDB_TOOLS_VERSION}/emr-dynamodb-tools-${DDB_TOOLS_VERSION}-SNAPSHOT-jar-with-dependencies.jar`,
+    'org.apache.hadoop.dynamodb.tools.DynamoDBExport',
+    // Cross-account write: the backup account must own what the EMR job writes.
+    '-Dfs.s3.canned.acl=BucketOwnerFullControl',
+    '#{output.directoryPath}',
+    '#{input.tableName}',
+    '#{input.readThroughputPercent}',
+  ].join(',');
+}
+
+export function buildExportDefinition(input: ExportDefinitionInput): PipelineObject[] {
+  const { table, bucket } = input;
+  const defaults: PipelineObject = {
+    id: 'Default',
+    name: 'Default',
+    fields: {
+      scheduleType: 'cron',
+      failureAndRerunMode: 'CASCADE',
+      role: DEFAULT_ROLE,
+      resourceRole: DEFAULT_RESOURCE_ROLE,
+      pipelineLogUri: tableLogUri(bucket, table),
+      schedule: { ref: 'DefaultSchedule' },
+    },
+  };
+  const objects: PipelineObject[] = [
+    defaults,
+    {
+      id: 'DefaultSchedule',
+      name: 'Every day',
+      fields: { type: 'Schedule', period: '1 days', startDateTime: input.startDateTime },
+    },
+    {
+      id: 'DDBSourceTable',
+      name: 'DDBSourceTable',
+      fields: {
+        type: 'DynamoDBDataNode',
+        tableName: table.tableName,
+        readThroughputPercent: String(input.readThroughputRatio),
+      },
+    },
+    {
+      id: 'S3BackupLocation',
+      name: 'S3BackupLocation',
+      fields: {
+        type: 'S3DataNode',
+        directoryPath: `${tableOutputUri(bucket, table)}#{format(@scheduledStartTime, '${RUN_FOLDER_FORMAT}')}`,
+      },
+    },
+    {
+      id: 'EmrClusterForBackup',
+      name: 'EmrClusterForBackup',
+      fields: {
+        type: 'EmrCluster',
+        releaseLabel: EMR_RELEASE_LABEL,
+        masterInstanceType: EMR_INSTANCE_TYPE,
+        coreInstanceType: EMR_INSTANCE_TYPE,
+        coreInstanceCount: '1',
+        region: table.region,
+        terminateAfter: EMR_TERMINATE_AFTER,
+      },
+    },
+    {
+      id: 'TableBackupActivity',
+      name: 'TableBackupActivity',
+      fields: {
+        type: 'EmrActivity',
+        input: { ref: 'DDBSourceTable' },
+        output: { ref: 'S3BackupLocation' },
+        runsOn: { ref: 'EmrClusterForBackup' },
+        maximumRetries: '2',
+        resizeClusterBeforeRunning: 'true',
+        step: exportStep(table.region),
+      },
+    },
+  ];
+  if (input.alarmTopicArn !== undefined) {
+    defaults.fields.onFail = { ref: 'FailureAlarm' };
+    objects.push({
+      id: 'FailureAlarm',
+      name: 'FailureAlarm',
+      fields: {
+        type: 'SnsAlarm',
+        topicArn: input.alarmTopicArn,
+        role: DEFAULT_ROLE,
+        subject: `DynamoDB backup failed: ${table.tableName}`.slice(0, 100),
+        message: `Nightly export of ${table.tableArn} failed. Scheduled start: #{node.@scheduledStartTime}. Error: #{node.errorMessage}`,
+      },
+    });
+  }
+  return objects;
+}
+
+export function toApiObjects(objects: readonly PipelineObject[]): ApiPipelineObject[] {
+  return objects.map((o) => ({
+    id: o.id,
+    name: o.name,
+    fields: Object.entries(o.fields).flatMap(([key, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v) =>
+        typeof v === 'string' ? { key, stringValue: v } : { key, refValue: v.ref },
+      ),
+    ),
+  }));
+}
+
+export function fromApiObjects(objects: readonly ApiPipelineObject[]): PipelineObject[] {
+  return objects.map((o) => {
+    const fields: Record<string, FieldValue | FieldValue[]> = {};
+    for (const f of o.fields ?? []) {
+      if (f.key === undefined) continue;
+      const v: FieldValue = f.refValue !== undefined ? { ref: f.refValue } : (f.stringValue ?? '');
+      const prev = fields[f.key];
+      fields[f.key] = prev === undefined ? v : [...(Array.isArray(prev) ? prev : [prev]), v];
+    }
+    return { id: o.id ?? '', name: o.name ?? '', fields };
+  });
+}

@@ -1,0 +1,55 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { OrchestratorError } from './errors';
+
+/**
+ * Logs and metrics, in one place. Metrics are CloudWatch EMF in the namespace below; the alarms
+ * in serverless.yml watch these names.
+ */
+export const SERVICE_NAME = 'ddb-backup-orchestrator';
+export const METRICS_NAMESPACE = 'DdbBackupOrchestrator';
+
+export const MetricName = {
+  TableOnboarded: 'TableOnboarded',
+  TableAlreadyOnboarded: 'TableAlreadyOnboarded',
+  ActivationFailed: 'ActivationFailed',
+  PolicyUpdated: 'PolicyUpdated',
+  PolicyFailed: 'PolicyFailed',
+  OnboardFailed: 'OnboardFailed',
+  EventIgnored: 'EventIgnored',
+  EventRejected: 'EventRejected',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/** What use-cases need to report; a test hands them a recording fake. */
+export interface Telemetry {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+  count(metric: MetricName, dimensions?: Record<string, string>): void;
+}
+
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+
+export const telemetry: Telemetry = {
+  info: (message, extra) => logger.info(message, extra ?? {}),
+  warn: (message, extra) => logger.warn(message, extra ?? {}),
+  error: (message, extra) => logger.error(message, extra ?? {}),
+  count: (metric, dimensions) => {
+    if (dimensions === undefined || Object.keys(dimensions).length === 0) {
+      metrics.addMetric(metric, MetricUnit.Count, 1);
+      return;
+    }
+    const single = metrics.singleMetric();
+    for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
+    single.addMetric(metric, MetricUnit.Count, 1);
+  },
+};
+
+/** The one mapping from an error to what a log reader sees. */
+export function errorFields(e: unknown): Record<string, unknown> {
+  if (e instanceof OrchestratorError) return { errorName: e.name, errorMessage: e.message, retryable: e.retryable };
+  if (e instanceof Error) return { errorName: e.name, errorMessage: e.message, retryable: true };
+  return { errorName: 'Unknown', errorMessage: String(e), retryable: true };
+}

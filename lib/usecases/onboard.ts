@@ -1,0 +1,179 @@
+import type { BucketPolicyStore } from '../adapters/bucket-policy';
+import type { Registry, TableRecord } from '../adapters/registry';
+import type { Config } from '../config';
+import { parseTableEvent } from '../domain/event';
+import { tableOutputUri } from '../domain/layout';
+import { pipelineRegionFor } from '../domain/regions';
+import { nextRunStart } from '../domain/schedule';
+import { type Ignore, selectTable } from '../domain/selection';
+import { tableKey, type TableRef } from '../domain/table-ref';
+import type { PipelineApi } from '../engine/datapipeline/api';
+import { buildExportDefinition } from '../engine/datapipeline/definition';
+import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
+import { ActivationFailedError, ConfigError, InvalidEventError, LockBusyError } from '../errors';
+import { errorFields, MetricName, type Telemetry } from '../observability';
+import { type GrantResult, ensureGrant } from './grant';
+import { backoffMs, type LockOptions } from './lock';
+
+export interface OnboardDeps {
+  config: Config;
+  registry: Registry;
+  pipelines: (accountId: string, region: string) => PipelineApi;
+  policy: BucketPolicyStore;
+  telemetry: Telemetry;
+  lock: LockOptions;
+  newOwnerId: () => string;
+}
+
+export type OnboardResult =
+  | { outcome: 'ignored'; reason: Ignore['reason']; message: string; eventId: string }
+  | {
+      outcome: 'onboarded' | 'already-onboarded';
+      table: TableRef;
+      pipelineId: string;
+      pipelineRegion: string;
+      outputLocation: string;
+      pipelineCreated: boolean;
+      grant: GrantResult;
+    };
+
+/** Entry point of the onboard function: one EventBridge event in, one result out. */
+export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promise<OnboardResult> {
+  let parsed;
+  try {
+    parsed = parseTableEvent(event);
+  } catch (e) {
+    if (e instanceof InvalidEventError) {
+      deps.telemetry.count(MetricName.EventRejected);
+      deps.telemetry.error('rejected a malformed event', errorFields(e));
+    }
+    throw e;
+  }
+  const ignore = (reason: Ignore['reason'], message: string): OnboardResult => {
+    deps.telemetry.count(MetricName.EventIgnored, { Reason: reason });
+    deps.telemetry.warn(`ignored event: ${message}`, { reason, eventId: parsed.eventId });
+    return { outcome: 'ignored', reason, message, eventId: parsed.eventId };
+  };
+  if (parsed.kind === 'failed-call') {
+    return ignore('FailedCall', `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`);
+  }
+  if (parsed.kind === 'other-call' || parsed.eventName !== 'CreateTable') {
+    return ignore('NotCreateTable', `event is ${parsed.eventName}, not CreateTable`);
+  }
+  const skip = selectTable(parsed.table, parsed.tags, deps.config);
+  if (skip !== undefined) return ignore(skip.reason, skip.message);
+  return onboardTable(deps, parsed.table);
+}
+
+/**
+ * Brings one table under backup: its export pipeline (source account) and its account's grant
+ * in the bucket policy (backup account), in parallel. Both are idempotent; a failure of either
+ * fails the call so that it is retried, after the other has finished.
+ */
+export async function onboardTable(deps: OnboardDeps, table: TableRef): Promise<Extract<OnboardResult, { table: TableRef }>> {
+  const { config, telemetry } = deps;
+  const pipelineRegion = pipelineRegionFor(table.region, config.pipelineRegion);
+  if (pipelineRegion === undefined) {
+    throw new ConfigError(`region ${table.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
+  }
+  const definition = buildExportDefinition({
+    table,
+    bucket: config.backupBucket,
+    readThroughputRatio: config.readThroughputRatio,
+    startDateTime: nextRunStart(new Date(deps.lock.now()), config.backupTimeUtc),
+    alarmTopicArn: config.alarmTopicArn,
+  });
+  assertValidDefinition(definition);
+
+  const [pipeline, grant] = await Promise.allSettled([
+    ensurePipeline(deps, table, pipelineRegion, definition),
+    ensureGrant({ bucket: config.backupBucket, registry: deps.registry, policy: deps.policy, lock: deps.lock, newOwnerId: deps.newOwnerId }, table.accountId),
+  ]);
+  const context = { table: tableKey(table), pipelineRegion };
+  if (grant.status === 'rejected') {
+    telemetry.count(MetricName.PolicyFailed);
+    telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
+  } else if (grant.value.policyWritten) {
+    telemetry.count(MetricName.PolicyUpdated);
+    telemetry.info('bucket policy updated', { ...context, statements: grant.value.statementsWritten, policyBytes: grant.value.policyBytes });
+  }
+  if (pipeline.status === 'rejected') {
+    if (pipeline.reason instanceof ActivationFailedError) telemetry.count(MetricName.ActivationFailed);
+    telemetry.count(MetricName.OnboardFailed);
+    telemetry.error('pipeline set-up failed', { ...context, ...errorFields(pipeline.reason) });
+    throw pipeline.reason;
+  }
+  if (grant.status === 'rejected') {
+    telemetry.count(MetricName.OnboardFailed);
+    throw grant.reason;
+  }
+  const { record, created } = pipeline.value;
+  const outcome = record.already ? 'already-onboarded' : 'onboarded';
+  telemetry.count(record.already ? MetricName.TableAlreadyOnboarded : MetricName.TableOnboarded);
+  telemetry.info(`table ${outcome}`, { ...context, pipelineId: record.pipelineId, pipelineCreated: created });
+  return {
+    outcome,
+    table,
+    pipelineId: record.pipelineId,
+    pipelineRegion: record.pipelineRegion,
+    outputLocation: tableOutputUri(config.backupBucket, table),
+    pipelineCreated: created,
+    grant: grant.value,
+  };
+}
+
+interface EnsuredPipeline {
+  record: { pipelineId: string; pipelineRegion: string; already: boolean };
+  created: boolean;
+}
+
+async function ensurePipeline(
+  deps: OnboardDeps,
+  table: TableRef,
+  pipelineRegion: string,
+  definition: Parameters<typeof provisionExportPipeline>[0]['definition'],
+): Promise<EnsuredPipeline> {
+  const { registry, lock } = deps;
+  const owner = deps.newOwnerId();
+  const api = deps.pipelines(table.accountId, pipelineRegion);
+  const deadline = lock.now() + lock.waitMs;
+  let record: TableRecord;
+  for (let attempt = 0; ; attempt++) {
+    const claim = await registry.claimTable(table, owner, lock.leaseMs);
+    if (claim.claimed) {
+      record = claim.record;
+      break;
+    }
+    const existing = claim.record;
+    if (existing?.status === 'ACTIVE' && existing.pipelineId !== undefined) {
+      return {
+        record: { pipelineId: existing.pipelineId, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
+        created: false,
+      };
+    }
+    if (lock.now() >= deadline) {
+      throw new LockBusyError(`table ${tableKey(table)} is being onboarded by another worker; gave up after ${lock.waitMs} ms`);
+    }
+    await lock.sleep(backoffMs(attempt, lock.random));
+  }
+
+  const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, fields);
+  try {
+    const result = await provisionExportPipeline({ table, record, pipelineRegion, definition, api, save });
+    await registry.updateClaimed(
+      table,
+      owner,
+      { status: 'ACTIVE', activatedAt: new Date(lock.now()).toISOString(), pipelineId: result.pipelineId },
+      { release: true, remove: ['lastError'] },
+    );
+    if (result.warnings.length > 0) deps.telemetry.warn('Data Pipeline reported warnings', { warnings: result.warnings });
+    return { record: { pipelineId: result.pipelineId, pipelineRegion, already: false }, created: result.created };
+  } catch (e) {
+    const status = e instanceof ActivationFailedError ? 'ACTIVATION_FAILED' : undefined;
+    // Best effort: release the lease at once so the retry need not wait for it to expire.
+    await registry
+      .updateClaimed(table, owner, { status, lastError: errorFields(e).errorMessage as string }, { release: true })
+      .catch(() => undefined);
+    throw e;
+  }
+}

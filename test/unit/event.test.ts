@@ -1,0 +1,95 @@
+import { parseTableEvent } from '../../lib/domain/event';
+import { InvalidEventError } from '../../lib/errors';
+import { loadEvent } from '../support/fixtures';
+
+describe('parseTableEvent', () => {
+  it('reads a CreateTable event into a table reference with its request tags', () => {
+    const parsed = parseTableEvent(loadEvent('create-table'));
+    expect(parsed).toEqual({
+      kind: 'table-event',
+      eventName: 'CreateTable',
+      eventId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+      eventTime: '2026-11-26T09:14:03Z',
+      table: {
+        accountId: '111111111111',
+        region: 'us-east-1',
+        tableName: 'orders',
+        tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders',
+      },
+      tags: { team: 'checkout', env: 'production' },
+    });
+  });
+
+  it('builds the table ARN when the event carries none, as in AWS’s own sample', () => {
+    const event = loadEvent('create-table');
+    delete event.detail.responseElements.tableDescription.tableArn;
+    event.detail.recipientAccountId = '222222222222';
+    event.detail.awsRegion = 'eu-central-1';
+    const parsed = parseTableEvent(event);
+    expect(parsed.kind === 'table-event' && parsed.table.tableArn).toBe('arn:aws:dynamodb:eu-central-1:222222222222:table/orders');
+  });
+
+  it('reads the account from detail.recipientAccountId, not from the envelope of a forwarded event', () => {
+    const event = loadEvent('create-table');
+    event.account = '999999999999';
+    const parsed = parseTableEvent(event);
+    expect(parsed.kind === 'table-event' && parsed.table.accountId).toBe('111111111111');
+  });
+
+  it('returns a failed call as such, so it can be ignored', () => {
+    expect(parseTableEvent(loadEvent('create-table-failed'))).toMatchObject({
+      kind: 'failed-call',
+      eventName: 'CreateTable',
+      errorCode: 'ResourceInUseException',
+    });
+  });
+
+  it('reads a DeleteTable event without tags', () => {
+    expect(parseTableEvent(loadEvent('delete-table'))).toMatchObject({ kind: 'table-event', eventName: 'DeleteTable', tags: {} });
+  });
+
+  it('returns other DynamoDB calls as other-call', () => {
+    const event = loadEvent('create-table');
+    event.detail.eventName = 'UpdateTable';
+    expect(parseTableEvent(event)).toMatchObject({ kind: 'other-call', eventName: 'UpdateTable' });
+  });
+
+  it('accepts tags written with capitalised keys', () => {
+    const event = loadEvent('create-table');
+    event.detail.requestParameters.tags = [{ Key: 'ddb-backup', Value: 'off' }];
+    const parsed = parseTableEvent(event);
+    expect(parsed.kind === 'table-event' && parsed.tags).toEqual({ 'ddb-backup': 'off' });
+  });
+
+  it('rejects an ARN in the response that names another table', () => {
+    const event = loadEvent('create-table');
+    event.detail.responseElements.tableDescription.tableArn = 'arn:aws:dynamodb:us-east-1:111111111111:table/other';
+    expect(() => parseTableEvent(event)).toThrow(/does not match arn:aws:dynamodb:us-east-1:111111111111:table\/orders/);
+  });
+
+  const bad: Array<[string, (e: Record<string, any>) => unknown, RegExp]> = [
+    ['a non-object', () => 'CreateTable', /event must be a JSON object, got string/],
+    ['an array', () => [1, 2], /got an array/],
+    ['null', () => null, /got null/],
+    ['a wrong source', (e) => ((e.source = 'aws.s3'), e), /source is "aws.s3", expected "aws.dynamodb"/],
+    ['a wrong detail-type', (e) => ((e['detail-type'] = 'Scheduled Event'), e), /detail-type is "Scheduled Event"/],
+    ['a missing detail', (e) => (delete e.detail, e), /detail is missing/],
+    ['a detail that is a string', (e) => ((e.detail = 'x'), e), /detail must be an object, got string/],
+    ['a wrong eventSource', (e) => ((e.detail.eventSource = 's3.amazonaws.com'), e), /detail.eventSource is "s3.amazonaws.com"/],
+    ['a missing eventName', (e) => (delete e.detail.eventName, e), /detail.eventName is missing/],
+    ['an account id that is not 12 digits', (e) => ((e.detail.recipientAccountId = '12345'), e), /"12345" is not a 12-digit account id/],
+    ['an unknown region', (e) => ((e.detail.awsRegion = 'mars-north-1'), e), /"mars-north-1" is not a known AWS region name/],
+    ['a missing table name', (e) => (delete e.detail.requestParameters.tableName, e), /tableName is missing/],
+    ['a table name with a space', (e) => ((e.detail.requestParameters.tableName = 'my table'), e), /not a valid DynamoDB table name/],
+    ['an over-long table name', (e) => ((e.detail.requestParameters.tableName = 'a'.repeat(256)), e), /not a valid DynamoDB table name/],
+    ['too many tags', (e) => ((e.detail.requestParameters.tags = Array.from({ length: 51 }, (_, i) => ({ key: `k${i}`, value: 'v' }))), e), /51 tags; DynamoDB allows at most 50/],
+    ['an over-long tag value', (e) => ((e.detail.requestParameters.tags = [{ key: 'k', value: 'v'.repeat(257) }]), e), /value is 257 characters; the limit is 256/],
+    ['tags that are not a list', (e) => ((e.detail.requestParameters.tags = 'team=x'), e), /tags must be a list/],
+    ['an event larger than any CloudTrail record', (e) => ((e.detail.padding = 'x'.repeat(300 * 1024)), e), /larger than any CloudTrail record/],
+  ];
+  it.each(bad)('rejects %s with an error naming the problem', (_name, mutate, message) => {
+    const input = mutate(loadEvent('create-table'));
+    expect(() => parseTableEvent(input)).toThrow(InvalidEventError);
+    expect(() => parseTableEvent(input)).toThrow(message);
+  });
+});
