@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * Starts and stops a local moto_server (the AWS emulator used by the integration tests,
+ * `npm start` and the benchmarks). Always binds to 127.0.0.1 on a free port.
+ */
+export const MOTO_INSTALL_HINT = 'moto_server is not on PATH. Install it with: pip install "moto[server]"';
+
+export function motoAvailable(): boolean {
+  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Moto {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
+  if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
+  for (let tries = 0; ; tries++) {
+    const port = await freePort();
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    try {
+      await waitUntilUp(endpoint, child, timeoutMs);
+      return { endpoint, stop: () => stop(child) };
+    } catch (e) {
+      await stop(child);
+      // Another process may have taken the port between our probe and moto's bind.
+      if (tries < 2 && /address already in use/i.test(stderr)) continue;
+      throw new Error(`moto_server did not start on ${endpoint}: ${(e as Error).message}\n${stderr}`);
+    }
+  }
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not up after ${timeoutMs} ms`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+  });
+}

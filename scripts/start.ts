@@ -1,0 +1,102 @@
+/**
+ * `npm start`: the main job, end to end, on a local AWS. Starts moto_server on a free loopback
+ * port, provisions it (registry, backup bucket with one statement of "yours" in its policy, a
+ * sample table), sends events/create-table.json through the real `onboard` handler, prints what
+ * came of it, and stops the server.
+ */
+import { DescribePipelinesCommand } from '@aws-sdk/client-data-pipeline';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from './moto';
+
+const DEFAULTS = {
+  BACKUP_BUCKET: 'corp-ddb-backups',
+  BACKUP_ROLE_ARN: 'arn:aws:iam::999999999999:role/ddb-backup-policy-writer',
+  SOURCE_ROLE_NAME: 'ddb-backup-orchestrator',
+  SOURCE_ACCOUNTS: '111111111111,222222222222',
+  REGISTRY_TABLE: 'ddb-backup-registry',
+};
+
+async function main(): Promise<number> {
+  if (!motoAvailable()) {
+    console.error(MOTO_INSTALL_HINT);
+    return 1;
+  }
+  const moto = await startMoto();
+  try {
+    // Local only: fixed fake credentials, the local endpoint, quiet logs.
+    Object.assign(process.env, DEFAULTS, {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    console.log(`moto_server on ${moto.endpoint}`);
+
+    const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'create-table.json'), 'utf8'));
+    const { parseConfig } = await import('../lib/config');
+    const { provisionSandbox } = await import('./sandbox');
+    const { createServices } = await import('../lib/adapters/services');
+    const { RoleAssumer } = await import('../lib/adapters/credentials');
+    const { STSClient } = await import('@aws-sdk/client-sts');
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    const config = parseConfig(process.env);
+    const table = { accountId: event.detail.recipientAccountId, region: event.detail.awsRegion, tableName: event.detail.requestParameters.tableName };
+    await provisionSandbox(config, [table]);
+    const services = createServices(config);
+    const roles = new RoleAssumer(new STSClient({}));
+    const s3 = new S3Client({ forcePathStyle: true, credentials: roles.provider(config.backupRoleArn) });
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: config.backupBucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'YourExistingStatement',
+              Effect: 'Allow',
+              Principal: { AWS: 'arn:aws:iam::444444444444:role/security-audit' },
+              Action: 's3:GetObject',
+              Resource: `arn:aws:s3:::${config.backupBucket}/*`,
+            },
+          ],
+        }),
+      }),
+    );
+    console.log(`provisioned: registry ${config.registryTable}, bucket ${config.backupBucket} (account ${config.backupAccountId}), table ${table.tableName} (account ${table.accountId})`);
+
+    const { handler } = await import('../functions/onboard');
+    const { lambdaContext } = await import('./lambda-context');
+    const result = await handler(event, lambdaContext('onboard'));
+    if (result.outcome === 'ignored') {
+      console.log(`event ignored: ${result.message}`);
+      return 1;
+    }
+    const described = await services.pipelines(table.accountId, result.pipelineRegion).describe([result.pipelineId]);
+    const policy = (await s3.send(new GetBucketPolicyCommand({ Bucket: config.backupBucket }))).Policy ?? '';
+    console.log('');
+    console.log(`outcome          ${result.outcome}`);
+    console.log(`table            ${result.table.tableArn}`);
+    console.log(`pipeline id      ${result.pipelineId} (${result.pipelineRegion}, account ${table.accountId})`);
+    console.log(`pipeline state   ${described[0]?.state ?? 'unknown'}`);
+    console.log(`output location  ${result.outputLocation}<YYYY-MM-dd-HH-mm-ss>/`);
+    console.log(`policy           ${result.grant.policyWritten ? 'updated' : 'unchanged'}, ${Buffer.byteLength(policy)} of 20480 bytes`);
+    console.log('');
+    console.log(JSON.stringify(JSON.parse(policy), null, 2));
+    return 0;
+  } finally {
+    await moto.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`npm start failed: ${e.message}`);
+    process.exit(1);
+  },
+);

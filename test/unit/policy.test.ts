@@ -1,0 +1,185 @@
+import {
+  accountStatements,
+  assertForeignKept,
+  canonical,
+  desiredStatements,
+  mergePolicy,
+  parsePolicy,
+  POLICY_SIZE_LIMIT,
+  type PolicyDocument,
+  TLS_ONLY_SID,
+} from '../../lib/domain/policy';
+import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../../lib/errors';
+
+const BUCKET = 'corp-ddb-backups';
+const A = '111111111111';
+const B = '222222222222';
+
+const foreign = [
+  {
+    Sid: 'AuditReadOnly',
+    Effect: 'Allow',
+    Principal: { AWS: 'arn:aws:iam::333333333333:role/auditor' },
+    Action: ['s3:GetObject', 's3:ListBucket'],
+    Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+  },
+  // No Sid at all, and a condition: must survive untouched.
+  {
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:DeleteBucket',
+    Resource: `arn:aws:s3:::${BUCKET}`,
+    Condition: { StringNotEquals: { 'aws:PrincipalAccount': '999999999999' } },
+  },
+];
+const withForeign = (): string => JSON.stringify({ Version: '2012-10-17', Id: 'corp-policy', Statement: structuredClone(foreign) });
+
+describe('accountStatements', () => {
+  it('renders the blog’s three statements under the account’s own prefix', () => {
+    const [objects, cleanup, bucket] = accountStatements(BUCKET, A);
+    expect(objects).toEqual({
+      Sid: `DdbBackupOrch${A}Objects`,
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: ['s3:PutObject*', 's3:GetObject*'],
+      Resource: `arn:aws:s3:::${BUCKET}/${A}/*`,
+    });
+    expect(cleanup).toEqual({
+      Sid: `DdbBackupOrch${A}Cleanup`,
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: 's3:DeleteObject',
+      Resource: [`arn:aws:s3:::${BUCKET}/${A}/*/logs/*`, `arn:aws:s3:::${BUCKET}/${A}/*_$folder$`, `arn:aws:s3:::${BUCKET}/${A}/*.instruction`],
+    });
+    expect(bucket).toEqual({
+      Sid: `DdbBackupOrch${A}Bucket`,
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${A}:root` },
+      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Resource: `arn:aws:s3:::${BUCKET}`,
+    });
+  });
+});
+
+describe('mergePolicy', () => {
+  it('creates a valid 2012-10-17 policy when the bucket has none', () => {
+    const merged = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A]));
+    expect(merged.changed).toBe(true);
+    const doc = JSON.parse(merged.text) as PolicyDocument;
+    expect(doc.Version).toBe('2012-10-17');
+    expect(doc.Statement.map((s) => s.Sid)).toEqual([TLS_ONLY_SID, `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`, `DdbBackupOrch${A}Bucket`]);
+    expect(merged.bytes).toBe(Buffer.byteLength(merged.text));
+  });
+
+  it('keeps every foreign statement exactly as it was, in its place, and the policy Id', () => {
+    const merged = mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A]));
+    const doc = JSON.parse(merged.text) as PolicyDocument;
+    expect(doc.Id).toBe('corp-policy');
+    expect(doc.Statement.slice(0, 2)).toEqual(foreign);
+    expect(doc.Statement).toHaveLength(6);
+  });
+
+  it('is idempotent: merging the same grants again changes nothing', () => {
+    const once = mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A]));
+    const twice = mergePolicy(parsePolicy(once.text), desiredStatements(BUCKET, [A]));
+    expect(twice.changed).toBe(false);
+    expect(twice.written).toEqual([]);
+    expect(twice.text).toBe(once.text);
+  });
+
+  it('adds a second account without touching the first', () => {
+    const first = mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A]));
+    const second = mergePolicy(parsePolicy(first.text), desiredStatements(BUCKET, [A, B]));
+    expect(second.written).toEqual([`DdbBackupOrch${B}Objects`, `DdbBackupOrch${B}Cleanup`, `DdbBackupOrch${B}Bucket`]);
+    const before = (JSON.parse(first.text) as PolicyDocument).Statement;
+    expect((JSON.parse(second.text) as PolicyDocument).Statement.slice(0, before.length)).toEqual(before);
+  });
+
+  it('never drops an owned statement that is not asked for (a grant the registry has not caught up with)', () => {
+    const both = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A, B]));
+    const onlyA = mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]));
+    expect(onlyA.changed).toBe(false);
+    expect(onlyA.text).toContain(`DdbBackupOrch${B}Objects`);
+  });
+
+  it('rewrites an owned statement that drifted, and only that one', () => {
+    const first = JSON.parse(mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A])).text) as PolicyDocument;
+    const objects = first.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Objects`)!;
+    objects.Action = 's3:*';
+    const repaired = mergePolicy(first, desiredStatements(BUCKET, [A]));
+    expect(repaired.written).toEqual([`DdbBackupOrch${A}Objects`]);
+    const doc = JSON.parse(repaired.text) as PolicyDocument;
+    expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Objects`)).toEqual(accountStatements(BUCKET, A)[0]);
+    expect(doc.Statement.slice(0, 2)).toEqual(foreign);
+  });
+
+  it('treats a one-element list and a scalar as the same (S3 may return either)', () => {
+    const first = JSON.parse(mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A])).text) as PolicyDocument;
+    const cleanup = first.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)!;
+    cleanup.Action = ['s3:DeleteObject'];
+    expect(mergePolicy(first, desiredStatements(BUCKET, [A])).changed).toBe(false);
+  });
+
+  it('upgrades an old policy Version to 2012-10-17', () => {
+    const old = JSON.stringify({ Version: '2008-10-17', Statement: foreign });
+    const merged = mergePolicy(parsePolicy(old), []);
+    expect(merged.changed).toBe(true);
+    expect(JSON.parse(merged.text).Version).toBe('2012-10-17');
+  });
+
+  it('accepts a policy whose Statement is a single object', () => {
+    const single = JSON.stringify({ Version: '2012-10-17', Statement: foreign[0] });
+    const merged = mergePolicy(parsePolicy(single), desiredStatements(BUCKET, [A]));
+    expect((JSON.parse(merged.text) as PolicyDocument).Statement[0]).toEqual(foreign[0]);
+  });
+
+  it('refuses, and writes nothing, when the result would exceed 20 KB', () => {
+    const accounts = Array.from({ length: 40 }, (_, i) => String(100000000000 + i));
+    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(PolicyTooLargeError);
+    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(/over the S3 limit of 20480 bytes/);
+  });
+
+  it('fits as many accounts as the limit allows, and refuses the next', () => {
+    let accounts: string[] = [];
+    let text = withForeign();
+    for (let i = 0; ; i++) {
+      const next = [...accounts, String(100000000000 + i)];
+      try {
+        text = mergePolicy(parsePolicy(text), desiredStatements(BUCKET, next)).text;
+        accounts = next;
+      } catch (e) {
+        expect(e).toBeInstanceOf(PolicyTooLargeError);
+        break;
+      }
+    }
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(POLICY_SIZE_LIMIT);
+    expect(accounts.length).toBeGreaterThan(15);
+  });
+});
+
+describe('parsePolicy', () => {
+  it('refuses a policy that is not valid JSON — the blog’s own missing comma', () => {
+    const blog = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow"} {"Effect":"Allow"}]}';
+    expect(() => parsePolicy(blog)).toThrow(PolicyParseError);
+    expect(() => parsePolicy(blog)).toThrow(/not valid JSON/);
+  });
+
+  it('refuses a policy that is a JSON array, or holds a statement that is not an object', () => {
+    expect(() => parsePolicy('[]')).toThrow(/not a JSON object/);
+    expect(() => parsePolicy('{"Version":"2012-10-17","Statement":["x"]}')).toThrow(/statement 0 .* not an object/);
+  });
+});
+
+describe('canonical', () => {
+  it('ignores key order', () => {
+    expect(canonical({ a: 1, b: [{ d: 1, c: 2 }] })).toBe(canonical({ b: [{ c: 2, d: 1 }], a: 1 }));
+  });
+});
+
+describe('PolicyIntegrityError', () => {
+  it('is raised by the foreign-statement check when a foreign statement would be lost', () => {
+    const before = parsePolicy(withForeign());
+    const after = { ...before, Statement: before.Statement.slice(1) };
+    expect(() => assertForeignKept(before, after)).toThrow(PolicyIntegrityError);
+  });
+});
