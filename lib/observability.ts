@@ -23,6 +23,8 @@ export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
 /** What use-cases need to report; a test hands them a recording fake. */
 export interface Telemetry {
+  /** Keys added to every log line for the rest of this invocation. */
+  appendKeys(keys: Record<string, string>): void;
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
@@ -33,6 +35,7 @@ export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 
 export const telemetry: Telemetry = {
+  appendKeys: (keys) => logger.appendKeys(keys),
   info: (message, extra) => logger.info(message, extra ?? {}),
   warn: (message, extra) => logger.warn(message, extra ?? {}),
   error: (message, extra) => logger.error(message, extra ?? {}),

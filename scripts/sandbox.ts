@@ -1,5 +1,5 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
@@ -40,14 +40,15 @@ export async function provisionSandbox(config: Config, samples: SampleTable[], e
   });
 
   const s3 = new S3Client({ region, forcePathStyle: true, credentials: roles.provider(config.backupRoleArn) });
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: config.backupBucket, ObjectOwnership: 'BucketOwnerEnforced' }));
-    note(`bucket ${config.backupBucket} in ${config.backupAccountId}`, true);
-  } catch (e) {
-    const name = (e as Error).name;
-    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw e;
-    note(`bucket ${config.backupBucket} in ${config.backupAccountId}`, false);
-  }
+  const bucketExists = await s3.send(new HeadBucketCommand({ Bucket: config.backupBucket })).then(
+    () => true,
+    (e: Error) => {
+      if (e.name === 'NotFound' || e.name === 'NoSuchBucket') return false;
+      throw e;
+    },
+  );
+  if (!bucketExists) await s3.send(new CreateBucketCommand({ Bucket: config.backupBucket, ObjectOwnership: 'BucketOwnerEnforced' }));
+  note(`bucket ${config.backupBucket} in ${config.backupAccountId}`, !bucketExists);
   await s3.send(new PutBucketVersioningCommand({ Bucket: config.backupBucket, VersioningConfiguration: { Status: 'Enabled' } }));
 
   for (const t of samples) {
@@ -77,6 +78,7 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<b
 
 /** `npm run sandbox:provision`: one sample table, `SAMPLE_TABLE` (default orders), in the first source account. */
 async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const config = parseConfig(process.env);
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const summary = await provisionSandbox(config, [

@@ -49,6 +49,11 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
     }
     throw e;
   }
+  deps.telemetry.appendKeys(
+    parsed.kind === 'table-event'
+      ? { eventId: parsed.eventId, account: parsed.table.accountId, region: parsed.table.region, table: parsed.table.tableName }
+      : { eventId: parsed.eventId },
+  );
   const ignore = (reason: Ignore['reason'], message: string): OnboardResult => {
     deps.telemetry.count(MetricName.EventIgnored, { Reason: reason });
     deps.telemetry.warn(`ignored event: ${message}`, { reason, eventId: parsed.eventId });

@@ -1,0 +1,110 @@
+import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { createServices, type Services } from '../../lib/adapters/services';
+import { parseConfig } from '../../lib/config';
+import type { TableRef } from '../../lib/domain/table-ref';
+import type { PipelineApi } from '../../lib/engine/datapipeline/api';
+import { ActivationFailedError } from '../../lib/errors';
+import { onboardTable } from '../../lib/usecases/onboard';
+import { provisionSandbox } from '../../scripts/sandbox';
+import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
+import { recordingTelemetry } from '../support/telemetry';
+
+const table = (name: string): TableRef => ({
+  accountId: SOURCE_A,
+  region: 'us-east-1',
+  tableName: name,
+  tableArn: `arn:aws:dynamodb:us-east-1:${SOURCE_A}:table/${name}`,
+});
+
+describeWithMoto('onboarding retries (against moto_server)', () => {
+  useMoto();
+  let services: Services;
+  let clients: ReturnType<typeof accountClients>;
+  const pipelineCount = async () => ((await clients.pipelines(SOURCE_A).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).length;
+  const record = async (name: string) =>
+    (await clients.registry().send(new GetItemCommand({ TableName: REGISTRY, Key: { pk: { S: `TABLE#${SOURCE_A}#us-east-1#${name}` } } }))).Item;
+
+  beforeAll(async () => {
+    const config = parseConfig(process.env);
+    await provisionSandbox(config, []);
+    services = createServices(config);
+    clients = accountClients();
+  });
+
+  /** The real PipelineApi, with one method made to fail the first `times` calls. */
+  function failing(method: 'activate' | 'putDefinition', times: number, error = new Error('InternalServiceError: injected')) {
+    let left = times;
+    return (accountId: string, region: string): PipelineApi => {
+      const real = services.pipelines(accountId, region);
+      return new Proxy(real, {
+        get(target, prop, receiver) {
+          if (prop === method) {
+            return async (...args: unknown[]) => {
+              if (left-- > 0) throw error;
+              return (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+            };
+          }
+          return Reflect.get(target, prop, receiver);
+        },
+      });
+    };
+  }
+
+  it('emits ActivationFailed exactly for the failed attempt, and the retry completes the same pipeline', async () => {
+    const telemetry = recordingTelemetry();
+    const before = await pipelineCount();
+    const pipelines = failing('activate', 1);
+    await expect(onboardTable({ ...services, pipelines, telemetry }, table('ledger'))).rejects.toThrow(ActivationFailedError);
+    expect(telemetry.metrics.filter((m) => m === 'ActivationFailed')).toHaveLength(1);
+    const failed = await record('ledger');
+    expect(failed?.status?.S).toBe('ACTIVATION_FAILED');
+    expect(failed?.leaseOwner).toBeUndefined();
+
+    const retry = await onboardTable({ ...services, pipelines, telemetry }, table('ledger'));
+    expect(retry).toMatchObject({ outcome: 'onboarded', pipelineCreated: false, pipelineId: failed?.pipelineId?.S });
+    expect(telemetry.metrics.filter((m) => m === 'ActivationFailed')).toHaveLength(1);
+    expect(telemetry.metrics).toContain('TableOnboarded');
+    expect(await pipelineCount()).toBe(before + 1);
+    expect((await record('ledger'))?.status?.S).toBe('ACTIVE');
+  });
+
+  it('finds the pipeline made by an attempt that died before recording it, instead of making a second', async () => {
+    const before = await pipelineCount();
+    // The first attempt creates the pipeline, then "dies": its registry write of the id fails.
+    const registry = Object.create(services.registry) as typeof services.registry;
+    let dropped = 0;
+    registry.updateClaimed = async (t, owner, fields, opts) => {
+      if (fields.status === 'CREATED' && dropped++ === 0) throw new Error('Lambda timed out');
+      return services.registry.updateClaimed(t, owner, fields, opts);
+    };
+    const telemetry = recordingTelemetry();
+    await expect(onboardTable({ ...services, registry, telemetry }, table('audit'))).rejects.toThrow('Lambda timed out');
+    expect(await pipelineCount()).toBe(before + 1);
+    expect((await record('audit'))?.pipelineId).toBeUndefined();
+
+    const retry = await onboardTable({ ...services, telemetry }, table('audit'));
+    expect(retry).toMatchObject({ outcome: 'onboarded', pipelineCreated: false });
+    expect(await pipelineCount()).toBe(before + 1);
+    expect((await record('audit'))?.pipelineId?.S).toBe(retry.pipelineId);
+  });
+
+  it('fails with a clear error, and creates nothing, when the table’s region has no Data Pipeline endpoint and no fallback is set', async () => {
+    const before = await pipelineCount();
+    const t = { ...table('eu-orders'), region: 'eu-central-1', tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders` };
+    await expect(onboardTable({ ...services, telemetry: recordingTelemetry() }, t)).rejects.toThrow(
+      /region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set/,
+    );
+    expect(await pipelineCount()).toBe(before);
+  });
+
+  it('puts the pipeline of a table in an unsupported region into PIPELINE_REGION, with the cluster in the table’s region', async () => {
+    const config = { ...services.config, pipelineRegion: 'eu-west-1' };
+    const t = { ...table('eu-orders'), region: 'eu-central-1', tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders` };
+    const result = await onboardTable({ ...services, config, telemetry: recordingTelemetry() }, t);
+    expect(result.pipelineRegion).toBe('eu-west-1');
+    const definition = await services.pipelines(SOURCE_A, 'eu-west-1').getDefinition(result.pipelineId);
+    expect(definition.find((o) => o.id === 'EmrClusterForBackup')?.fields.region).toBe('eu-central-1');
+    expect(result.outputLocation).toBe(`s3://corp-ddb-backups/${SOURCE_A}/eu-central-1/eu-orders/`);
+  });
+});
