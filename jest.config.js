@@ -1,4 +1,4 @@
-/** Two tiers: `unit` (no network) and `integration` (a moto_server each file starts on a free loopback port). */
+/** Three tiers: `unit` (no network) and `integration` (a moto_server each file starts on a free loopback port) and `stack` (templates). */
 const common = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   // middy ≥ 5 is ESM-only: let swc turn it into CommonJS for jest.
@@ -12,5 +12,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 30 },
+    // sls package + cfn-lint on every template we ship (offline, no AWS credentials).
+    { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'], slowTestThreshold: 30 },
   ],
 };

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { createServices } from '../lib/adapters/services';
-import { parseConfig } from '../lib/config';
+import { parseConfig, withAlarmTopic } from '../lib/config';
 import { logger, metrics, telemetry } from '../lib/observability';
 import { onboardFromEvent } from '../lib/usecases/onboard';
 
@@ -12,4 +12,6 @@ const services = createServices(parseConfig(process.env));
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
-  .handler(async (event: unknown) => onboardFromEvent({ ...services, telemetry }, event));
+  .handler(async (event: unknown, context) =>
+    onboardFromEvent({ ...services, config: withAlarmTopic(services.config, context.invokedFunctionArn), telemetry }, event),
+  );

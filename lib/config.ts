@@ -94,6 +94,9 @@ const schema = z.object({
   ALARM_TOPIC_ARN: optionalText.refine((v) => v === undefined || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(v), {
     message: 'ALARM_TOPIC_ARN must be an SNS topic ARN',
   }),
+  ALARM_TOPIC_NAME: optionalText.refine((v) => v === undefined || /^[\w-]{1,256}$/.test(v), {
+    message: 'ALARM_TOPIC_NAME must be an SNS topic name (letters, digits, - and _)',
+  }),
   LOCK_LEASE_SECONDS: optionalText.transform((v, ctx) => {
     if (v === undefined) return 60;
     const n = Number(v);
@@ -121,6 +124,8 @@ export interface Config {
   lockLeaseSeconds: number;
   /** When set, every pipeline notifies this topic of a failed run (onFail SnsAlarm). */
   alarmTopicArn?: string;
+  /** A topic in the function's own account and region, named rather than given as an ARN. */
+  alarmTopicName?: string;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -147,9 +152,22 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     optOutTag: e.OPT_OUT_TAG,
     lockLeaseSeconds: e.LOCK_LEASE_SECONDS,
     alarmTopicArn: e.ALARM_TOPIC_ARN,
+    alarmTopicName: e.ALARM_TOPIC_NAME,
   };
 }
 
 export function sourceRoleArn(config: Pick<Config, 'sourceRoleName'>, accountId: string): string {
   return `arn:aws:iam::${accountId}:role/${config.sourceRoleName}`;
+}
+
+/**
+ * The alarm topic's ARN: ALARM_TOPIC_ARN as given, or ALARM_TOPIC_NAME in the account and region
+ * of the running function (read from its own ARN, so that the stack need not put a
+ * CloudFormation reference in the environment, which `sls invoke local` cannot resolve).
+ */
+export function withAlarmTopic(config: Config, invokedFunctionArn: string | undefined): Config {
+  if (config.alarmTopicArn !== undefined || config.alarmTopicName === undefined || invokedFunctionArn === undefined) return config;
+  const [, partition, , region, account] = invokedFunctionArn.split(':');
+  if (partition === undefined || region === undefined || account === undefined || !ACCOUNT_ID.test(account)) return config;
+  return { ...config, alarmTopicArn: `arn:${partition}:sns:${region}:${account}:${config.alarmTopicName}` };
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 /**
  * Starts and stops a local moto_server (the AWS emulator used by the integration tests,
@@ -7,8 +8,18 @@ import { createServer } from 'node:net';
  */
 export const MOTO_INSTALL_HINT = 'moto_server is not on PATH. Install it with: pip install "moto[server]"';
 
+const LAUNCHER = join(__dirname, 'moto_server.py');
+
+/** moto_server on PATH, and the Python it runs with able to import moto's server. */
 export function motoAvailable(): boolean {
-  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+  return (
+    spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0 &&
+    spawnSync(python(), ['-c', 'import moto.moto_server.werkzeug_app, werkzeug'], { stdio: 'ignore' }).status === 0
+  );
+}
+
+function python(): string {
+  return process.env.PYTHON ?? 'python3';
 }
 
 export function freePort(): Promise<number> {
@@ -33,7 +44,8 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
   for (let tries = 0; ; tries++) {
     const port = await freePort();
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Our launcher rather than `moto_server` itself: same server, but each request is atomic (see moto_server.py).
+    const child = spawn(python(), [LAUNCHER, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);

@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseConfig } from '../../lib/config';
+import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lib/observability';
+import { loadTemplate, type Template } from '../support/cfn';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..', '..');
+const ACCOUNT_TEMPLATES = ['templates/source-account.yml', 'templates/backup-account.yml'];
+
+/** cfn-lint's exit code is a bit field: 1 fatal, 2 error, 4 warning, 8 informational. */
+async function cfnLint(file: string): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout } = await run('cfn-lint', [file], { cwd: root });
+    return { code: 0, output: stdout };
+  } catch (e) {
+    const err = e as { code?: number | string; stdout?: string; stderr?: string };
+    if (typeof err.code !== 'number') throw new Error(`cfn-lint could not run (${String(err.code)}): install it with pip install cfn-lint`);
+    return { code: err.code, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every identity-policy statement of every role and policy in a template. */
+function iamStatements(t: Template): Array<{ resource: string; statement: Statement }> {
+  return Object.entries(t.Resources).flatMap(([name, r]) => {
+    const docs =
+      r.Type === 'AWS::IAM::Role'
+        ? list(r.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).map((p) => p.PolicyDocument)
+        : r.Type === 'AWS::IAM::Policy'
+          ? [r.Properties?.PolicyDocument as { Statement: Statement[] }]
+          : [];
+    return docs.flatMap((d) => list(d.Statement).map((statement) => ({ resource: name, statement })));
+  });
+}
+
+describe('Given the orchestrator stack packaged for the example stage', () => {
+  const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+  let template: Template;
+
+  beforeAll(async () => {
+    await run('npx', ['sls', 'package', '--stage', 'example', '--package', out], { cwd: root, timeout: 120_000 });
+    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 120_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+  it('passes cfn-lint with no errors', async () => {
+    const { code, output } = await cfnLint(join(out, 'cloudformation-template-update-stack.json'));
+    expect({ errors: code & 3, output: code & 3 ? output : '' }).toEqual({ errors: 0, output: '' });
+  }, 60_000);
+
+  it('routes CreateTable API calls from the central bus to onboard', () => {
+    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties as Record<string, any>);
+    const onboard = rules.find((r) => JSON.stringify(r.Targets).includes('OnboardLambdaFunction'));
+    expect(onboard?.EventPattern).toEqual({
+      source: ['aws.dynamodb'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: ['CreateTable'] },
+    });
+    expect(onboard?.EventBusName).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] });
+    expect(onboard?.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 20 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } });
+  });
+
+  it('runs every function on nodejs24.x, arm64, with an environment the config accepts', () => {
+    const fns = resources('AWS::Lambda::Function');
+    expect(fns.length).toBeGreaterThan(0);
+    for (const [, fn] of fns) {
+      const p = fn.Properties as Record<string, any>;
+      expect(p.Runtime).toBe('nodejs24.x');
+      expect(p.Architectures).toEqual(['arm64']);
+      expect(() => parseConfig(p.Environment.Variables)).not.toThrow();
+    }
+  });
+
+  it('alarms on metric names the code emits, in its namespace and with its dimensions, all to the topic', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Record<string, any>);
+    const own = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE);
+    expect(own.map((a) => a.MetricName)).toContain(MetricName.ActivationFailed);
+    for (const a of own) {
+      expect(Object.values(MetricName)).toContain(a.MetricName);
+      expect(a.Dimensions).toEqual([{ Name: 'service', Value: SERVICE_NAME }]);
+    }
+    for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    const fnErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors').map((a) => a.Dimensions[0].Value.Ref);
+    expect(fnErrors.sort()).toEqual(resources('AWS::Lambda::Function').map(([name]) => name).sort());
+    const dlqAlarms = alarms.filter((a) => a.Namespace === 'AWS/SQS').map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]);
+    expect(dlqAlarms.sort()).toEqual(resources('AWS::SQS::Queue').map(([name]) => name).sort());
+  });
+
+  it('grants no IAM statement a wildcard action, and scopes sts:AssumeRole to the configured roles', () => {
+    const statements = iamStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const { statement } of statements) {
+      for (const action of list(statement.Action)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+      expect(statement.Resource).not.toBe('*');
+    }
+    const assume = statements.filter(({ statement }) => list(statement.Action).includes('sts:AssumeRole'));
+    expect(assume.length).toBeGreaterThan(0);
+    for (const { statement } of assume) expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    const sourceRoles = assume.find(({ statement }) => statement.Sid === 'AssumeSourceRoles')?.statement.Resource;
+    expect(JSON.stringify(sourceRoles)).toContain(':role/ddb-backup-orchestrator');
+  });
+
+  it('keeps the registry on demand, with point-in-time recovery and TTL on the lease attribute', () => {
+    const tables = resources('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(1);
+    expect(tables[0]![1].Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    });
+  });
+
+  it('lets only the source accounts (or the organization) put events on the central bus', () => {
+    const policies = resources('AWS::Events::EventBusPolicy');
+    expect(policies).toHaveLength(1);
+    const policy = policies[0]![1] as { Properties: Record<string, any> };
+    expect(policy.Properties.Statement.Action).toBe('events:PutEvents');
+    expect(JSON.stringify(policy.Properties.Statement.Principal)).toContain('111111111111,222222222222');
+    expect(policy.Properties.Statement.Condition['Fn::If'][1]).toEqual({ StringEquals: { 'aws:PrincipalOrgID': '' } });
+  });
+});
+
+describe.each(ACCOUNT_TEMPLATES)('Given the account template %s', (file) => {
+  const template = loadTemplate(join(root, file));
+
+  it('passes cfn-lint with no errors', async () => {
+    const { code, output } = await cfnLint(file);
+    expect({ errors: code & 3, output: code & 3 ? output : '' }).toEqual({ errors: 0, output: '' });
+  }, 60_000);
+
+  it('grants no IAM statement a wildcard action, and "*" resources only where AWS offers no scoping', () => {
+    for (const { statement } of iamStatements(template)) {
+      for (const action of list(statement.Action)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+      if (statement.Resource === '*') expect(['DataPipelineActionsTheOrchestratorUses', 'ListTables']).toContain(statement.Sid);
+    }
+  });
+
+  it('trusts only the orchestrator stage’s roles', () => {
+    const roles = Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties).includes('OrchestratorAccountId'));
+    expect(roles).toHaveLength(1);
+    const trust = (roles[0]!.Properties as any).AssumeRolePolicyDocument.Statement[0];
+    expect(trust.Condition.ArnLike['aws:PrincipalArn']).toEqual({
+      'Fn::Sub': 'arn:${AWS::Partition}:iam::${OrchestratorAccountId}:role/ddb-backup-orchestrator-${OrchestratorStage}-*',
+    });
+  });
+});
+
+describe('Given the backup account template', () => {
+  const t = loadTemplate(join(root, 'templates/backup-account.yml'));
+  it('makes a locked-down bucket and leaves its policy to the orchestrator', () => {
+    const bucket = t.Resources.BackupBucket?.Properties as Record<string, any>;
+    expect(bucket.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption).toBeDefined();
+    expect(JSON.stringify(bucket.LifecycleConfiguration)).toContain('RetentionDays');
+    expect(Object.values(t.Resources).map((r) => r.Type)).not.toContain('AWS::S3::BucketPolicy');
+  });
+  it('allows the policy writer only Get/PutBucketPolicy on that bucket', () => {
+    const [statement] = iamStatements(t).map((s) => s.statement);
+    expect(statement).toMatchObject({ Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Resource: { 'Fn::GetAtt': ['BackupBucket', 'Arn'] } });
+  });
+});
