@@ -18,6 +18,13 @@ export const MetricName = {
   OnboardFailed: 'OnboardFailed',
   EventIgnored: 'EventIgnored',
   EventRejected: 'EventRejected',
+  TableOffboarded: 'TableOffboarded',
+  OffboardFailed: 'OffboardFailed',
+  PipelinesInError: 'PipelinesInError',
+  PipelinesNotScheduled: 'PipelinesNotScheduled',
+  PipelinesVanished: 'PipelinesVanished',
+  PipelinesUnreachable: 'PipelinesUnreachable',
+  BackfillFailed: 'BackfillFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -29,6 +36,8 @@ export interface Telemetry {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
   count(metric: MetricName, dimensions?: Record<string, string>): void;
+  /** A level rather than an event: emitted every run, zero included, so that alarms always have data. */
+  gauge(metric: MetricName, value: number): void;
 }
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
@@ -48,6 +57,7 @@ export const telemetry: Telemetry = {
     for (const [k, v] of Object.entries(dimensions)) single.addDimension(k, v);
     single.addMetric(metric, MetricUnit.Count, 1);
   },
+  gauge: (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value),
 };
 
 /** The one mapping from an error to what a log reader sees. */

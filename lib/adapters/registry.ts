@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../domain/table-ref';
 
 /**
@@ -34,6 +34,8 @@ export interface TableRecord {
   updatedAt: string;
   activatedAt?: string;
   offboardedAt?: string;
+  /** CloudTrail time of the latest DeleteTable seen: an older CreateTable is stale. */
+  deletedEventTime?: string;
   lastError?: string;
 }
 
@@ -63,10 +65,10 @@ export class Registry {
   }
 
   /**
-   * Takes the table's lease unless the table is already ACTIVE or another live lease holds it.
-   * One round trip: the claim also returns the record.
+   * Takes the table's lease unless another live lease holds it or — unless `evenIfActive` —
+   * the table is already ACTIVE. One round trip: the claim also returns the record.
    */
-  async claimTable(t: TableRef, owner: string, leaseMs: number): Promise<ClaimResult> {
+  async claimTable(t: TableRef, owner: string, leaseMs: number, opts: { evenIfActive?: boolean } = {}): Promise<ClaimResult> {
     const now = this.now();
     const iso = new Date(now).toISOString();
     try {
@@ -78,8 +80,9 @@ export class Registry {
             'SET accountId = :a, #region = :r, tableName = :t, tableArn = :arn, leaseOwner = :o, leaseExpiresAt = :exp, ' +
             '#status = if_not_exists(#status, :pending), attempts = if_not_exists(attempts, :zero) + :one, ' +
             'generation = if_not_exists(generation, :one), createdAt = if_not_exists(createdAt, :iso), updatedAt = :iso',
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (#status <> :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now))',
+          ConditionExpression: opts.evenIfActive
+            ? 'attribute_not_exists(pk) OR attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now'
+            : 'attribute_not_exists(pk) OR (#status <> :active AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now))',
           ExpressionAttributeNames: { '#status': 'status', '#region': 'region' },
           ExpressionAttributeValues: {
             ':a': t.accountId,
@@ -89,7 +92,7 @@ export class Registry {
             ':o': owner,
             ':exp': now + leaseMs,
             ':pending': 'PENDING',
-            ':active': 'ACTIVE',
+            ...(opts.evenIfActive ? {} : { ':active': 'ACTIVE' }),
             ':zero': 0,
             ':one': 1,
             ':iso': iso,
@@ -142,6 +145,26 @@ export class Registry {
       if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
     }
+  }
+
+  /** Every table record (a Scan: the registry holds one item per table, so hundreds, not millions). */
+  async listTables(): Promise<TableRecord[]> {
+    const out: TableRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'begins_with(pk, :p)',
+          ExpressionAttributeValues: { ':p': 'TABLE#' },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      out.push(...((page.Items ?? []) as TableRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return out;
   }
 
   async getGrants(bucket: string): Promise<Set<string>> {

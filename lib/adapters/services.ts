@@ -7,6 +7,7 @@ import { type Config, sourceRoleArn } from '../config';
 import { PipelineApi } from '../engine/datapipeline/api';
 import type { LockOptions } from '../usecases/lock';
 import { S3BucketPolicyStore } from './bucket-policy';
+import { SourceTables } from './source-tables';
 import { RoleAssumer } from './credentials';
 import { Registry } from './registry';
 
@@ -19,6 +20,7 @@ export interface Services {
   registry: Registry;
   roles: RoleAssumer;
   pipelines: (accountId: string, region: string) => PipelineApi;
+  sourceTables: (accountId: string, region: string) => SourceTables;
   policy: S3BucketPolicyStore;
   lock: LockOptions;
   newOwnerId: () => string;
@@ -28,23 +30,28 @@ export function createServices(config: Config, env: NodeJS.ProcessEnv = process.
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const common = { maxAttempts: MAX_ATTEMPTS };
   const roles = new RoleAssumer(new STSClient({ region, ...common }), { externalId: config.externalId });
-  const pipelineClients = new Map<string, PipelineApi>();
-  const pipelines = (accountId: string, pipelineRegion: string) => {
-    const key = `${accountId}/${pipelineRegion}`;
-    let api = pipelineClients.get(key);
-    if (api === undefined) {
-      const roleArn = sourceRoleArn(config, accountId);
-      api = new PipelineApi(new DataPipelineClient({ region: pipelineRegion, credentials: roles.provider(roleArn), ...common }));
-      pipelineClients.set(key, api);
-    }
-    return api;
+  /** One client per source account and region, made on first use and kept for the container's life. */
+  const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>) => T) => {
+    const cache = new Map<string, T>();
+    return (accountId: string, r: string): T => {
+      const key = `${accountId}/${r}`;
+      let value = cache.get(key);
+      if (value === undefined) {
+        value = make(accountId, r, roles.provider(sourceRoleArn(config, accountId)));
+        cache.set(key, value);
+      }
+      return value;
+    };
   };
+  const pipelines = perAccount((_, r, credentials) => new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common })));
+  const sourceTables = perAccount((_, r, credentials) => new SourceTables(new DynamoDBClient({ region: r, credentials, ...common })));
   const s3 = new S3Client({ region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined });
   return {
     config,
     registry: new Registry(new DynamoDBClient({ region, ...common }), config.registryTable),
     roles,
     pipelines,
+    sourceTables,
     policy: new S3BucketPolicyStore(s3, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
     lock: {
       leaseMs: config.lockLeaseSeconds * 1000,

@@ -8,7 +8,8 @@ export type IgnoreReason =
   | 'NotDeleteTable'
   | 'AccountNotAllowed'
   | 'ExcludedByPattern'
-  | 'OptedOutByTag';
+  | 'OptedOutByTag'
+  | 'StaleEvent';
 
 export interface Ignore {
   reason: IgnoreReason;

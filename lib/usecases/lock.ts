@@ -1,5 +1,6 @@
 import { LeaseLostError, LockBusyError } from '../errors';
-import type { Registry } from '../adapters/registry';
+import type { ClaimResult, Registry } from '../adapters/registry';
+import { tableKey, type TableRef } from '../domain/table-ref';
 
 export interface LockOptions {
   leaseMs: number;
@@ -42,5 +43,28 @@ export async function withLock<T>(
   } finally {
     // Best effort: a release that fails leaves a lease that simply expires.
     await registry.releaseLock(name, owner).catch(() => undefined);
+  }
+}
+
+/**
+ * Claims a table's registry record (its lease), waiting with backoff while another worker holds
+ * it. Returns unclaimed at once when `stopWhen` says the record needs no more work (e.g. the
+ * table is already ACTIVE); throws LockBusyError (retryable) after `waitMs`.
+ */
+export async function claimTableWithWait(
+  registry: Registry,
+  table: TableRef,
+  owner: string,
+  opts: LockOptions,
+  claim: { evenIfActive?: boolean; stopWhen?: (record: NonNullable<ClaimResult['record']>) => boolean } = {},
+): Promise<ClaimResult> {
+  const deadline = opts.now() + opts.waitMs;
+  for (let attempt = 0; ; attempt++) {
+    const result = await registry.claimTable(table, owner, opts.leaseMs, { evenIfActive: claim.evenIfActive });
+    if (result.claimed || (result.record !== undefined && claim.stopWhen?.(result.record))) return result;
+    if (opts.now() >= deadline) {
+      throw new LockBusyError(`table ${tableKey(table)} is being worked on by another worker; gave up after ${opts.waitMs} ms`);
+    }
+    await opts.sleep(backoffMs(attempt, opts.random));
   }
 }

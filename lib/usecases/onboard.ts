@@ -10,10 +10,10 @@ import { tableKey, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
 import { buildExportDefinition } from '../engine/datapipeline/definition';
 import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
-import { ActivationFailedError, ConfigError, InvalidEventError, LockBusyError } from '../errors';
+import { ActivationFailedError, ConfigError, InvalidEventError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import { type GrantResult, ensureGrant } from './grant';
-import { backoffMs, type LockOptions } from './lock';
+import { claimTableWithWait, type LockOptions } from './lock';
 
 export interface OnboardDeps {
   config: Config;
@@ -67,7 +67,7 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
   }
   const skip = selectTable(parsed.table, parsed.tags, deps.config);
   if (skip !== undefined) return ignore(skip.reason, skip.message);
-  return onboardTable(deps, parsed.table);
+  return onboardTable(deps, parsed.table, { eventTime: parsed.eventTime, eventId: parsed.eventId });
 }
 
 /**
@@ -75,7 +75,11 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
  * in the bucket policy (backup account), in parallel. Both are idempotent; a failure of either
  * fails the call so that it is retried, after the other has finished.
  */
-export async function onboardTable(deps: OnboardDeps, table: TableRef): Promise<Extract<OnboardResult, { table: TableRef }>> {
+export async function onboardTable(
+  deps: OnboardDeps,
+  table: TableRef,
+  event: { eventTime?: string; eventId?: string } = {},
+): Promise<OnboardResult> {
   const { config, telemetry } = deps;
   const pipelineRegion = pipelineRegionFor(table.region, config.pipelineRegion);
   if (pipelineRegion === undefined) {
@@ -91,7 +95,7 @@ export async function onboardTable(deps: OnboardDeps, table: TableRef): Promise<
   assertValidDefinition(definition);
 
   const [pipeline, grant] = await Promise.allSettled([
-    ensurePipeline(deps, table, pipelineRegion, definition),
+    ensurePipeline(deps, table, pipelineRegion, definition, event.eventTime),
     ensureGrant({ bucket: config.backupBucket, registry: deps.registry, policy: deps.policy, lock: deps.lock, newOwnerId: deps.newOwnerId }, table.accountId),
   ]);
   const context = { table: tableKey(table), pipelineRegion };
@@ -112,6 +116,12 @@ export async function onboardTable(deps: OnboardDeps, table: TableRef): Promise<
     telemetry.count(MetricName.OnboardFailed);
     throw grant.reason;
   }
+  if (pipeline.value.stale !== undefined) {
+    const message = `CreateTable of ${table.tableArn} at ${event.eventTime} is older than its DeleteTable at ${pipeline.value.stale}`;
+    telemetry.count(MetricName.EventIgnored, { Reason: 'StaleEvent' });
+    telemetry.warn(`ignored event: ${message}`, context);
+    return { outcome: 'ignored', reason: 'StaleEvent', message, eventId: event.eventId ?? '' };
+  }
   const { record, created } = pipeline.value;
   const outcome = record.already ? 'already-onboarded' : 'onboarded';
   telemetry.count(record.already ? MetricName.TableAlreadyOnboarded : MetricName.TableOnboarded);
@@ -130,6 +140,8 @@ export async function onboardTable(deps: OnboardDeps, table: TableRef): Promise<
 interface EnsuredPipeline {
   record: { pipelineId: string; pipelineRegion: string; already: boolean };
   created: boolean;
+  /** Set (to the DeleteTable time) when the table was deleted after this CreateTable: nothing was done. */
+  stale?: string;
 }
 
 async function ensurePipeline(
@@ -137,31 +149,25 @@ async function ensurePipeline(
   table: TableRef,
   pipelineRegion: string,
   definition: Parameters<typeof provisionExportPipeline>[0]['definition'],
+  eventTime: string | undefined,
 ): Promise<EnsuredPipeline> {
   const { registry, lock } = deps;
   const owner = deps.newOwnerId();
   const api = deps.pipelines(table.accountId, pipelineRegion);
-  const deadline = lock.now() + lock.waitMs;
-  let record: TableRecord;
-  for (let attempt = 0; ; attempt++) {
-    const claim = await registry.claimTable(table, owner, lock.leaseMs);
-    if (claim.claimed) {
-      record = claim.record;
-      break;
-    }
-    const existing = claim.record;
-    if (existing?.status === 'ACTIVE' && existing.pipelineId !== undefined) {
-      return {
-        record: { pipelineId: existing.pipelineId, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
-        created: false,
-      };
-    }
-    if (lock.now() >= deadline) {
-      throw new LockBusyError(`table ${tableKey(table)} is being onboarded by another worker; gave up after ${lock.waitMs} ms`);
-    }
-    await lock.sleep(backoffMs(attempt, lock.random));
+  const claim = await claimTableWithWait(registry, table, owner, lock, { stopWhen: (r) => r.status === 'ACTIVE' && r.pipelineId !== undefined });
+  if (!claim.claimed) {
+    const existing = claim.record as TableRecord;
+    return {
+      record: { pipelineId: existing.pipelineId as string, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
+      created: false,
+    };
   }
-
+  const record = claim.record;
+  const deletedAt = record.deletedEventTime;
+  if (record.status === 'OFFBOARDED' && eventTime !== undefined && deletedAt !== undefined && eventTime <= deletedAt) {
+    await registry.updateClaimed(table, owner, {}, { release: true });
+    return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: deletedAt };
+  }
   const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, fields);
   try {
     const result = await provisionExportPipeline({ table, record, pipelineRegion, definition, api, save });

@@ -5,7 +5,7 @@ import { parseConfig } from '../../lib/config';
 import type { TableRef } from '../../lib/domain/table-ref';
 import type { PipelineApi } from '../../lib/engine/datapipeline/api';
 import { ActivationFailedError } from '../../lib/errors';
-import { onboardTable } from '../../lib/usecases/onboard';
+import { onboardTable, type OnboardResult } from '../../lib/usecases/onboard';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
@@ -16,6 +16,11 @@ const table = (name: string): TableRef => ({
   tableName: name,
   tableArn: `arn:aws:dynamodb:us-east-1:${SOURCE_A}:table/${name}`,
 });
+
+function onboarded(r: OnboardResult) {
+  if (r.outcome === 'ignored') throw new Error(`unexpectedly ignored: ${r.message}`);
+  return r;
+}
 
 describeWithMoto('onboarding retries (against moto_server)', () => {
   useMoto();
@@ -83,7 +88,7 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     expect(await pipelineCount()).toBe(before + 1);
     expect((await record('audit'))?.pipelineId).toBeUndefined();
 
-    const retry = await onboardTable({ ...services, telemetry }, table('audit'));
+    const retry = onboarded(await onboardTable({ ...services, telemetry }, table('audit')));
     expect(retry).toMatchObject({ outcome: 'onboarded', pipelineCreated: false });
     expect(await pipelineCount()).toBe(before + 1);
     expect((await record('audit'))?.pipelineId?.S).toBe(retry.pipelineId);
@@ -101,7 +106,7 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
   it('puts the pipeline of a table in an unsupported region into PIPELINE_REGION, with the cluster in the table’s region', async () => {
     const config = { ...services.config, pipelineRegion: 'eu-west-1' };
     const t = { ...table('eu-orders'), region: 'eu-central-1', tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders` };
-    const result = await onboardTable({ ...services, config, telemetry: recordingTelemetry() }, t);
+    const result = onboarded(await onboardTable({ ...services, config, telemetry: recordingTelemetry() }, t));
     expect(result.pipelineRegion).toBe('eu-west-1');
     const definition = await services.pipelines(SOURCE_A, 'eu-west-1').getDefinition(result.pipelineId);
     expect(definition.find((o) => o.id === 'EmrClusterForBackup')?.fields.region).toBe('eu-central-1');

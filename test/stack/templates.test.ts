@@ -56,16 +56,24 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     expect({ errors: code & 3, output: code & 3 ? output : '' }).toEqual({ errors: 0, output: '' });
   }, 60_000);
 
-  it('routes CreateTable API calls from the central bus to onboard', () => {
+  it.each([
+    ['CreateTable', 'OnboardLambdaFunction'],
+    ['DeleteTable', 'OffboardLambdaFunction'],
+  ])('routes %s API calls from the central bus to %s, with retries and a dead-letter queue', (eventName, target) => {
     const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties as Record<string, any>);
-    const onboard = rules.find((r) => JSON.stringify(r.Targets).includes('OnboardLambdaFunction'));
-    expect(onboard?.EventPattern).toEqual({
+    const rule = rules.find((r) => JSON.stringify(r.Targets).includes(`"${target}"`));
+    expect(rule?.EventPattern).toEqual({
       source: ['aws.dynamodb'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: ['CreateTable'] },
+      detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: [eventName] },
     });
-    expect(onboard?.EventBusName).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] });
-    expect(onboard?.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 20 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } });
+    expect(rule?.EventBusName).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] });
+    expect(rule?.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 20 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } });
+  });
+
+  it('runs the health check on a schedule', () => {
+    const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties as Record<string, any>);
+    expect(rules.find((r) => JSON.stringify(r.Targets).includes('HealthCheckLambdaFunction'))?.ScheduleExpression).toBe('rate(1 hour)');
   });
 
   it('runs every function on nodejs24.x, arm64, with an environment the config accepts', () => {
@@ -82,7 +90,9 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
   it('alarms on metric names the code emits, in its namespace and with its dimensions, all to the topic', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Record<string, any>);
     const own = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE);
-    expect(own.map((a) => a.MetricName)).toContain(MetricName.ActivationFailed);
+    expect(own.map((a) => a.MetricName)).toEqual(
+      expect.arrayContaining([MetricName.ActivationFailed, MetricName.PipelinesInError, MetricName.PipelinesNotScheduled, MetricName.PipelinesVanished]),
+    );
     for (const a of own) {
       expect(Object.values(MetricName)).toContain(a.MetricName);
       expect(a.Dimensions).toEqual([{ Name: 'service', Value: SERVICE_NAME }]);

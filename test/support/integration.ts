@@ -61,7 +61,18 @@ export function accountClients(region = 'us-east-1') {
   return {
     pipelines: (account: string, r = region) => new DataPipelineClient({ region: r, credentials: source(account) }),
     dynamodb: (account: string, r = region) => new DynamoDBClient({ region: r, credentials: source(account) }),
-    backupS3: () => new S3Client({ region, forcePathStyle: true, credentials: roles.provider(BACKUP_ROLE) }),
+    // moto 5.2.1 does not take the SDK's default streaming checksums on PutObject.
+    backupS3: () => new S3Client({ region, forcePathStyle: true, credentials: roles.provider(BACKUP_ROLE), requestChecksumCalculation: 'WHEN_REQUIRED' }),
     registry: () => new DynamoDBClient({ region }),
   };
+}
+
+/**
+ * The object keys moto holds in a bucket, read from its state dump rather than through S3: once
+ * the orchestrator has written the TLS-only deny, moto (which enforces bucket policies) refuses
+ * every plain-HTTP S3 request to the bucket, listing included — as S3 would.
+ */
+export async function motoObjectKeys(endpoint: string, bucket: string): Promise<string[]> {
+  const state = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { s3?: { FakeKey?: Array<{ bucket_name: string; name: string; disposed?: boolean }> } };
+  return (state.s3?.FakeKey ?? []).filter((k) => k.bucket_name === bucket && !k.disposed).map((k) => k.name).sort();
 }

@@ -1,0 +1,118 @@
+import type { SourceTables } from '../adapters/source-tables';
+import { type BackfillOutcome, type BackfillSummary, parseBackfillInput, planQuota, summarize } from '../domain/backfill';
+import { pipelineRegionFor } from '../domain/regions';
+import { selectTable } from '../domain/selection';
+import { tableArn, tableKey, type TableRef } from '../domain/table-ref';
+import { TAG_TABLE_ARN } from '../engine/datapipeline/naming';
+import { errorFields, MetricName } from '../observability';
+import { type OnboardDeps, onboardTable } from './onboard';
+import { mapPool } from './pool';
+
+export interface BackfillDeps extends OnboardDeps {
+  sourceTables: (accountId: string, region: string) => SourceTables;
+}
+
+interface Candidate extends TableRef {
+  pipelineRegion: string;
+}
+
+/**
+ * Brings every existing table of the given accounts and regions under backup, through the same
+ * code path as `onboard`. Skips what is already backed up (the registry, then the account's own
+ * pipelines tagged with the table's ARN), applies the same exclusions, keeps within the
+ * pipeline quota, and never lets one table's failure stop the others. `dryRun` only reads.
+ */
+export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<BackfillSummary> {
+  const { config, telemetry } = deps;
+  const input = parseBackfillInput(rawInput, config.sourceAccounts);
+  const accounts = input.accounts ?? [...config.sourceAccounts];
+  const outcomes: BackfillOutcome[] = [];
+  const skip = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>, reason: string) =>
+    outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'skipped', reason });
+  const fail = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>, e: unknown) =>
+    outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'failed', error: errorFields(e).errorMessage as string });
+  const already = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>) =>
+    outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'already-backed-up' });
+
+  // 1. The registry, once.
+  const registry = new Map((await deps.registry.listTables()).map((r) => [tableKey(r), r]));
+
+  // 2. Every table of every account and region (paginated), with the same exclusions as onboarding.
+  const places = accounts.flatMap((accountId) => input.regions.map((region) => ({ accountId, region })));
+  const listed = await mapPool(places, input.concurrency, async (p) => ({ ...p, names: await deps.sourceTables(p.accountId, p.region).listNames() }));
+  const found: TableRef[] = [];
+  listed.forEach((l, i) => {
+    const p = places[i] as { accountId: string; region: string };
+    if (l.status === 'rejected') return fail({ ...p, tableName: '*' }, l.reason);
+    for (const tableName of l.value.names) {
+      if (input.tableFilter !== undefined && !input.tableFilter.test(tableName)) continue;
+      found.push({ accountId: p.accountId, region: p.region, tableName, tableArn: tableArn(p.region, p.accountId, tableName) });
+    }
+  });
+
+  const unregistered: TableRef[] = [];
+  for (const t of found) {
+    if (registry.get(tableKey(t))?.status === 'ACTIVE') {
+      already(t);
+      continue;
+    }
+    const byName = selectTable(t, {}, config); // account and name rules first: no ListTagsOfResource call for those
+    if (byName !== undefined) skip(t, byName.message);
+    else unregistered.push(t);
+  }
+  const tagged = await mapPool(unregistered, input.concurrency, (t) => deps.sourceTables(t.accountId, t.region).tags(t.tableArn));
+  const candidates: Candidate[] = [];
+  tagged.forEach((tags, i) => {
+    const t = unregistered[i] as TableRef;
+    if (tags.status === 'rejected') return fail(t, tags.reason);
+    const excluded = selectTable(t, tags.value, config);
+    if (excluded !== undefined) return skip(t, excluded.message);
+    const pipelineRegion = pipelineRegionFor(t.region, config.pipelineRegion);
+    if (pipelineRegion === undefined) return skip(t, `region ${t.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
+    candidates.push({ ...t, pipelineRegion });
+  });
+
+  // 3. The accounts' own pipelines: one made for the table already (registry lost, or made by an
+  //    earlier version) counts as backed up, and every pipeline counts against the quota.
+  const inventoryKeys = [...new Set(candidates.map((c) => `${c.accountId}/${c.pipelineRegion}`))];
+  const inventories = await mapPool(inventoryKeys, input.concurrency, async (key) => {
+    const [accountId, region] = key.split('/') as [string, string];
+    const api = deps.pipelines(accountId, region);
+    const statuses = await api.describe(await api.listIds());
+    return { count: statuses.length, arns: new Set(statuses.map((s) => s.tags[TAG_TABLE_ARN]).filter((a) => a !== undefined)) };
+  });
+  const inventory = new Map(inventoryKeys.map((k, i) => [k, inventories[i] as PromiseSettledResult<{ count: number; arns: Set<string> }>]));
+  const fresh: Candidate[] = [];
+  for (const c of candidates) {
+    const inv = inventory.get(`${c.accountId}/${c.pipelineRegion}`);
+    if (inv?.status === 'rejected') fail(c, inv.reason);
+    else if (inv?.value.arns.has(c.tableArn)) already(c);
+    else fresh.push(c);
+  }
+  const existing = new Map(
+    [...inventory].flatMap(([k, v]) => (v.status === 'fulfilled' ? [[k, v.value.count] as const] : [])),
+  );
+  const { fits, overQuota } = planQuota(fresh, existing, input.pipelineQuota);
+  for (const c of overQuota) {
+    skip(c, `Data Pipeline quota of ${input.pipelineQuota} pipelines reached in account ${c.accountId} (${c.pipelineRegion}); raise the quota, then pass pipelineQuota`);
+  }
+
+  // 4. Onboard (or, in a dry run, only plan) the rest, through the same code path as `onboard`.
+  if (input.dryRun) {
+    for (const c of fits) outcomes.push({ table: tableKey(c), account: c.accountId, outcome: 'planned' });
+  } else {
+    const results = await mapPool(fits, input.concurrency, (c) => onboardTable(deps, c));
+    results.forEach((r, i) => {
+      const c = fits[i] as Candidate;
+      if (r.status === 'rejected') return fail(c, r.reason);
+      if (r.value.outcome === 'ignored') return skip(c, r.value.message);
+      if (r.value.outcome === 'already-onboarded') return already(c);
+      outcomes.push({ table: tableKey(c), account: c.accountId, outcome: 'onboarded' });
+    });
+  }
+
+  const summary = summarize(outcomes, input.dryRun);
+  if (summary.counts.failed > 0) telemetry.count(MetricName.BackfillFailed);
+  (summary.counts.failed > 0 ? telemetry.warn : telemetry.info)(summary.text, { counts: summary.counts, byAccount: summary.byAccount, skipped: summary.skipped, failed: summary.failed });
+  return summary;
+}
