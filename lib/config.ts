@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { DATA_PIPELINE_REGIONS } from './domain/regions';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -97,6 +98,17 @@ const schema = z.object({
   ALARM_TOPIC_NAME: optionalText.refine((v) => v === undefined || /^[\w-]{1,256}$/.test(v), {
     message: 'ALARM_TOPIC_NAME must be an SNS topic name (letters, digits, - and _)',
   }),
+  POLICY_LAYOUT: optionalText.transform((v, ctx) => {
+    const value = v ?? 'per-account';
+    if (!(POLICY_LAYOUTS as readonly string[]).includes(value)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `POLICY_LAYOUT must be one of ${POLICY_LAYOUTS.join(', ')}, got "${value}"` });
+      return z.NEVER;
+    }
+    return value as PolicyLayout;
+  }),
+  ORGANIZATION_ID: optionalText.refine((v) => v === undefined || /^o-[a-z0-9]{10,32}$/.test(v), {
+    message: 'ORGANIZATION_ID must be an AWS Organizations id such as o-a1b2c3d4e5',
+  }),
   LOCK_LEASE_SECONDS: optionalText.transform((v, ctx) => {
     if (v === undefined) return 60;
     const n = Number(v);
@@ -126,6 +138,8 @@ export interface Config {
   alarmTopicArn?: string;
   /** A topic in the function's own account and region, named rather than given as an ARN. */
   alarmTopicName?: string;
+  policyLayout: PolicyLayout;
+  organizationId?: string;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -136,6 +150,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = result.data;
+  if (e.POLICY_LAYOUT === 'organization' && e.ORGANIZATION_ID === undefined) {
+    throw new ConfigError('Invalid configuration: POLICY_LAYOUT=organization needs ORGANIZATION_ID');
+  }
   const backupAccountId = ROLE_ARN.exec(e.BACKUP_ROLE_ARN)?.[1] as string;
   return {
     backupBucket: e.BACKUP_BUCKET,
@@ -153,6 +170,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     lockLeaseSeconds: e.LOCK_LEASE_SECONDS,
     alarmTopicArn: e.ALARM_TOPIC_ARN,
     alarmTopicName: e.ALARM_TOPIC_NAME,
+    policyLayout: e.POLICY_LAYOUT,
+    organizationId: e.ORGANIZATION_ID,
   };
 }
 

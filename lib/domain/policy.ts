@@ -34,38 +34,76 @@ export function isOwnedStatement(s: { Sid?: unknown }): boolean {
   return typeof s.Sid === 'string' && s.Sid.startsWith(OWNED_SID_PREFIX);
 }
 
-/** The account an owned per-account statement grants, if it is one. */
-export function grantedAccountOf(s: { Sid?: unknown }): string | undefined {
-  return typeof s.Sid === 'string' ? ACCOUNT_SID.exec(s.Sid)?.[1] : undefined;
+/**
+ * How the product's grants are written:
+ * - `per-account`: the blog's three statements per account (about 0.74 KB each);
+ * - `compact`: three statements in all, accounts listed as principals, resources written with
+ *   `${aws:PrincipalAccount}` so that each account still reaches only its own prefix;
+ * - `organization`: `Principal: "*"` limited by `aws:PrincipalOrgID`, constant size — every
+ *   account of the organization reaches its own prefix, and no account outside it reaches any;
+ * - `auto`: per-account while everything fits in 20 KB, compact beyond.
+ */
+export type PolicyLayout = 'per-account' | 'compact' | 'organization' | 'auto';
+export const POLICY_LAYOUTS: readonly PolicyLayout[] = ['per-account', 'compact', 'organization', 'auto'];
+const PRINCIPAL_ACCOUNT = '${aws:PrincipalAccount}';
+const SHARED_STEM = 'Shared';
+const ORG_STEM = 'Org';
+
+const root = (accountId: string) => `arn:aws:iam::${accountId}:root`;
+const ROOT_ARN = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/;
+
+/** The three statements that let `principal` do what the export needs under `bucket/<prefixAccount>/`. */
+function prefixStatements(bucket: string, stem: string, principal: Json, prefixAccount: string, condition?: Json): Statement[] {
+  const prefix = `${bucketArn(bucket)}/${accountPrefix(prefixAccount)}`;
+  const who = { Principal: principal, ...(condition === undefined ? {} : { Condition: condition }) };
+  return [
+    { Sid: `${OWNED_SID_PREFIX}${stem}Objects`, Effect: 'Allow', ...who, Action: [...EXPORT_S3_ACCESS.objects.actions], Resource: `${prefix}${EXPORT_S3_ACCESS.objects.key}` },
+    { Sid: `${OWNED_SID_PREFIX}${stem}Cleanup`, Effect: 'Allow', ...who, Action: EXPORT_S3_ACCESS.cleanup.actions[0], Resource: EXPORT_S3_ACCESS.cleanup.keys.map((k) => `${prefix}${k}`) },
+    { Sid: `${OWNED_SID_PREFIX}${stem}Bucket`, Effect: 'Allow', ...who, Action: [...EXPORT_S3_ACCESS.bucket.actions], Resource: bucketArn(bucket) },
+  ];
 }
 
 /** The blog's three statements for one account, each scoped to the account's own prefix. */
 export function accountStatements(bucket: string, accountId: string): Statement[] {
-  const principal = { AWS: `arn:aws:iam::${accountId}:root` };
-  const prefix = `${bucketArn(bucket)}/${accountPrefix(accountId)}`;
-  return [
-    {
-      Sid: `${OWNED_SID_PREFIX}${accountId}Objects`,
-      Effect: 'Allow',
-      Principal: principal,
-      Action: [...EXPORT_S3_ACCESS.objects.actions],
-      Resource: `${prefix}${EXPORT_S3_ACCESS.objects.key}`,
-    },
-    {
-      Sid: `${OWNED_SID_PREFIX}${accountId}Cleanup`,
-      Effect: 'Allow',
-      Principal: principal,
-      Action: EXPORT_S3_ACCESS.cleanup.actions[0],
-      Resource: EXPORT_S3_ACCESS.cleanup.keys.map((k) => `${prefix}${k}`),
-    },
-    {
-      Sid: `${OWNED_SID_PREFIX}${accountId}Bucket`,
-      Effect: 'Allow',
-      Principal: principal,
-      Action: [...EXPORT_S3_ACCESS.bucket.actions],
-      Resource: bucketArn(bucket),
-    },
-  ];
+  return prefixStatements(bucket, accountId, { AWS: root(accountId) }, accountId);
+}
+
+/** Three statements for every listed account: each reaches only the prefix named by its own account id. */
+export function compactStatements(bucket: string, accounts: readonly string[]): Statement[] {
+  return prefixStatements(bucket, SHARED_STEM, { AWS: [...accounts].sort().map(root) }, PRINCIPAL_ACCOUNT);
+}
+
+/** Three statements for every account of one AWS Organization, whatever their number. */
+export function organizationStatements(bucket: string, organizationId: string): Statement[] {
+  return prefixStatements(bucket, ORG_STEM, '*', PRINCIPAL_ACCOUNT, { StringEquals: { 'aws:PrincipalOrgID': organizationId } });
+}
+
+/**
+ * The accounts the product's statements in a policy grant by name (per-account and compact
+ * statements; the organization layout names none).
+ */
+export function grantedAccountsIn(doc: PolicyDocument): Set<string> {
+  const accounts = new Set<string>();
+  for (const s of doc.Statement.filter(isOwnedStatement)) {
+    const perAccount = ACCOUNT_SID.exec(s.Sid as string)?.[1];
+    if (perAccount !== undefined) accounts.add(perAccount);
+    if ((s.Sid as string).startsWith(`${OWNED_SID_PREFIX}${SHARED_STEM}`)) {
+      const aws = (s.Principal as { AWS?: Json } | undefined)?.AWS;
+      for (const p of Array.isArray(aws) ? aws : [aws]) {
+        const id = typeof p === 'string' ? ROOT_ARN.exec(p)?.[1] : undefined;
+        if (id !== undefined) accounts.add(id);
+      }
+    }
+  }
+  return accounts;
+}
+
+export function hasOrganizationGrant(doc: PolicyDocument, organizationId?: string): boolean {
+  return doc.Statement.some(
+    (s) =>
+      s.Sid === `${OWNED_SID_PREFIX}${ORG_STEM}Objects` &&
+      (organizationId === undefined || canonical((s.Condition as Json) ?? null) === canonical({ StringEquals: { 'aws:PrincipalOrgID': organizationId } })),
+  );
 }
 
 /** Deny every request to the bucket that does not use TLS. */
@@ -80,10 +118,49 @@ export function tlsOnlyStatement(bucket: string): Statement {
   };
 }
 
-/** Every statement the product wants in the policy for these accounts. */
-export function desiredStatements(bucket: string, accounts: Iterable<string>): Statement[] {
+/** Every statement the product wants in the policy for these accounts, in one concrete layout. */
+export function desiredStatements(
+  bucket: string,
+  accounts: Iterable<string>,
+  layout: Exclude<PolicyLayout, 'auto'> = 'per-account',
+  organizationId?: string,
+): Statement[] {
   const sorted = [...new Set(accounts)].sort();
-  return [tlsOnlyStatement(bucket), ...sorted.flatMap((a) => accountStatements(bucket, a))];
+  const grants =
+    layout === 'per-account'
+      ? sorted.flatMap((a) => accountStatements(bucket, a))
+      : layout === 'compact'
+        ? sorted.length === 0
+          ? []
+          : compactStatements(bucket, sorted)
+        : organizationStatements(bucket, requireOrg(organizationId));
+  return [tlsOnlyStatement(bucket), ...grants];
+}
+
+function requireOrg(organizationId: string | undefined): string {
+  if (organizationId === undefined) throw new PolicyIntegrityError('the organization layout needs ORGANIZATION_ID');
+  return organizationId;
+}
+
+export interface GrantPlan {
+  layout: Exclude<PolicyLayout, 'auto'>;
+  result: MergeResult;
+}
+
+/**
+ * Merges the grants of `accounts` — together with every account the policy in place already
+ * grants, so that no account ever loses access, a layout switch included — into `current`.
+ * `auto` takes per-account while the result fits in 20 KB, compact beyond.
+ */
+export function planGrants(current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout, organizationId?: string): GrantPlan {
+  const all = new Set([...accounts, ...grantedAccountsIn(current)]);
+  if (layout !== 'auto') return { layout, result: mergePolicy(current, desiredStatements(bucket, all, layout, organizationId)) };
+  try {
+    return { layout: 'per-account', result: mergePolicy(current, desiredStatements(bucket, all, 'per-account')) };
+  } catch (e) {
+    if (!(e instanceof PolicyTooLargeError)) throw e;
+    return { layout: 'compact', result: mergePolicy(current, desiredStatements(bucket, all, 'compact')) };
+  }
 }
 
 /** Reads the policy text S3 returned (undefined when the bucket has none). */
@@ -115,35 +192,66 @@ export interface MergeResult {
   changed: boolean;
   /** Sids added or rewritten by this merge. */
   written: string[];
+  /** Sids of the product's own statements this merge removed (a layout switch). */
+  removed: string[];
 }
 
 /**
- * Adds the desired statements that are missing, rewrites owned statements that drifted from
- * what the product renders, and leaves everything else — foreign statements and owned
- * statements not in `desired` — exactly as it was and where it was.
+ * Makes the product's statements exactly `desired`: adds the missing ones, rewrites those that
+ * drifted, removes the product's own statements `desired` no longer has (a layout switch), and
+ * leaves every foreign statement exactly as it was and where it was. Refuses a result that
+ * would drop a foreign statement or an account's grant, or exceed 20 KB.
  */
 export function mergePolicy(current: PolicyDocument, desired: readonly Statement[]): MergeResult {
   const wanted = new Map(desired.map((s) => [s.Sid as string, s]));
   const written: string[] = [];
-  const statements = current.Statement.map((s) => {
-    const want = typeof s.Sid === 'string' && isOwnedStatement(s) ? wanted.get(s.Sid) : undefined;
-    if (want === undefined) return s;
+  const removed: string[] = [];
+  const statements: Statement[] = [];
+  for (const s of current.Statement) {
+    if (!isOwnedStatement(s)) {
+      statements.push(s);
+      continue;
+    }
+    const want = wanted.get(s.Sid as string);
+    if (want === undefined) {
+      removed.push(s.Sid as string);
+      continue;
+    }
     wanted.delete(want.Sid as string);
-    if (canonical(normalize(s)) === canonical(normalize(want))) return s;
-    written.push(want.Sid as string);
-    return want;
-  });
+    if (canonical(normalize(s)) === canonical(normalize(want))) {
+      statements.push(s);
+    } else {
+      statements.push(want);
+      written.push(want.Sid as string);
+    }
+  }
   for (const s of wanted.values()) {
     statements.push(s);
     written.push(s.Sid as string);
   }
   const document: PolicyDocument = { ...current, Version: POLICY_VERSION, Statement: statements };
-  const changed = written.length > 0 || current.Version !== POLICY_VERSION;
+  const changed = written.length > 0 || removed.length > 0 || current.Version !== POLICY_VERSION;
   const text = JSON.stringify(document);
   const bytes = Buffer.byteLength(text, 'utf8');
   assertForeignKept(current, document);
+  assertGrantsKept(current, document);
   if (changed && bytes > POLICY_SIZE_LIMIT) throw new PolicyTooLargeError(bytes, POLICY_SIZE_LIMIT);
-  return { document, text, bytes, changed, written };
+  return { document, text, bytes, changed, written, removed };
+}
+
+/**
+ * Throws unless every account the product granted in `before` is still granted in `after`. An
+ * organization grant in `after` covers every account (the organization layout trusts that the
+ * registered accounts belong to ORGANIZATION_ID).
+ */
+export function assertGrantsKept(before: PolicyDocument, after: PolicyDocument): void {
+  if (hasOrganizationGrant(after)) return;
+  const kept = grantedAccountsIn(after);
+  if (hasOrganizationGrant(before) && kept.size === 0) {
+    throw new PolicyIntegrityError('the merged policy would drop the organization grant without naming any account; nothing was written');
+  }
+  const lost = [...grantedAccountsIn(before)].filter((a) => !kept.has(a));
+  if (lost.length > 0) throw new PolicyIntegrityError(`the merged policy would take away the grant of ${lost.join(', ')}; nothing was written`);
 }
 
 /** Throws unless every statement the product does not own is in `after`, unchanged, in the same order. */

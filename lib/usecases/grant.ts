@@ -1,11 +1,13 @@
 import type { BucketPolicyStore } from '../adapters/bucket-policy';
 import type { Registry } from '../adapters/registry';
-import { desiredStatements, mergePolicy, parsePolicy } from '../domain/policy';
+import { parsePolicy, planGrants, type PolicyLayout } from '../domain/policy';
 import { PolicyConflictError } from '../errors';
 import { type LockOptions, withLock } from './lock';
 
 export interface GrantDeps {
   bucket: string;
+  layout: PolicyLayout;
+  organizationId?: string;
   registry: Registry;
   policy: BucketPolicyStore;
   lock: LockOptions;
@@ -19,6 +21,10 @@ export interface GrantResult {
   policyWritten: boolean;
   /** Sids this call added or rewrote. */
   statementsWritten: string[];
+  /** Sids of the product's own statements this call removed (a layout switch). */
+  statementsRemoved: string[];
+  /** The layout written (what `auto` resolved to). */
+  layout?: Exclude<PolicyLayout, 'auto'>;
   policyBytes?: number;
 }
 
@@ -35,17 +41,17 @@ export const policyLockName = (bucket: string) => `bucket-policy#${bucket}`;
  */
 export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<GrantResult> {
   const grants = await deps.registry.getGrants(deps.bucket);
-  if (grants.has(accountId)) return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [] };
+  if (grants.has(accountId)) return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
   const accounts = [...grants, accountId];
   const warming = deps.policy.warm?.();
   return withLock(deps.registry, policyLockName(deps.bucket), deps.newOwnerId(), deps.lock, async (fence) => {
     await warming;
     let text = await deps.policy.get();
     for (let conflicts = 0; ; conflicts++) {
-      const merged = mergePolicy(parsePolicy(text), desiredStatements(deps.bucket, accounts));
+      const { result: merged, layout } = planGrants(parsePolicy(text), accounts, deps.bucket, deps.layout, deps.organizationId);
       if (!merged.changed) {
         await deps.registry.addGrants(deps.bucket, accounts);
-        return { accountId, alreadyGranted: false, policyWritten: false, statementsWritten: [], policyBytes: merged.bytes };
+        return { accountId, alreadyGranted: false, policyWritten: false, statementsWritten: [], statementsRemoved: [], layout, policyBytes: merged.bytes };
       }
       const [, again] = await Promise.all([fence(), deps.policy.get()]);
       if (again !== text) {
@@ -57,7 +63,7 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
       }
       await deps.policy.put(merged.text);
       await deps.registry.addGrants(deps.bucket, accounts);
-      return { accountId, alreadyGranted: false, policyWritten: true, statementsWritten: merged.written, policyBytes: merged.bytes };
+      return { accountId, alreadyGranted: false, policyWritten: true, statementsWritten: merged.written, statementsRemoved: merged.removed, layout, policyBytes: merged.bytes };
     }
   });
 }

@@ -96,7 +96,18 @@ export async function onboardTable(
 
   const [pipeline, grant] = await Promise.allSettled([
     ensurePipeline(deps, table, pipelineRegion, definition, event.eventTime),
-    ensureGrant({ bucket: config.backupBucket, registry: deps.registry, policy: deps.policy, lock: deps.lock, newOwnerId: deps.newOwnerId }, table.accountId),
+    ensureGrant(
+      {
+        bucket: config.backupBucket,
+        layout: config.policyLayout,
+        organizationId: config.organizationId,
+        registry: deps.registry,
+        policy: deps.policy,
+        lock: deps.lock,
+        newOwnerId: deps.newOwnerId,
+      },
+      table.accountId,
+    ),
   ]);
   const context = { table: tableKey(table), pipelineRegion };
   if (grant.status === 'rejected') {
@@ -104,7 +115,13 @@ export async function onboardTable(
     telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
   } else if (grant.value.policyWritten) {
     telemetry.count(MetricName.PolicyUpdated);
-    telemetry.info('bucket policy updated', { ...context, statements: grant.value.statementsWritten, policyBytes: grant.value.policyBytes });
+    telemetry.info('bucket policy updated', {
+      ...context,
+      layout: grant.value.layout,
+      statements: grant.value.statementsWritten,
+      removed: grant.value.statementsRemoved,
+      policyBytes: grant.value.policyBytes,
+    });
   }
   if (pipeline.status === 'rejected') {
     if (pipeline.reason instanceof ActivationFailedError) telemetry.count(MetricName.ActivationFailed);

@@ -5,6 +5,7 @@ import {
   desiredStatements,
   mergePolicy,
   parsePolicy,
+  planGrants,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   TLS_ONLY_SID,
@@ -95,11 +96,17 @@ describe('mergePolicy', () => {
     expect((JSON.parse(second.text) as PolicyDocument).Statement.slice(0, before.length)).toEqual(before);
   });
 
-  it('never drops an owned statement that is not asked for (a grant the registry has not caught up with)', () => {
+  it('refuses, as an integrity error, a merge that would take away an account’s grant', () => {
     const both = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A, B]));
-    const onlyA = mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]));
-    expect(onlyA.changed).toBe(false);
-    expect(onlyA.text).toContain(`DdbBackupOrch${B}Objects`);
+    expect(() => mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]))).toThrow(PolicyIntegrityError);
+    expect(() => mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]))).toThrow(`would take away the grant of ${B}`);
+  });
+
+  it('keeps every account the policy already grants when planning, even one the registry has not caught up with', () => {
+    const both = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A, B]));
+    const plan = planGrants(parsePolicy(both.text), [A], BUCKET, 'per-account');
+    expect(plan.result.changed).toBe(false);
+    expect(plan.result.text).toBe(both.text);
   });
 
   it('rewrites an owned statement that drifted, and only that one', () => {

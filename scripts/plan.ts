@@ -1,0 +1,145 @@
+/**
+ * `npm run plan -- --account A --region R --table T [--layout L] [--policy current.json]`
+ *
+ * Offline, no AWS: prints the pipeline definition the table would get, the bucket policy that
+ * would result (merged into current.json when given), its size against the 20 KB limit, and the
+ * access matrix evaluated against that policy by an offline IAM simulator.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { accessMatrix } from '../lib/domain/access-matrix';
+import { parsePolicy, planGrants, POLICY_LAYOUTS, POLICY_SIZE_LIMIT, type PolicyLayout, grantedAccountsIn } from '../lib/domain/policy';
+import { isRegion, pipelineRegionFor, DATA_PIPELINE_REGIONS } from '../lib/domain/regions';
+import { nextRunStart } from '../lib/domain/schedule';
+import { ACCOUNT_ID, TABLE_NAME, tableArn } from '../lib/domain/table-ref';
+import { buildExportDefinition } from '../lib/engine/datapipeline/definition';
+import { validateDefinition } from '../lib/engine/datapipeline/validate';
+import { OrchestratorError } from '../lib/errors';
+import { evaluateMatrix, formatMatrix } from './simulate';
+
+const USAGE = `usage: npm run plan -- --account <12 digits> --region <region> --table <name>
+                     [--layout per-account|compact|organization|auto] [--policy current.json]
+                     [--bucket name] [--org o-…] [--backup-account <12 digits>] [--pipeline-region <region>]`;
+
+class UsageError extends Error {}
+
+export interface PlanOptions {
+  account: string;
+  region: string;
+  table: string;
+  layout: PolicyLayout;
+  policyText?: string;
+  bucket: string;
+  organizationId?: string;
+  backupAccount: string;
+  pipelineRegion?: string;
+  now: Date;
+}
+
+export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        account: { type: 'string' },
+        region: { type: 'string' },
+        table: { type: 'string' },
+        layout: { type: 'string' },
+        policy: { type: 'string' },
+        bucket: { type: 'string' },
+        org: { type: 'string' },
+        'backup-account': { type: 'string' },
+        'pipeline-region': { type: 'string' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const missing = (['account', 'region', 'table'] as const).filter((k) => values[k] === undefined);
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((m) => `--${m}`).join(', ')}`);
+  const account = values.account as string;
+  const region = values.region as string;
+  const table = values.table as string;
+  if (!ACCOUNT_ID.test(account)) throw new UsageError(`--account "${account}" is not a 12-digit account id`);
+  if (!isRegion(region)) throw new UsageError(`--region "${region}" is not an AWS region name`);
+  if (!TABLE_NAME.test(table)) throw new UsageError(`--table "${table}" is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
+  const layout = (values.layout ?? env.POLICY_LAYOUT ?? 'per-account') as PolicyLayout;
+  if (!POLICY_LAYOUTS.includes(layout)) throw new UsageError(`--layout "${layout}" is not one of ${POLICY_LAYOUTS.join(', ')}`);
+  const organizationId = values.org ?? env.ORGANIZATION_ID;
+  if (layout === 'organization' && organizationId === undefined) throw new UsageError('--layout organization needs --org o-…');
+  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) throw new UsageError(`--org "${organizationId}" is not an AWS Organizations id`);
+  const backupAccount = values['backup-account'] ?? '999999999999';
+  if (!ACCOUNT_ID.test(backupAccount)) throw new UsageError(`--backup-account "${backupAccount}" is not a 12-digit account id`);
+  const pipelineRegion = values['pipeline-region'] ?? env.PIPELINE_REGION;
+  if (pipelineRegion !== undefined && !DATA_PIPELINE_REGIONS.includes(pipelineRegion)) {
+    throw new UsageError(`--pipeline-region "${pipelineRegion}" has no Data Pipeline endpoint (${DATA_PIPELINE_REGIONS.join(', ')})`);
+  }
+  let policyText: string | undefined;
+  if (values.policy !== undefined) {
+    try {
+      policyText = readFileSync(values.policy, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--policy ${values.policy}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+  }
+  return { account, region, table, layout, policyText, bucket: values.bucket ?? env.BACKUP_BUCKET ?? 'corp-ddb-backups', organizationId, backupAccount, pipelineRegion, now: new Date() };
+}
+
+export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean }> {
+  const out: string[] = [];
+  const ref = { accountId: o.account, region: o.region, tableName: o.table, tableArn: tableArn(o.region, o.account, o.table) };
+  const pipelineRegion = pipelineRegionFor(o.region, o.pipelineRegion);
+  const definition = buildExportDefinition({ table: ref, bucket: o.bucket, readThroughputRatio: 0.25, startDateTime: nextRunStart(o.now, { hour: 3, minute: 0 }) });
+  const problems = validateDefinition(definition);
+  out.push(`# Pipeline for ${ref.tableArn}`);
+  out.push(pipelineRegion === undefined ? `pipeline region: none — ${o.region} has no Data Pipeline endpoint; pass --pipeline-region` : `pipeline region: ${pipelineRegion} (EMR cluster in ${o.region})`);
+  out.push(`validation: ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
+  out.push(JSON.stringify(definition, null, 2));
+
+  const current = parsePolicy(o.policyText);
+  const { layout, result } = planGrants(current, [o.account], o.bucket, o.layout, o.organizationId);
+  out.push('', `# Bucket policy (${layout}${o.layout === 'auto' ? ', chosen by auto' : ''})`);
+  out.push(
+    `${result.changed ? 'would change' : 'unchanged'}: ${result.written.length} statement(s) added or rewritten, ${result.removed.length} removed, ` +
+      `${current.Statement.filter((s) => !String(s.Sid ?? '').startsWith('DdbBackupOrch')).length} foreign kept`,
+  );
+  out.push(`size: ${result.bytes} of ${POLICY_SIZE_LIMIT} bytes (${((100 * result.bytes) / POLICY_SIZE_LIMIT).toFixed(1)}%)`);
+  out.push(JSON.stringify(result.document, null, 2));
+
+  const granted = grantedAccountsIn(result.document);
+  const other = [...granted].find((a) => a !== o.account) ?? (o.account === '222222222222' ? '222222222223' : '222222222222');
+  const outsider = ['000000000000', '000000000001'].find((a) => !granted.has(a) && a !== o.account) as string;
+  const otherOnboarded = granted.has(other) || layout === 'organization';
+  const cases = accessMatrix(o.account, other, outsider, o.region, o.table).map((c) => (c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c));
+  const rows = await evaluateMatrix(result.document, cases, {
+    bucket: o.bucket,
+    backupAccount: o.backupAccount,
+    organizationOf: (a) => (o.organizationId === undefined ? undefined : a === outsider ? 'o-outsideorg00' : o.organizationId),
+  });
+  out.push('', `# Access matrix (own ${o.account}, other ${other}${otherOnboarded ? '' : ' (not onboarded)'}, never onboarded ${outsider})`);
+  out.push(formatMatrix(rows));
+  return { text: out.join('\n'), ok: rows.every((r) => r.actual === r.expected) && problems.length === 0 };
+}
+
+if (require.main === module) {
+  (async () => {
+    try {
+      const { text, ok } = await plan(parsePlanArgs(process.argv.slice(2), process.env));
+      console.log(text);
+      process.exit(ok ? 0 : 1);
+    } catch (e) {
+      if (e instanceof UsageError) {
+        console.error(`plan: ${e.message}\n${USAGE}`);
+        process.exit(2);
+      }
+      if (e instanceof OrchestratorError) {
+        console.error(`plan: ${e.message}`);
+        process.exit(1);
+      }
+      throw e;
+    }
+  })();
+}

@@ -1,0 +1,71 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import type { AccessCase } from '../lib/domain/access-matrix';
+import type { PolicyDocument } from '../lib/domain/policy';
+
+/**
+ * Evaluates the access matrix against a bucket policy with @cloud-copilot/iam-simulate, offline.
+ * Dev tooling only (the simulator is AGPL): used by the tests and `npm run plan`, never bundled.
+ *
+ * Each case is a cross-account request from the account's DataPipelineDefaultResourceRole, whose
+ * identity policy allows everything on the bucket — so what is denied is denied by the bucket
+ * policy alone.
+ */
+export interface Evaluated extends AccessCase {
+  actual: 'allow' | 'deny';
+  /** The simulator's verdict: Allowed, ImplicitlyDenied, ExplicitlyDenied. */
+  verdict: string;
+}
+
+export interface MatrixContext {
+  bucket: string;
+  backupAccount: string;
+  /** The organization an account belongs to, if any. */
+  organizationOf?: (account: string) => string | undefined;
+}
+
+export async function evaluateMatrix(policy: PolicyDocument, cases: readonly AccessCase[], ctx: MatrixContext): Promise<Evaluated[]> {
+  const identity = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${ctx.bucket}`, `arn:aws:s3:::${ctx.bucket}/*`] }],
+  };
+  const out: Evaluated[] = [];
+  for (const c of cases) {
+    const org = ctx.organizationOf?.(c.account);
+    const contextVariables: Record<string, string> = {
+      'aws:SecureTransport': String(c.secure),
+      'aws:PrincipalAccount': c.account,
+      ...(org === undefined ? {} : { 'aws:PrincipalOrgID': org }),
+      ...(c.listPrefix === undefined ? {} : { 's3:prefix': c.listPrefix }),
+    };
+    const result = await runSimulation(
+      {
+        request: {
+          principal: `arn:aws:iam::${c.account}:role/DataPipelineDefaultResourceRole`,
+          action: c.action,
+          resource: { resource: `arn:aws:s3:::${ctx.bucket}${c.key === undefined ? '' : `/${c.key}`}`, accountId: ctx.backupAccount },
+          contextVariables,
+        },
+        identityPolicies: [{ name: 'DataPipelineDefaultResourceRole', policy: identity }],
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: policy,
+      },
+      {},
+    );
+    if (result.resultType === 'error') throw new Error(`the simulator refused case "${c.name}": ${result.errors.message}`);
+    if (result.resultType !== 'single') throw new Error(`case "${c.name}" simulated more than one resource`);
+    out.push({ ...c, verdict: result.overallResult, actual: result.overallResult === 'Allowed' ? 'allow' : 'deny' });
+  }
+  return out;
+}
+
+/** The matrix as a table a person can read. */
+export function formatMatrix(rows: readonly Evaluated[]): string {
+  const lines = rows.map((r) => {
+    const ok = r.actual === r.expected ? 'ok ' : 'BAD';
+    const what = `${r.action}${r.key ? ` ${r.key}` : r.listPrefix ? ` prefix=${r.listPrefix}` : ''}${r.secure ? '' : ' (http)'}`;
+    return `${ok}  ${r.actual.padEnd(5)}  ${r.account}  ${r.name.padEnd(58)}  ${what}`;
+  });
+  const bad = rows.filter((r) => r.actual !== r.expected).length;
+  return [`     result principal     case${' '.repeat(56)}request`, ...lines, `${rows.length - bad} of ${rows.length} cases as expected`].join('\n');
+}

@@ -1,0 +1,45 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parsePlanArgs, plan } from '../../scripts/plan';
+
+const existing = join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json');
+const args = (extra: string[] = []) => ['--account', '111111111111', '--region', 'us-east-1', '--table', 'orders', ...extra];
+
+describe('npm run plan', () => {
+  it('prints the definition, the merged policy with its size, and a matrix that holds', async () => {
+    const { text, ok } = await plan(parsePlanArgs(args(['--policy', existing]), {}));
+    expect(ok).toBe(true);
+    expect(text).toContain('# Pipeline for arn:aws:dynamodb:us-east-1:111111111111:table/orders');
+    expect(text).toContain('validation: ok');
+    expect(text).toMatch(/would change: 4 statement\(s\) added or rewritten, 0 removed, 4 foreign kept/);
+    expect(text).toMatch(/size: \d+ of 20480 bytes/);
+    expect(text).toContain('"Sid": "AuditorsRead"');
+    expect(text).toMatch(/47 of 47 cases as expected/);
+  });
+
+  it('plans the compact and organization layouts too', async () => {
+    await expect(plan(parsePlanArgs(args(['--layout', 'compact']), {}))).resolves.toMatchObject({ ok: true });
+    const org = await plan(parsePlanArgs(args(['--layout', 'organization', '--org', 'o-a1b2c3d4e5']), {}));
+    expect(org.ok).toBe(true);
+    expect(org.text).toContain('aws:PrincipalOrgID');
+  });
+
+  it('refuses a policy file that is not valid JSON, naming the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    writeFileSync(join(dir, 'bad.json'), '{"Version":"2012-10-17","Statement":[{} {}]}');
+    await expect(plan(parsePlanArgs(args(['--policy', join(dir, 'bad.json')]), {}))).rejects.toThrow(/not valid JSON/);
+  });
+
+  it.each([
+    [[], /missing --account, --region, --table/],
+    [['--account', '12', '--region', 'us-east-1', '--table', 'orders'], /--account "12" is not a 12-digit account id/],
+    [args(['--layout', 'fancy']), /--layout "fancy" is not one of/],
+    [args(['--layout', 'organization']), /needs --org/],
+    [args(['--policy', '/nonexistent/policy.json']), /--policy \/nonexistent\/policy.json: no such file/],
+    [args(['--colour']), /Unknown option '--colour'/],
+    [args(['--pipeline-region', 'eu-central-1']), /has no Data Pipeline endpoint/],
+  ])('rejects %j with a clear error', (argv, message) => {
+    expect(() => parsePlanArgs(argv as string[], {})).toThrow(message);
+  });
+});
