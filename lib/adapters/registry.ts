@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TableRef } from '../domain/table-ref';
 
 /**
@@ -99,12 +100,16 @@ export class Registry {
             ':now': now,
           },
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { claimed: true, record: out.Attributes as TableRecord };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      return { claimed: false, record: await this.getTable(t) };
+      const record = e.Item !== undefined ? (unmarshall(e.Item) as TableRecord) : await this.getTable(t);
+      // Our own claim, applied by an earlier try whose response was lost (the SDK retried it).
+      if (record?.leaseOwner === owner) return { claimed: true, record };
+      return { claimed: false, record };
     }
   }
 
@@ -203,12 +208,14 @@ export class Registry {
             ':iso': new Date(now).toISOString(),
             ':now': now,
           },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return true;
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // Held by us already: an earlier try succeeded but its response was lost.
+      return e.Item?.owner?.S === owner;
     }
   }
 

@@ -55,7 +55,8 @@ export function createServices(config: Config, env: NodeJS.ProcessEnv = process.
     policy: new S3BucketPolicyStore(s3, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
     lock: {
       leaseMs: config.lockLeaseSeconds * 1000,
-      waitMs: Math.min(config.lockLeaseSeconds * 1000, 30_000),
+      // Long enough to outlast the lease of a holder that died, within the functions' timeouts.
+      waitMs: Math.min(config.lockLeaseSeconds * 1000 + 5_000, 65_000),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       now: Date.now,
     },

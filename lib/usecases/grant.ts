@@ -40,10 +40,13 @@ export const policyLockName = (bucket: string) => `bucket-policy#${bucket}`;
  * right before writing so that an edit made meanwhile is merged rather than lost.
  */
 export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<GrantResult> {
+  const granted: GrantResult = { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
   const grants = await deps.registry.getGrants(deps.bucket);
-  if (grants.has(accountId)) return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
+  if (grants.has(accountId)) return granted;
   const accounts = [...grants, accountId];
   const warming = deps.policy.warm?.();
+  // While another writer holds the lock, it may be granting this very account (another table of it).
+  const grantedMeanwhile = async () => ((await deps.registry.getGrants(deps.bucket)).has(accountId) ? granted : undefined);
   return withLock(deps.registry, policyLockName(deps.bucket), deps.newOwnerId(), deps.lock, async (fence) => {
     await warming;
     let text = await deps.policy.get();
@@ -65,5 +68,5 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
       await deps.registry.addGrants(deps.bucket, accounts);
       return { accountId, alreadyGranted: false, policyWritten: true, statementsWritten: merged.written, statementsRemoved: merged.removed, layout, policyBytes: merged.bytes };
     }
-  });
+  }, grantedMeanwhile);
 }

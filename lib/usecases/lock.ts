@@ -21,17 +21,21 @@ export function backoffMs(attempt: number, random: () => number = Math.random, b
  * LeaseLostError if it has expired or passed to another holder: call it right before a write
  * that cannot itself be conditional.
  */
-export async function withLock<T>(
+export async function withLock<T, U = never>(
   registry: Registry,
   name: string,
   owner: string,
   opts: LockOptions,
   fn: (fence: () => Promise<void>) => Promise<T>,
-): Promise<T> {
+  /** Checked while waiting: a value ends the wait without the lock (the work was done meanwhile). */
+  whileWaiting?: () => Promise<U | undefined>,
+): Promise<T | U> {
   const deadline = opts.now() + opts.waitMs;
   for (let attempt = 0; !(await registry.tryAcquireLock(name, owner, opts.leaseMs)); attempt++) {
     if (opts.now() >= deadline) throw new LockBusyError(`lock ${name} is held by another writer; gave up after ${opts.waitMs} ms`);
     await opts.sleep(backoffMs(attempt, opts.random));
+    const done = await whileWaiting?.();
+    if (done !== undefined) return done;
   }
   const fence = async () => {
     if (!(await registry.renewLock(name, owner, opts.leaseMs))) {

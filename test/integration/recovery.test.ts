@@ -8,6 +8,7 @@ import { ActivationFailedError } from '../../lib/errors';
 import { onboardTable, type OnboardResult } from '../../lib/usecases/onboard';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
+import { recordFigure } from '../support/figures';
 import { recordingTelemetry } from '../support/telemetry';
 
 const table = (name: string): TableRef => ({
@@ -72,6 +73,11 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     expect(telemetry.metrics).toContain('TableOnboarded');
     expect(await pipelineCount()).toBe(before + 1);
     expect((await record('ledger'))?.status?.S).toBe('ACTIVE');
+    recordFigure({
+      scenario: 'Activation rejected once',
+      size: 'ActivatePipeline fails on the first attempt',
+      outcome: `${telemetry.metrics.filter((m) => m === 'ActivationFailed').length} ActivationFailed (the failed attempt only); the retry activated the same pipeline: ${(await pipelineCount()) - before} pipeline`,
+    });
   });
 
   it('finds the pipeline made by an attempt that died before recording it, instead of making a second', async () => {
@@ -92,6 +98,11 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     expect(retry).toMatchObject({ outcome: 'onboarded', pipelineCreated: false });
     expect(await pipelineCount()).toBe(before + 1);
     expect((await record('audit'))?.pipelineId?.S).toBe(retry.pipelineId);
+    recordFigure({
+      scenario: 'Crash after CreatePipeline',
+      size: 'the worker dies between CreatePipeline and recording its id (emulator ignores uniqueId)',
+      outcome: `the retry found the pipeline by its uniqueId and activated it: ${(await pipelineCount()) - before} pipeline`,
+    });
   });
 
   it('fails with a clear error, and creates nothing, when the table’s region has no Data Pipeline endpoint and no fallback is set', async () => {
