@@ -7,9 +7,11 @@ import type { TableRef } from '../domain/table-ref';
  * The registry: one DynamoDB table (hash key `pk`, string) in the orchestrator's account holding
  *   TABLE#<account>#<region>#<table>  the catalog entry of a table, which doubles as a per-table
  *                                     lease so that concurrent deliveries make one pipeline;
- *   GRANTS#<bucket>                   the set of accounts granted in the bucket policy;
- *   LOCK#<name>                       leases that serialize writers (the bucket policy lock).
- * Lease items carry `ttl` (epoch seconds) so that DynamoDB TTL sweeps abandoned ones.
+ *   POLICY#<bucket>                   the set of accounts the bucket policy grants, and the lease
+ *                                     that serializes writers of that policy.
+ * Both kinds are permanent: a lease is a pair of attributes (owner, expiry) on the item, not an
+ * item of its own, so nothing is left for DynamoDB TTL to sweep; the table keeps TTL on `ttl`
+ * enabled for any lease item of its own a later feature may add.
  */
 
 export type TableStatus = 'PENDING' | 'CREATED' | 'ACTIVE' | 'ACTIVATION_FAILED' | 'OFFBOARDED';
@@ -43,11 +45,7 @@ export interface TableRecord {
 export type ClaimResult = { claimed: true; record: TableRecord } | { claimed: false; record: TableRecord | undefined };
 
 export const tablePk = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>) => `TABLE#${t.accountId}#${t.region}#${t.tableName}`;
-export const grantsPk = (bucket: string) => `GRANTS#${bucket}`;
-export const lockPk = (name: string) => `LOCK#${name}`;
-
-/** Seconds after a lease ends before DynamoDB TTL may sweep its item. */
-const TTL_SLACK_SECONDS = 24 * 3600;
+export const policyPk = (bucket: string) => `POLICY#${bucket}`;
 
 export class Registry {
   private readonly doc: DynamoDBDocumentClient;
@@ -118,11 +116,11 @@ export class Registry {
     t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>,
     owner: string,
     fields: Partial<Omit<TableRecord, 'pk' | 'leaseOwner' | 'leaseExpiresAt'>>,
-    opts: { release?: boolean; remove?: (keyof TableRecord)[] } = {},
+    opts: { release?: boolean; expireLease?: boolean; remove?: (keyof TableRecord)[] } = {},
   ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':o': owner };
-    const sets = Object.entries({ ...fields, updatedAt: new Date(this.now()).toISOString() })
+    const sets = Object.entries({ ...fields, updatedAt: new Date(this.now()).toISOString(), ...(opts.expireLease ? { leaseExpiresAt: 0 } : {}) })
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => {
         names[`#${k}`] = k;
@@ -172,73 +170,58 @@ export class Registry {
     return out;
   }
 
+  /** The accounts the bucket policy grants, as recorded (the grant catalog of the bucket). */
   async getGrants(bucket: string): Promise<Set<string>> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: grantsPk(bucket) }, ConsistentRead: true }));
-    const accounts = out.Item?.accounts as Set<string> | undefined;
-    return new Set(accounts ?? []);
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: policyPk(bucket) }, ConsistentRead: true }));
+    return new Set((out.Item?.accounts as Set<string> | undefined) ?? []);
   }
 
-  async addGrants(bucket: string, accounts: readonly string[]): Promise<void> {
-    if (accounts.length === 0) return;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: grantsPk(bucket) },
-        UpdateExpression: 'ADD accounts :a SET updatedAt = :now',
-        ExpressionAttributeValues: { ':a': new Set(accounts), ':now': new Date(this.now()).toISOString() },
-      }),
-    );
-  }
-
-  /** Takes the named lease if it is free or expired. */
-  async tryAcquireLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+  /**
+   * One round trip that either takes the bucket-policy lease or finds that there is nothing to
+   * do: the lease item also holds the grant catalog, so the write is conditional on `accountId`
+   * not being granted yet as well as on the lease being free. Returns the catalog either way.
+   */
+  async acquirePolicyLock(bucket: string, owner: string, leaseMs: number, accountId: string): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
     const now = this.now();
     try {
-      await this.doc.send(
+      const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: lockPk(name) },
-          UpdateExpression: 'SET #owner = :o, expiresAt = :exp, #ttl = :ttl, acquiredAt = :iso',
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':o': owner,
-            ':exp': now + leaseMs,
-            ':ttl': Math.ceil((now + leaseMs) / 1000) + TTL_SLACK_SECONDS,
-            ':iso': new Date(now).toISOString(),
-            ':now': now,
-          },
+          Key: { pk: policyPk(bucket) },
+          UpdateExpression: 'SET #owner = :o, expiresAt = :exp, acquiredAt = :iso',
+          ConditionExpression: '(attribute_not_exists(expiresAt) OR expiresAt < :now) AND NOT contains(accounts, :acct)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':o': owner, ':exp': now + leaseMs, ':iso': new Date(now).toISOString(), ':now': now, ':acct': accountId },
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { state: 'acquired', accounts: new Set((out.Attributes?.accounts as Set<string> | undefined) ?? []) };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const item = e.Item !== undefined ? unmarshall(e.Item) : undefined;
+      const accounts = new Set((item?.accounts as Set<string> | undefined) ?? []);
+      if (accounts.has(accountId)) return { state: 'granted', accounts };
       // Held by us already: an earlier try succeeded but its response was lost.
-      return e.Item?.owner?.S === owner;
+      return { state: item?.owner === owner ? 'acquired' : 'busy', accounts };
     }
   }
 
   /**
-   * Extends the lease by `leaseMs` if `owner` still holds it and it has not expired — the fence
-   * checked right before a write that cannot itself be conditional (PutBucketPolicy).
+   * Extends the bucket-policy lease if `owner` still holds it and it has not expired — the fence
+   * checked right before PutBucketPolicy, which cannot itself be conditional.
    */
-  async renewLock(name: string, owner: string, leaseMs: number): Promise<boolean> {
+  async renewPolicyLock(bucket: string, owner: string, leaseMs: number): Promise<boolean> {
     const now = this.now();
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: lockPk(name) },
-          UpdateExpression: 'SET expiresAt = :exp, #ttl = :ttl',
+          Key: { pk: policyPk(bucket) },
+          UpdateExpression: 'SET expiresAt = :exp',
           ConditionExpression: '#owner = :o AND expiresAt > :now',
-          ExpressionAttributeNames: { '#owner': 'owner', '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':o': owner,
-            ':exp': now + leaseMs,
-            ':ttl': Math.ceil((now + leaseMs) / 1000) + TTL_SLACK_SECONDS,
-            ':now': now,
-          },
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':o': owner, ':exp': now + leaseMs, ':now': now },
         }),
       );
       return true;
@@ -248,19 +231,38 @@ export class Registry {
     }
   }
 
-  async releaseLock(name: string, owner: string): Promise<void> {
+  /**
+   * Releases the bucket-policy lease and records `grant` in the catalog, in one round trip. If
+   * the lease was lost meanwhile, the grant is still recorded (the policy was written).
+   */
+  async releasePolicyLock(bucket: string, owner: string, grant: readonly string[]): Promise<void> {
+    const add = grant.length > 0 ? ' ADD accounts :a' : '';
     try {
       await this.doc.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: lockPk(name) },
+          Key: { pk: policyPk(bucket) },
+          UpdateExpression: `REMOVE #owner, expiresAt SET updatedAt = :iso${add}`,
           ConditionExpression: '#owner = :o',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':o': owner },
+          ExpressionAttributeValues: { ':o': owner, ':iso': new Date(this.now()).toISOString(), ...(grant.length > 0 ? { ':a': new Set(grant) } : {}) },
         }),
       );
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      if (grant.length > 0) await this.addGrants(bucket, grant);
     }
+  }
+
+  async addGrants(bucket: string, accounts: readonly string[]): Promise<void> {
+    if (accounts.length === 0) return;
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: policyPk(bucket) },
+        UpdateExpression: 'ADD accounts :a SET updatedAt = :now',
+        ExpressionAttributeValues: { ':a': new Set(accounts), ':now': new Date(this.now()).toISOString() },
+      }),
+    );
   }
 }

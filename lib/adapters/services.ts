@@ -31,19 +31,22 @@ export function createServices(config: Config, env: NodeJS.ProcessEnv = process.
   const common = { maxAttempts: MAX_ATTEMPTS };
   const roles = new RoleAssumer(new STSClient({ region, ...common }), { externalId: config.externalId });
   /** One client per source account and region, made on first use and kept for the container's life. */
-  const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>) => T) => {
+  const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T) => {
     const cache = new Map<string, T>();
     return (accountId: string, r: string): T => {
       const key = `${accountId}/${r}`;
       let value = cache.get(key);
       if (value === undefined) {
-        value = make(accountId, r, roles.provider(sourceRoleArn(config, accountId)));
+        const roleArn = sourceRoleArn(config, accountId);
+        value = make(accountId, r, roles.provider(roleArn), roleArn);
         cache.set(key, value);
       }
       return value;
     };
   };
-  const pipelines = perAccount((_, r, credentials) => new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common })));
+  const pipelines = perAccount(
+    (_, r, credentials, roleArn) => new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common }), () => roles.credentials(roleArn)),
+  );
   const sourceTables = perAccount((_, r, credentials) => new SourceTables(new DynamoDBClient({ region: r, credentials, ...common })));
   const s3 = new S3Client({ region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined });
   return {

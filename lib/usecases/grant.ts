@@ -1,8 +1,8 @@
 import type { BucketPolicyStore } from '../adapters/bucket-policy';
 import type { Registry } from '../adapters/registry';
 import { parsePolicy, planGrants, type PolicyLayout } from '../domain/policy';
-import { PolicyConflictError } from '../errors';
-import { type LockOptions, withLock } from './lock';
+import { LeaseLostError, LockBusyError, PolicyConflictError } from '../errors';
+import { backoffMs, type LockOptions } from './lock';
 
 export interface GrantDeps {
   bucket: string;
@@ -31,32 +31,47 @@ export interface GrantResult {
 /** How many times the policy may change under us between our read and our write before we give up. */
 const MAX_POLICY_CONFLICTS = 3;
 
-export const policyLockName = (bucket: string) => `bucket-policy#${bucket}`;
-
 /**
- * Makes sure the bucket policy grants `accountId` its prefix. Skips everything when the registry
- * already records the grant; otherwise merges under the bucket-policy lock, fenced so that a
- * holder whose lease expired cannot overwrite its successor's policy, and re-reads the policy
- * right before writing so that an edit made meanwhile is merged rather than lost.
+ * Makes sure the bucket policy grants `accountId` its prefix. The first round trip both checks
+ * the grant catalog and takes the bucket-policy lease (one conditional write on one item), so an
+ * account already granted costs one call and a new one five: take the lease (while the backup
+ * role's credentials are fetched), read the policy, renew the lease as a fence while reading the
+ * policy again (an edit made meanwhile is merged rather than lost; a holder whose lease expired
+ * writes nothing), write, then release the lease and record the grant together.
  */
 export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<GrantResult> {
-  const granted: GrantResult = { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
-  const grants = await deps.registry.getGrants(deps.bucket);
-  if (grants.has(accountId)) return granted;
-  const accounts = [...grants, accountId];
+  const { registry, bucket, lock } = deps;
+  const owner = deps.newOwnerId();
   const warming = deps.policy.warm?.();
-  // While another writer holds the lock, it may be granting this very account (another table of it).
-  const grantedMeanwhile = async () => ((await deps.registry.getGrants(deps.bucket)).has(accountId) ? granted : undefined);
-  return withLock(deps.registry, policyLockName(deps.bucket), deps.newOwnerId(), deps.lock, async (fence) => {
+  const deadline = lock.now() + lock.waitMs;
+  let held;
+  for (let attempt = 0; ; attempt++) {
+    held = await registry.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
+    if (held.state === 'granted') {
+      await warming?.catch(() => undefined);
+      return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
+    }
+    if (held.state === 'acquired') break;
+    if (lock.now() >= deadline) throw new LockBusyError(`the policy of ${bucket} is being written by another worker; gave up after ${lock.waitMs} ms`);
+    await lock.sleep(backoffMs(attempt, lock.random));
+  }
+  const accounts = [...held.accounts, accountId];
+  let released = false;
+  const release = async () => {
+    released = true;
+    await registry.releasePolicyLock(bucket, owner, accounts);
+  };
+  try {
     await warming;
     let text = await deps.policy.get();
     for (let conflicts = 0; ; conflicts++) {
-      const { result: merged, layout } = planGrants(parsePolicy(text), accounts, deps.bucket, deps.layout, deps.organizationId);
+      const { result: merged, layout } = planGrants(parsePolicy(text), accounts, bucket, deps.layout, deps.organizationId);
       if (!merged.changed) {
-        await deps.registry.addGrants(deps.bucket, accounts);
+        await release();
         return { accountId, alreadyGranted: false, policyWritten: false, statementsWritten: [], statementsRemoved: [], layout, policyBytes: merged.bytes };
       }
-      const [, again] = await Promise.all([fence(), deps.policy.get()]);
+      const [stillHeld, again] = await Promise.all([registry.renewPolicyLock(bucket, owner, lock.leaseMs), deps.policy.get()]);
+      if (!stillHeld) throw new LeaseLostError(`the lease on the policy of ${bucket} expired or was taken over before the write; nothing was written`);
       if (again !== text) {
         if (conflicts + 1 >= MAX_POLICY_CONFLICTS) {
           throw new PolicyConflictError(`the bucket policy changed ${MAX_POLICY_CONFLICTS} times while we merged into it; nothing was written`);
@@ -65,8 +80,11 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
         continue;
       }
       await deps.policy.put(merged.text);
-      await deps.registry.addGrants(deps.bucket, accounts);
+      await release();
       return { accountId, alreadyGranted: false, policyWritten: true, statementsWritten: merged.written, statementsRemoved: merged.removed, layout, policyBytes: merged.bytes };
     }
-  }, grantedMeanwhile);
+  } finally {
+    // Best effort, and without recording a grant that was not written: an unreleased lease simply expires.
+    if (!released) await registry.releasePolicyLock(bucket, owner, []).catch(() => undefined);
+  }
 }

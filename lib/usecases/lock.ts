@@ -1,4 +1,4 @@
-import { LeaseLostError, LockBusyError } from '../errors';
+import { LockBusyError } from '../errors';
 import type { ClaimResult, Registry } from '../adapters/registry';
 import { tableKey, type TableRef } from '../domain/table-ref';
 
@@ -14,40 +14,6 @@ export interface LockOptions {
 /** Backoff with full jitter, capped: 50 ms, 100 ms, 200 ms … 1 s. */
 export function backoffMs(attempt: number, random: () => number = Math.random, baseMs = 50, capMs = 1000): number {
   return Math.round(random() * Math.min(capMs, baseMs * 2 ** attempt));
-}
-
-/**
- * Runs `fn` while holding the named lease in the registry. `fence()` renews the lease and throws
- * LeaseLostError if it has expired or passed to another holder: call it right before a write
- * that cannot itself be conditional.
- */
-export async function withLock<T, U = never>(
-  registry: Registry,
-  name: string,
-  owner: string,
-  opts: LockOptions,
-  fn: (fence: () => Promise<void>) => Promise<T>,
-  /** Checked while waiting: a value ends the wait without the lock (the work was done meanwhile). */
-  whileWaiting?: () => Promise<U | undefined>,
-): Promise<T | U> {
-  const deadline = opts.now() + opts.waitMs;
-  for (let attempt = 0; !(await registry.tryAcquireLock(name, owner, opts.leaseMs)); attempt++) {
-    if (opts.now() >= deadline) throw new LockBusyError(`lock ${name} is held by another writer; gave up after ${opts.waitMs} ms`);
-    await opts.sleep(backoffMs(attempt, opts.random));
-    const done = await whileWaiting?.();
-    if (done !== undefined) return done;
-  }
-  const fence = async () => {
-    if (!(await registry.renewLock(name, owner, opts.leaseMs))) {
-      throw new LeaseLostError(`lease on ${name} expired or was taken over before the write; nothing was written`);
-    }
-  };
-  try {
-    return await fn(fence);
-  } finally {
-    // Best effort: a release that fails leaves a lease that simply expires.
-    await registry.releaseLock(name, owner).catch(() => undefined);
-  }
 }
 
 /**

@@ -171,6 +171,8 @@ async function ensurePipeline(
   const { registry, lock } = deps;
   const owner = deps.newOwnerId();
   const api = deps.pipelines(table.accountId, pipelineRegion);
+  const warming = api.warm(); // the source role's credentials, fetched while the table is claimed
+  warming.catch(() => undefined); // awaited below; a failure surfaces there
   const claim = await claimTableWithWait(registry, table, owner, lock, { stopWhen: (r) => r.status === 'ACTIVE' && r.pipelineId !== undefined });
   if (!claim.claimed) {
     const existing = claim.record as TableRecord;
@@ -186,14 +188,18 @@ async function ensurePipeline(
     return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: deletedAt };
   }
   const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, fields);
-  try {
-    const result = await provisionExportPipeline({ table, record, pipelineRegion, definition, api, save });
-    await registry.updateClaimed(
+  // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
+  // lease owner stays recorded so that a failed activation can still overwrite the mark.
+  const markActive = (pipelineId: string) =>
+    registry.updateClaimed(
       table,
       owner,
-      { status: 'ACTIVE', activatedAt: new Date(lock.now()).toISOString(), pipelineId: result.pipelineId },
-      { release: true, remove: ['lastError'] },
+      { status: 'ACTIVE', activatedAt: new Date(lock.now()).toISOString(), pipelineId },
+      { expireLease: true, remove: ['lastError'] },
     );
+  try {
+    await warming;
+    const result = await provisionExportPipeline({ table, record, pipelineRegion, definition, api, save, markActive });
     if (result.warnings.length > 0) deps.telemetry.warn('Data Pipeline reported warnings', { warnings: result.warnings });
     return { record: { pipelineId: result.pipelineId, pipelineRegion, already: false }, created: result.created };
   } catch (e) {

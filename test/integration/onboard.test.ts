@@ -93,10 +93,10 @@ describeWithMoto('onboard (against moto_server)', () => {
     const items = (await clients.registry().send(new ScanCommand({ TableName: REGISTRY }))).Items ?? [];
     const table = items.find((i) => i.pk?.S === `TABLE#${SOURCE_A}#us-east-1#orders`);
     expect(table?.status?.S).toBe('ACTIVE');
-    expect(table?.leaseOwner).toBeUndefined();
-    const grants = items.find((i) => i.pk?.S === `GRANTS#${BUCKET}`);
+    expect(table?.leaseExpiresAt?.N).toBe('0'); // the lease is over (expired in the same write that marked the table ACTIVE)
+    const grants = items.find((i) => i.pk?.S === `POLICY#${BUCKET}`);
     expect(grants?.accounts?.SS).toEqual([SOURCE_A]);
-    expect(items.some((i) => i.pk?.S?.startsWith('LOCK#'))).toBe(false);
+    expect(grants?.owner).toBeUndefined(); // the policy lease was released
   });
 
   it('leaves one pipeline and the same policy when the same event comes again', async () => {

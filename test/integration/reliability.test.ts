@@ -8,7 +8,7 @@ import { createServices, type Services } from '../../lib/adapters/services';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
 import { LeaseLostError, PolicyParseError } from '../../lib/errors';
-import { ensureGrant, type GrantDeps, policyLockName } from '../../lib/usecases/grant';
+import { ensureGrant, type GrantDeps } from '../../lib/usecases/grant';
 import { onboardFromEvent, type OnboardResult } from '../../lib/usecases/onboard';
 import { FaultProxy } from '../../scripts/fault-proxy';
 import { provisionSandbox } from '../../scripts/sandbox';
@@ -158,7 +158,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
   it('a lock holder that dies → the next writer proceeds once the lease expires', async () => {
     const bucket = 'rel-dead-holder';
     const services = await servicesFor(bucket);
-    await services.registry.tryAcquireLock(policyLockName(bucket), 'a-writer-that-died', 3000);
+    await services.registry.acquirePolicyLock(bucket, 'a-writer-that-died', 3000, '000000000000');
     const started = Date.now();
     const result = await onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, createTableEvent(LOCKERS[0] as string, 'orders'));
     const waited = (Date.now() - started) / 1000;

@@ -28,7 +28,15 @@ export interface PipelineStatus {
 
 /** The Data Pipeline calls the product makes, in one account and region. */
 export class PipelineApi {
-  constructor(private readonly client: DataPipelineClient) {}
+  constructor(
+    private readonly client: DataPipelineClient,
+    /** Fetches the client's credentials ahead of the first call, so that it can overlap other work. */
+    private readonly warmUp?: () => Promise<unknown>,
+  ) {}
+
+  async warm(): Promise<void> {
+    await this.warmUp?.();
+  }
 
   async create(input: { name: string; uniqueId: string; description: string; tags: Record<string, string> }): Promise<string> {
     const out = await this.client.send(

@@ -15,6 +15,8 @@ export interface ProvisionInput {
   api: PipelineApi;
   /** Persists fields on the claimed record; resolves false if the lease was lost. */
   save: (fields: Partial<TableRecord>) => Promise<boolean>;
+  /** Records the table as backed up; run alongside ActivatePipeline (see provisionExportPipeline). */
+  markActive: (pipelineId: string) => Promise<unknown>;
 }
 
 export interface ProvisionResult {
@@ -60,10 +62,14 @@ export async function provisionExportPipeline(input: ProvisionInput): Promise<Pr
   const id = pipelineId;
   const [stillOurs, warnings] = await Promise.all([saved, api.putDefinition(id, input.definition)]);
   if (!stillOurs) throw new LeaseLostError(`lost the registry lease on ${table.tableArn} while defining pipeline ${id}`);
-  try {
-    await api.activate(id);
-  } catch (e) {
-    throw new ActivationFailedError(id, e);
-  }
+  // The registry is marked ACTIVE while ActivatePipeline runs, not after it: one round trip less
+  // on every onboarding. If activation fails, the caller overwrites the mark with
+  // ACTIVATION_FAILED once both have settled (so the failure always lands last) and the retry
+  // completes the same pipeline. The one case not covered is the process dying while both are
+  // in flight: the registry then says ACTIVE for a pipeline that may not be, which the hourly
+  // health check reports as not SCHEDULED (and alarms on).
+  const [activation, marked] = await Promise.allSettled([api.activate(id), input.markActive(id)]);
+  if (activation.status === 'rejected') throw new ActivationFailedError(id, activation.reason);
+  if (marked.status === 'rejected') throw marked.reason;
   return { pipelineId: id, created, warnings };
 }
