@@ -109,6 +109,24 @@ const schema = z.object({
   ORGANIZATION_ID: optionalText.refine((v) => v === undefined || /^o-[a-z0-9]{10,32}$/.test(v), {
     message: 'ORGANIZATION_ID must be an AWS Organizations id such as o-a1b2c3d4e5',
   }),
+  DATA_PIPELINE_RATE: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 1;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 1000) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DATA_PIPELINE_RATE must be calls per second, above 0 and at most 1000, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  DATA_PIPELINE_BURST: optionalText.transform((v, ctx) => {
+    if (v === undefined) return 100;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DATA_PIPELINE_BURST must be a whole number from 1 to 10000, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  }),
   LOCK_LEASE_SECONDS: optionalText.transform((v, ctx) => {
     if (v === undefined) return 60;
     const n = Number(v);
@@ -140,6 +158,9 @@ export interface Config {
   alarmTopicName?: string;
   policyLayout: PolicyLayout;
   organizationId?: string;
+  /** Pace of our Data Pipeline calls per account and region (calls a second, and burst). */
+  dataPipelineRate: number;
+  dataPipelineBurst: number;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -172,6 +193,8 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     alarmTopicName: e.ALARM_TOPIC_NAME,
     policyLayout: e.POLICY_LAYOUT,
     organizationId: e.ORGANIZATION_ID,
+    dataPipelineRate: e.DATA_PIPELINE_RATE,
+    dataPipelineBurst: e.DATA_PIPELINE_BURST,
   };
 }
 

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local HTTP proxy in front of moto_server that injects the faults AWS serves under load —
- * throttling and 5xx — and counts every call. Point AWS_ENDPOINT_URL at it. Listens on
+ * throttling and 5xx — and counts every call. For the benchmarks it also adds a fixed latency
+ * to each call, models a per-account rate limit, and can handle calls strictly one at a time. Point AWS_ENDPOINT_URL at it. Listens on
  * 127.0.0.1 only.
  *
  * A fault is injected either before the request reaches moto (nothing happened) or after
@@ -21,6 +22,9 @@ export interface Call {
   operation: string;
   account?: string;
   body: string;
+  /** performance.now() when the request arrived and when its response was sent. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 export type Fault = 'throttle' | 'server-error';
@@ -35,10 +39,18 @@ export interface FaultProxyOptions {
   eligible?: (call: Call) => boolean;
   /** Called before a call is forwarded (after any fault decision); may delay it or act on moto. */
   beforeForward?: (call: Call) => Promise<void> | void;
+  /** Added to every call: a fixed network + service latency. */
+  latencyMs?: number;
+  /** A service's per-account rate limit, modelled: calls beyond it are throttled as AWS would. */
+  rateLimit?: { service: string; perSecond: number; burst: number };
+  /** Handle calls strictly one after another (the whole flow done with no overlap). */
+  serialize?: boolean;
 }
 
 export interface FaultStats {
   calls: number;
+  /** Calls refused by the modelled rate limit. */
+  throttled: number;
   faults: number;
   faultsBefore: number;
   faultsAfter: number;
@@ -52,7 +64,9 @@ const WRITE_OPERATIONS =
 export const isWrite = (operation: string) => WRITE_OPERATIONS.test(operation);
 
 export class FaultProxy {
-  readonly stats: FaultStats = { calls: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} };
+  readonly stats: FaultStats = { calls: 0, throttled: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} };
+  private readonly buckets = new Map<string, { tokens: number; last: number }>();
+  private serial: Promise<void> = Promise.resolve();
   readonly calls: Call[] = [];
   private server?: Server;
   private random: () => number;
@@ -81,7 +95,8 @@ export class FaultProxy {
 
   reset(): void {
     this.calls.length = 0;
-    Object.assign(this.stats, { calls: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} });
+    Object.assign(this.stats, { calls: 0, throttled: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} });
+    this.buckets.clear();
   }
 
   async start(): Promise<this> {
@@ -101,12 +116,43 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.options.serialize) return this.handleOne(req, res);
+    const turn = this.serial.then(() => this.handleOne(req, res));
+    this.serial = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Whether the modelled rate limit lets this call through (token bucket per account). */
+  private admit(call: Call): boolean {
+    const limit = this.options.rateLimit;
+    if (limit === undefined || call.service !== limit.service) return true;
+    const key = call.account ?? '';
+    const now = Date.now();
+    const b = this.buckets.get(key) ?? { tokens: limit.burst, last: now };
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.last) / 1000) * limit.perSecond);
+    b.last = now;
+    this.buckets.set(key, b);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  private async handleOne(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const call = describe(req, body);
+    call.startedAt = performance.now();
+    res.on('finish', () => {
+      call.endedAt = performance.now();
+    });
     this.calls.push(call);
     this.stats.calls++;
     this.stats.byOperation[call.operation] = (this.stats.byOperation[call.operation] ?? 0) + 1;
 
+    if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
+    if (!this.admit(call)) {
+      this.stats.throttled++;
+      return sendFault(res, call, 'throttle');
+    }
     const eligible = this.options.eligible?.(call) ?? true;
     const fault: Fault | undefined = eligible && this.random() < this.rate ? (this.random() < 0.5 ? 'throttle' : 'server-error') : undefined;
     const after = fault !== undefined && this.random() < 0.5;
@@ -219,4 +265,19 @@ export function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * The longest chain of calls each of which started after the previous one ended: the number of
+ * sequential round trips the calls took, whatever their latency.
+ */
+export function longestChain(calls: readonly Call[]): number {
+  const done = calls.filter((c) => c.startedAt !== undefined && c.endedAt !== undefined).sort((a, b) => (a.startedAt as number) - (b.startedAt as number));
+  const depth: number[] = [];
+  done.forEach((c, j) => {
+    let best = 0;
+    for (let i = 0; i < j; i++) if ((done[i]?.endedAt as number) <= (c.startedAt as number)) best = Math.max(best, depth[i] as number);
+    depth[j] = best + 1;
+  });
+  return Math.max(0, ...depth);
 }

@@ -1,4 +1,16 @@
-import { GetBucketPolicyCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+let s3Module: S3Module | undefined;
+/**
+ * The S3 client is loaded on first use: only the grant of a new account needs it, and it is the
+ * largest of the SDK clients, so loading it lazily keeps it off every cold start.
+ */
+function s3(): S3Module {
+  // biome-ignore lint: a deliberate lazy require (see above)
+  s3Module ??= require('@aws-sdk/client-s3') as S3Module;
+  return s3Module;
+}
 
 /** Reads and writes the backup bucket's policy as text (through the backup-account role). */
 export interface BucketPolicyStore {
@@ -10,15 +22,22 @@ export interface BucketPolicyStore {
 }
 
 export class S3BucketPolicyStore implements BucketPolicyStore {
+  private s3Client?: S3Client;
+
   constructor(
-    private readonly client: S3Client,
+    private readonly config: S3ClientConfig,
     readonly bucket: string,
     private readonly warmUp?: () => Promise<unknown>,
   ) {}
 
+  private get client(): S3Client {
+    this.s3Client ??= new (s3().S3Client)(this.config);
+    return this.s3Client;
+  }
+
   async get(): Promise<string | undefined> {
     try {
-      const out = await this.client.send(new GetBucketPolicyCommand({ Bucket: this.bucket }));
+      const out = await this.client.send(new (s3().GetBucketPolicyCommand)({ Bucket: this.bucket }));
       return out.Policy;
     } catch (e) {
       if ((e as { name?: string }).name === 'NoSuchBucketPolicy') return undefined;
@@ -27,7 +46,7 @@ export class S3BucketPolicyStore implements BucketPolicyStore {
   }
 
   async put(policy: string): Promise<void> {
-    await this.client.send(new PutBucketPolicyCommand({ Bucket: this.bucket, Policy: policy }));
+    await this.client.send(new (s3().PutBucketPolicyCommand)({ Bucket: this.bucket, Policy: policy }));
   }
 
   async warm(): Promise<void> {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { type Config, sourceRoleArn } from '../config';
 import { PipelineApi } from '../engine/datapipeline/api';
@@ -9,6 +8,7 @@ import type { LockOptions } from '../usecases/lock';
 import { S3BucketPolicyStore } from './bucket-policy';
 import { SourceTables } from './source-tables';
 import { RoleAssumer } from './credentials';
+import { TokenBucket } from './rate-limiter';
 import { Registry } from './registry';
 
 /** Retries of every AWS call: the SDK's standard mode (exponential backoff with jitter), bounded. */
@@ -44,18 +44,19 @@ export function createServices(config: Config, env: NodeJS.ProcessEnv = process.
       return value;
     };
   };
-  const pipelines = perAccount(
-    (_, r, credentials, roleArn) => new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common }), () => roles.credentials(roleArn)),
-  );
+  const pipelines = perAccount((_, r, credentials, roleArn) => {
+    const bucket = new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst);
+    return new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common }), () => roles.credentials(roleArn), () => bucket.take());
+  });
   const sourceTables = perAccount((_, r, credentials) => new SourceTables(new DynamoDBClient({ region: r, credentials, ...common })));
-  const s3 = new S3Client({ region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined });
+  const s3Config = { region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
   return {
     config,
     registry: new Registry(new DynamoDBClient({ region, ...common }), config.registryTable),
     roles,
     pipelines,
     sourceTables,
-    policy: new S3BucketPolicyStore(s3, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
+    policy: new S3BucketPolicyStore(s3Config, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
     lock: {
       leaseMs: config.lockLeaseSeconds * 1000,
       // Long enough to outlast the lease of a holder that died, within the functions' timeouts.

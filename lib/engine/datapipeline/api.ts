@@ -28,11 +28,17 @@ export interface PipelineStatus {
 
 /** The Data Pipeline calls the product makes, in one account and region. */
 export class PipelineApi {
+  private readonly client: { send: DataPipelineClient['send'] };
+
   constructor(
-    private readonly client: DataPipelineClient,
+    client: DataPipelineClient,
     /** Fetches the client's credentials ahead of the first call, so that it can overlap other work. */
     private readonly warmUp?: () => Promise<unknown>,
-  ) {}
+    /** Paces every call (Data Pipeline's per-account rate limit). */
+    pace?: () => Promise<void>,
+  ) {
+    this.client = pace === undefined ? client : { send: (async (command: never) => { await pace(); return client.send(command); }) as DataPipelineClient['send'] };
+  }
 
   async warm(): Promise<void> {
     await this.warmUp?.();
