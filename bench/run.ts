@@ -71,10 +71,17 @@ async function main(): Promise<void> {
   Object.assign(process.env, baseEnv, { BACKUP_BUCKET: 'bench-path-0' });
   const moto = await startMoto();
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  if (process.env.BENCH_DEBUG) console.error(`moto at ${moto.endpoint}`);
   try {
     if (only.has('path')) await criticalPath(moto.endpoint);
     if (only.has('cold')) await coldStart(moto.endpoint);
     if (only.has('backfill')) await backfillThroughput(moto.endpoint);
+  } catch (e) {
+    if (process.env.BENCH_DEBUG) {
+      console.error(`bench: keeping moto at ${moto.endpoint} for 120 s to look at`);
+      await new Promise((r) => setTimeout(r, 120_000));
+    }
+    throw e;
   } finally {
     await moto.stop();
   }
@@ -165,11 +172,20 @@ async function bundles(): Promise<Array<{ name: string; bundled: string; unbundl
   );
 }
 
-function runNode(args: string[], extraEnv: Record<string, string>): { ms: number; stdout: string } {
+/** Runs that were abandoned because the emulator stopped answering (see README), then run again. */
+let stalled = 0;
+
+function runNode(args: string[], extraEnv: Record<string, string>, retries = 2): { ms: number; stdout: string } {
   const started = process.hrtime.bigint();
   const r = spawnSync(process.execPath, args, { env: env(extraEnv), encoding: 'utf8', cwd: root });
+  if (r.status === 3 && r.stderr.includes('HUNG') && retries > 0) {
+    stalled++;
+    return runNode(args, extraEnv, retries - 1);
+  }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.status !== 0) throw new Error(`bench: node ${args.join(' ').slice(0, 80)} failed: ${r.stderr.slice(0, 2000)}`);
+  if (r.status !== 0) {
+    throw new Error(`bench: node ${args.join(' ').slice(0, 80)} failed (status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''}): ${(r.stderr ?? '').slice(0, 2000)}`);
+  }
   return { ms, stdout: r.stdout };
 }
 
@@ -177,6 +193,7 @@ function runNode(args: string[], extraEnv: Record<string, string>): { ms: number
 const invokeScript = (path: string, event: unknown) =>
   `const h=require(${JSON.stringify(path)}).handler;` +
   `const ctx={functionName:'bench',awsRequestId:'bench',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:bench',memoryLimitInMB:'512',getRemainingTimeInMillis:()=>900000};` +
+  `setTimeout(()=>{console.error('HUNG after 20 s; active handles: '+process._getActiveHandles().map(x=>x.constructor.name).join(','));process.exit(3)},20000).unref();` +
   `const t=performance.now();Promise.resolve(h(${JSON.stringify(event)},ctx)).then(r=>{process.stdout.write(JSON.stringify({ms:performance.now()-t,rssKb:process.resourceUsage().maxRSS,result:r}))},e=>{console.error(e);process.exit(1)})`;
 
 async function coldStart(motoEndpoint: string): Promise<void> {
@@ -205,7 +222,7 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   const fnEnv = { ...baseEnv, AWS_ENDPOINT_URL: motoEndpoint, BACKUP_BUCKET: bucket };
   runNode(['-e', invokeScript(built[0]?.bundled as string, events.onboard)], fnEnv); // onboard it once, first
 
-  const N = Math.max(10, reps * 2);
+  const N = Number(process.env.BENCH_N ?? Math.max(10, reps * 2));
   const bare = median(Array.from({ length: N }, () => runNode(['-e', '0'], fnEnv).ms));
   const { statSync } = await import('node:fs');
   console.log(`\n## Bundle size and cold start (median of ${N} fresh node processes, each loading a handler and handling one event against moto)\n`);
@@ -223,7 +240,8 @@ async function coldStart(motoEndpoint: string): Promise<void> {
     rows.push(row);
     console.log(`| ${b.name} | ${(bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.unbundledMs.toFixed(0)} | ${row.unbundledRatio.toFixed(2)} | ${(rss / 1024).toFixed(0)} MB |`);
   }
-  report.coldStart = { nodeBareMs: bare, functions: rows };
+  report.coldStart = { nodeBareMs: bare, functions: rows, stalledRunsRepeated: stalled };
+  if (stalled > 0) console.log(`\n(${stalled} run(s) stalled on the emulator for 20 s and were run again; not counted)`);
 
   // Peak memory of one real onboarding (a new table in a new account), bundled, through the 50 ms proxy.
   const proxy = await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS }).start();

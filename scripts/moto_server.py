@@ -20,9 +20,20 @@ def main() -> None:
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 
+    log = open(os.environ["MOTO_TRACE_FILE"], "a", buffering=1) if os.environ.get("MOTO_TRACE_FILE") else None
+
     def atomic(environ, start_response):
+        what = environ.get("HTTP_X_AMZ_TARGET") or (environ.get("REQUEST_METHOD", "") + " " + environ.get("PATH_INFO", ""))
+        if log:
+            log.write(f"wait {threading.get_ident()} {what}\n")
         with lock:
-            return list(app(environ, start_response))
+            if log:
+                log.write(f"run  {threading.get_ident()} {what}\n")
+            try:
+                return list(app(environ, start_response))
+            finally:
+                if log:
+                    log.write(f"done {threading.get_ident()} {what}\n")
 
     run_simple(host, port, atomic, threaded=True)
 

@@ -12,7 +12,7 @@ function s3(): S3Module {
   return s3Module;
 }
 
-/** Reads and writes the backup bucket's policy as text (through the backup-account role). */
+/** Reads and writes the backup bucket's policy as text, and lists its keys (through the backup-account role). */
 export interface BucketPolicyStore {
   /** The policy text, or undefined when the bucket has no policy. */
   get(): Promise<string | undefined>;
@@ -51,5 +51,17 @@ export class S3BucketPolicyStore implements BucketPolicyStore {
 
   async warm(): Promise<void> {
     await this.warmUp?.();
+  }
+
+  /** Every key under `prefix` (paginated); the backup role may list only below an account prefix. */
+  async listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.client.send(new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of out.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return keys;
   }
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { TableRef } from '../domain/table-ref';
+import type { KeyAttribute, TableRef } from '../domain/table-ref';
 
 /**
  * The registry: one DynamoDB table (hash key `pk`, string) in the orchestrator's account holding
@@ -40,6 +40,8 @@ export interface TableRecord {
   /** CloudTrail time of the latest DeleteTable seen: an older CreateTable is stale. */
   deletedEventTime?: string;
   lastError?: string;
+  /** The table's key schema, from its CreateTable event (what a restore recreates). */
+  keySchema?: KeyAttribute[];
 }
 
 export type ClaimResult = { claimed: true; record: TableRecord } | { claimed: false; record: TableRecord | undefined };

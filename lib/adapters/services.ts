@@ -28,7 +28,8 @@ export interface Services {
 
 export function createServices(config: Config, env: NodeJS.ProcessEnv = process.env): Services {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const common = { maxAttempts: MAX_ATTEMPTS };
+  // A call that hangs is abandoned and retried rather than holding the function until its timeout.
+  const common = { maxAttempts: MAX_ATTEMPTS, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
   const roles = new RoleAssumer(new STSClient({ region, ...common }), { externalId: config.externalId });
   /** One client per source account and region, made on first use and kept for the container's life. */
   const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T) => {

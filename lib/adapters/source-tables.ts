@@ -1,4 +1,14 @@
-import { type DynamoDBClient, ListTablesCommand, ListTagsOfResourceCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+  ResourceNotFoundException,
+  ScanCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import type { KeyAttribute } from '../domain/table-ref';
 
 /** The tables of one source account in one region (through the source role). */
 export class SourceTables {
@@ -13,6 +23,43 @@ export class SourceTables {
       start = out.LastEvaluatedTableName;
     } while (start !== undefined);
     return names;
+  }
+
+  /** The table's key schema and status, or undefined when there is no such table. */
+  async describe(tableName: string): Promise<{ keySchema: KeyAttribute[]; status?: string } | undefined> {
+    try {
+      const out = await this.client.send(new DescribeTableCommand({ TableName: tableName }));
+      const types = new Map((out.Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
+      const keySchema = (out.Table?.KeySchema ?? []).map((k) => ({
+        name: k.AttributeName as string,
+        type: types.get(k.AttributeName) as KeyAttribute['type'],
+        keyType: k.KeyType as KeyAttribute['keyType'],
+      }));
+      return { keySchema, status: out.Table?.TableStatus };
+    } catch (e) {
+      if (e instanceof ResourceNotFoundException) return undefined;
+      throw e;
+    }
+  }
+
+  /** Whether the table holds at least one item (a Scan of one item, not DescribeTable's six-hourly count). */
+  async hasItems(tableName: string): Promise<boolean> {
+    const out = await this.client.send(new ScanCommand({ TableName: tableName, Limit: 1, Select: 'COUNT' }));
+    return (out.Count ?? 0) > 0 || out.LastEvaluatedKey !== undefined;
+  }
+
+  /** Creates an on-demand table with this key schema, and waits until it is ACTIVE. */
+  async create(tableName: string, keySchema: readonly KeyAttribute[], tags: Record<string, string>): Promise<void> {
+    await this.client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keySchema.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+        KeySchema: keySchema.map((k) => ({ AttributeName: k.name, KeyType: k.keyType })),
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    await waitUntilTableExists({ client: this.client, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
   }
 
   async tags(tableArn: string): Promise<Record<string, string>> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../errors';
 import { isRegion } from './regions';
-import { ACCOUNT_ID, TABLE_NAME, tableArn, type TableRef } from './table-ref';
+import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from './table-ref';
 
 /**
  * Parsing of the EventBridge envelope around a CloudTrail "AWS API Call" record for DynamoDB.
@@ -19,6 +19,8 @@ export interface TableEvent {
   table: TableRef;
   /** Tags given in the CreateTable request (empty for DeleteTable). */
   tags: Readonly<Record<string, string>>;
+  /** The key schema given in the CreateTable request, when it can be read (kept for restores). */
+  keySchema?: KeyAttribute[];
 }
 
 export interface FailedCallEvent {
@@ -153,7 +155,23 @@ export function parseTableEvent(input: unknown): ParsedEvent {
     eventTime: d.eventTime,
     table: { accountId: d.recipientAccountId, region: d.awsRegion, tableName, tableArn: arn },
     tags: d.eventName === 'CreateTable' ? readTags(d.requestParameters?.tags ?? []) : {},
+    keySchema: d.eventName === 'CreateTable' ? readKeySchema(d.requestParameters ?? {}) : undefined,
   };
+}
+
+/** The key attributes and their types, from keySchema + attributeDefinitions; undefined if incomplete. */
+function readKeySchema(params: Record<string, unknown>): KeyAttribute[] | undefined {
+  const keys = params.keySchema;
+  const defs = params.attributeDefinitions;
+  if (!Array.isArray(keys) || !Array.isArray(defs)) return undefined;
+  const types = new Map(defs.map((d) => [d?.attributeName, d?.attributeType]));
+  const out: KeyAttribute[] = [];
+  for (const k of keys) {
+    const type = types.get(k?.attributeName);
+    if (typeof k?.attributeName !== 'string' || (k.keyType !== 'HASH' && k.keyType !== 'RANGE') || !['S', 'N', 'B'].includes(type)) return undefined;
+    out.push({ name: k.attributeName, type, keyType: k.keyType });
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 function readTags(tags: z.infer<typeof tagSchema>[]): Record<string, string> {

@@ -17,3 +17,10 @@ export function tableArn(region: string, accountId: string, tableName: string): 
 export function tableKey(ref: Pick<TableRef, 'accountId' | 'region' | 'tableName'>): string {
   return `${ref.accountId}/${ref.region}/${ref.tableName}`;
 }
+
+/** One key attribute of a table: what a restore needs to create the table again. */
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N' | 'B';
+  keyType: 'HASH' | 'RANGE';
+}

@@ -6,7 +6,7 @@ import { tableOutputUri } from '../domain/layout';
 import { pipelineRegionFor } from '../domain/regions';
 import { nextRunStart } from '../domain/schedule';
 import { type Ignore, selectTable } from '../domain/selection';
-import { tableKey, type TableRef } from '../domain/table-ref';
+import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
 import { buildExportDefinition } from '../engine/datapipeline/definition';
 import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
@@ -67,7 +67,7 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
   }
   const skip = selectTable(parsed.table, parsed.tags, deps.config);
   if (skip !== undefined) return ignore(skip.reason, skip.message);
-  return onboardTable(deps, parsed.table, { eventTime: parsed.eventTime, eventId: parsed.eventId });
+  return onboardTable(deps, parsed.table, { eventTime: parsed.eventTime, eventId: parsed.eventId, keySchema: parsed.keySchema });
 }
 
 /**
@@ -78,7 +78,7 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
 export async function onboardTable(
   deps: OnboardDeps,
   table: TableRef,
-  event: { eventTime?: string; eventId?: string } = {},
+  event: { eventTime?: string; eventId?: string; keySchema?: KeyAttribute[] } = {},
 ): Promise<OnboardResult> {
   const { config, telemetry } = deps;
   const pipelineRegion = pipelineRegionFor(table.region, config.pipelineRegion);
@@ -95,7 +95,7 @@ export async function onboardTable(
   assertValidDefinition(definition);
 
   const [pipeline, grant] = await Promise.allSettled([
-    ensurePipeline(deps, table, pipelineRegion, definition, event.eventTime),
+    ensurePipeline(deps, table, pipelineRegion, definition, event.eventTime, event.keySchema),
     ensureGrant(
       {
         bucket: config.backupBucket,
@@ -167,6 +167,7 @@ async function ensurePipeline(
   pipelineRegion: string,
   definition: Parameters<typeof provisionExportPipeline>[0]['definition'],
   eventTime: string | undefined,
+  keySchema: KeyAttribute[] | undefined,
 ): Promise<EnsuredPipeline> {
   const { registry, lock } = deps;
   const owner = deps.newOwnerId();
@@ -187,7 +188,7 @@ async function ensurePipeline(
     await registry.updateClaimed(table, owner, {}, { release: true });
     return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: deletedAt };
   }
-  const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, fields);
+  const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, { ...fields, keySchema });
   // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
   // lease owner stays recorded so that a failed activation can still overwrite the mark.
   const markActive = (pipelineId: string) =>

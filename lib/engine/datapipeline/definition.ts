@@ -154,3 +154,98 @@ export function fromApiObjects(objects: readonly ApiPipelineObject[]): PipelineO
     return { id: o.id ?? '', name: o.name ?? '', fields };
   });
 }
+
+export interface ImportDefinitionInput {
+  /** The table restored into (in the source account). */
+  target: TableRef;
+  /** s3://BUCKET/ACCOUNT/REGION/TABLE/SNAPSHOT/ — a run folder holding a manifest. */
+  snapshotUri: string;
+  /** Where the import's logs go (the source table's logs folder). */
+  logUri: string;
+  writeThroughputRatio: number;
+  alarmTopicArn?: string;
+}
+
+export function importStep(tableRegion: string): string {
+  return [
+    `s3://dynamodb-dpl-${tableRegion}/emr-ddb-storage-handler/${DDB_TOOLS_VERSION}/emr-dynamodb-tools-${DDB_TOOLS_VERSION}-SNAPSHOT-jar-with-dependencies.jar`,
+    'org.apache.hadoop.dynamodb.tools.DynamoDBImport',
+    '#{input.directoryPath}',
+    '#{output.tableName}',
+    '#{output.writeThroughputPercent}',
+  ].join(',');
+}
+
+/**
+ * The AWS "Import DynamoDB backup data from S3" template, on demand, reading one snapshot. Like
+ * the export, values are written into the fields rather than through #{my…} parameters.
+ */
+export function buildImportDefinition(input: ImportDefinitionInput): PipelineObject[] {
+  const { target } = input;
+  const defaults: PipelineObject = {
+    id: 'Default',
+    name: 'Default',
+    fields: {
+      scheduleType: 'ONDEMAND',
+      failureAndRerunMode: 'CASCADE',
+      role: DEFAULT_ROLE,
+      resourceRole: DEFAULT_RESOURCE_ROLE,
+      pipelineLogUri: input.logUri,
+    },
+  };
+  const objects: PipelineObject[] = [
+    defaults,
+    {
+      id: 'S3InputDataNode',
+      name: 'S3InputDataNode',
+      fields: { type: 'S3DataNode', directoryPath: input.snapshotUri, precondition: { ref: 'S3PrefixNotEmpty' } },
+    },
+    { id: 'S3PrefixNotEmpty', name: 'S3PrefixNotEmpty', fields: { type: 'S3PrefixNotEmpty', s3Prefix: input.snapshotUri } },
+    {
+      id: 'DDBDestinationTable',
+      name: 'DDBDestinationTable',
+      fields: { type: 'DynamoDBDataNode', tableName: target.tableName, writeThroughputPercent: String(input.writeThroughputRatio) },
+    },
+    {
+      id: 'EmrClusterForLoad',
+      name: 'EmrClusterForLoad',
+      fields: {
+        type: 'EmrCluster',
+        releaseLabel: EMR_RELEASE_LABEL,
+        masterInstanceType: EMR_INSTANCE_TYPE,
+        coreInstanceType: EMR_INSTANCE_TYPE,
+        coreInstanceCount: '1',
+        region: target.region,
+        terminateAfter: EMR_TERMINATE_AFTER,
+      },
+    },
+    {
+      id: 'TableLoadActivity',
+      name: 'TableLoadActivity',
+      fields: {
+        type: 'EmrActivity',
+        input: { ref: 'S3InputDataNode' },
+        output: { ref: 'DDBDestinationTable' },
+        runsOn: { ref: 'EmrClusterForLoad' },
+        maximumRetries: '2',
+        resizeClusterBeforeRunning: 'true',
+        step: importStep(target.region),
+      },
+    },
+  ];
+  if (input.alarmTopicArn !== undefined) {
+    defaults.fields.onFail = { ref: 'FailureAlarm' };
+    objects.push({
+      id: 'FailureAlarm',
+      name: 'FailureAlarm',
+      fields: {
+        type: 'SnsAlarm',
+        topicArn: input.alarmTopicArn,
+        role: DEFAULT_ROLE,
+        subject: `DynamoDB restore failed: ${target.tableName}`.slice(0, 100),
+        message: `Restore into ${target.tableArn} from ${input.snapshotUri} failed. Error: #{node.errorMessage}`,
+      },
+    });
+  }
+  return objects;
+}

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import type { S3BucketPolicyStore } from '../adapters/bucket-policy';
+import type { Registry } from '../adapters/registry';
+import type { SourceTables } from '../adapters/source-tables';
+import type { Config } from '../config';
+import { tableLogUri, tablePrefix } from '../domain/layout';
+import { isRegion, pipelineRegionFor } from '../domain/regions';
+import { SNAPSHOT_NAME, type Snapshot, snapshotsFrom } from '../domain/snapshots';
+import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from '../domain/table-ref';
+import type { PipelineApi } from '../engine/datapipeline/api';
+import { buildImportDefinition } from '../engine/datapipeline/definition';
+import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_TABLE_ARN } from '../engine/datapipeline/naming';
+import { assertValidDefinition } from '../engine/datapipeline/provision';
+import { ConfigError, InvalidEventError, OrchestratorError } from '../errors';
+import type { Telemetry } from '../observability';
+import { createHash } from 'node:crypto';
+
+/** A restore that cannot go ahead, and why (nothing was written). */
+export class RestoreRefusedError extends OrchestratorError {
+  readonly retryable = false;
+}
+
+export interface RestoreDeps {
+  config: Config;
+  registry: Registry;
+  backupBucket: Pick<S3BucketPolicyStore, 'listKeys'>;
+  sourceTables: (accountId: string, region: string) => SourceTables;
+  pipelines: (accountId: string, region: string) => PipelineApi;
+  telemetry: Telemetry;
+}
+
+const tableName = (field: string) =>
+  z.string({ required_error: `${field} is required` }).regex(TABLE_NAME, `${field} is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
+const where = {
+  account: z.string({ required_error: 'account is required' }).regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
+  region: z.string({ required_error: 'region is required' }).refine(isRegion, 'region is not an AWS region name'),
+  table: tableName('table'),
+};
+const schema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('list'), ...where }).strict(),
+  z
+    .object({
+      action: z.literal('restore'),
+      ...where,
+      snapshot: z.string({ required_error: 'snapshot is required (a name from "list")' }).regex(SNAPSHOT_NAME, 'snapshot must be a run folder name such as 2026-11-26-03-00-00'),
+      targetTable: tableName('targetTable'),
+      force: z.boolean({ invalid_type_error: 'force must be true or false' }).default(false),
+    })
+    .strict(),
+]);
+export type RestoreInput = z.infer<typeof schema>;
+
+export function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): RestoreInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidEventError('restore input must be a JSON object such as {"action":"list","account":"…","region":"…","table":"…"}');
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      if (i.code === 'invalid_union_discriminator') return 'action must be "list" or "restore"';
+      if (i.code === 'unrecognized_keys') return `unknown field(s) ${i.keys.join(', ')}`;
+      return i.message;
+    });
+    throw new InvalidEventError(`invalid restore input: ${problems.join('; ')}`);
+  }
+  if (!allowedAccounts.includes(parsed.data.account)) {
+    throw new InvalidEventError(`invalid restore input: account ${parsed.data.account} is not in SOURCE_ACCOUNTS`);
+  }
+  return parsed.data;
+}
+
+export type RestoreResult =
+  | { action: 'list'; table: string; snapshots: Snapshot[]; incomplete: string[] }
+  | { action: 'restore'; source: string; snapshot: string; targetTable: string; targetCreated: boolean; pipelineId: string; pipelineRegion: string };
+
+/** `sls invoke -f restore --data '{…}'`: list a table's snapshots, or restore one into a table. */
+export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreResult> {
+  const input = parseRestoreInput(raw, deps.config.sourceAccounts);
+  const source: TableRef = { accountId: input.account, region: input.region, tableName: input.table, tableArn: tableArn(input.region, input.account, input.table) };
+  const listing = snapshotsFrom(deps.config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
+  if (input.action === 'list') {
+    return { action: 'list', table: source.tableArn, snapshots: listing.snapshots, incomplete: listing.incomplete };
+  }
+
+  const snapshot = listing.snapshots.find((s) => s.snapshot === input.snapshot);
+  if (snapshot === undefined) {
+    const why = listing.incomplete.includes(input.snapshot) ? 'its run folder has no manifest (the export did not finish)' : 'there is no such run folder';
+    throw new RestoreRefusedError(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
+  }
+  const pipelineRegion = pipelineRegionFor(input.region, deps.config.pipelineRegion);
+  if (pipelineRegion === undefined) throw new ConfigError(`region ${input.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
+  const tables = deps.sourceTables(input.account, input.region);
+  const target: TableRef = { ...source, tableName: input.targetTable, tableArn: tableArn(input.region, input.account, input.targetTable) };
+
+  const existing = await tables.describe(input.targetTable);
+  if (existing !== undefined && !input.force && (await tables.hasItems(input.targetTable))) {
+    throw new RestoreRefusedError(`table ${input.targetTable} exists and holds items; pass "force": true to import into it anyway`);
+  }
+  const keySchema = existing === undefined ? await keySchemaOf(deps, source, tables) : existing.keySchema;
+  const definition = buildImportDefinition({
+    target,
+    snapshotUri: snapshot.location,
+    logUri: tableLogUri(deps.config.backupBucket, source),
+    writeThroughputRatio: deps.config.readThroughputRatio,
+    alarmTopicArn: deps.config.alarmTopicArn,
+  });
+  assertValidDefinition(definition);
+  if (existing === undefined) await tables.create(input.targetTable, keySchema, { [TAG_MANAGED_BY]: PRODUCT_NAME, 'ddb-backup:restored-from': `${input.table}@${input.snapshot}` });
+
+  const api = deps.pipelines(input.account, pipelineRegion);
+  const uniqueId = `${PRODUCT_NAME}-restore-${createHash('sha256').update(`${target.tableArn}#${snapshot.location}`).digest('hex').slice(0, 32)}`;
+  const pipelineId = await api.create({
+    name: `ddb-restore-${input.targetTable}`,
+    uniqueId,
+    description: `Restore of ${snapshot.location} into ${target.tableArn}`,
+    tags: { [TAG_TABLE_ARN]: target.tableArn.slice(0, 256), [TAG_MANAGED_BY]: PRODUCT_NAME },
+  });
+  await api.putDefinition(pipelineId, definition);
+  await api.activate(pipelineId);
+  deps.telemetry.info('restore started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId, targetCreated: existing === undefined });
+  return { action: 'restore', source: source.tableArn, snapshot: input.snapshot, targetTable: target.tableArn, targetCreated: existing === undefined, pipelineId, pipelineRegion };
+}
+
+/** The source table's key schema: from the registry (kept from its CreateTable), else DescribeTable. */
+async function keySchemaOf(deps: RestoreDeps, source: TableRef, tables: SourceTables): Promise<KeyAttribute[]> {
+  const record = await deps.registry.getTable(source);
+  if (record?.keySchema !== undefined && record.keySchema.length > 0) return record.keySchema;
+  const described = await tables.describe(source.tableName);
+  if (described !== undefined && described.keySchema.length > 0) return described.keySchema;
+  throw new RestoreRefusedError(`the key schema of ${source.tableArn} is unknown: the table no longer exists and the registry holds no copy of it`);
+}
