@@ -1,0 +1,106 @@
+import { DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Handler } from 'aws-lambda';
+import { createServices } from '../../lib/adapters/services';
+import { parseConfig } from '../../lib/config';
+import { InvalidEventError } from '../../lib/errors';
+import { RestoreRefusedError } from '../../lib/usecases/restore';
+import { lambdaContext } from '../../scripts/lambda-context';
+import { provisionSandbox } from '../../scripts/sandbox';
+import { accountClients, BUCKET, describeWithMoto, SOURCE_A, useMoto } from '../support/integration';
+
+const REGION = 'us-east-1';
+const prefix = `${SOURCE_A}/${REGION}/orders/`;
+
+/** What the export writes for one run (emr-dynamodb-tools on EMRFS), and a run that never finished. */
+const objects = [
+  ...['2026-11-24-03-00-00', '2026-11-26-03-00-00', '2026-11-25-03-00-00'].flatMap((run) => [
+    `${prefix}${run}/ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000`,
+    `${prefix}${run}/ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000001`,
+    `${prefix}${run}/manifest`,
+    `${prefix}${run}_$folder$`,
+  ]),
+  `${prefix}2026-11-27-03-00-00/ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000`, // still running: no manifest
+  `${prefix}logs/df-0123456789ABCDEF/TableBackupActivity/attempt.log`,
+  `${SOURCE_A}/${REGION}/orders-archive/2026-11-26-03-00-00/manifest`, // another table sharing the name's start
+];
+
+describeWithMoto('restore (against moto_server)', () => {
+  useMoto();
+  let handler: Handler;
+  let clients: ReturnType<typeof accountClients>;
+  const invoke = (input: unknown) => handler(input, lambdaContext('restore'), () => undefined);
+
+  beforeAll(async () => {
+    const config = parseConfig(process.env);
+    // No bucket policy in this file: moto enforces the orchestrator's TLS-only deny on plain HTTP.
+    await provisionSandbox(config, [{ accountId: SOURCE_A, region: REGION, tableName: 'orders' }]);
+    clients = accountClients();
+    for (const key of objects) await clients.backupS3().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key.endsWith('manifest') ? '{"name":"DynamoDB-export","version":3,"entries":[]}' : 'x' }));
+    ({ handler } = await import('../../functions/restore'));
+  });
+
+  it('lists the complete snapshots of a table, newest first, and names the incomplete ones apart', async () => {
+    const result = await invoke({ action: 'list', account: SOURCE_A, region: REGION, table: 'orders' });
+    expect(result.snapshots).toEqual([
+      { snapshot: '2026-11-26-03-00-00', time: '2026-11-26T03:00:00Z', location: `s3://${BUCKET}/${prefix}2026-11-26-03-00-00/`, objects: 3 },
+      { snapshot: '2026-11-25-03-00-00', time: '2026-11-25T03:00:00Z', location: `s3://${BUCKET}/${prefix}2026-11-25-03-00-00/`, objects: 3 },
+      { snapshot: '2026-11-24-03-00-00', time: '2026-11-24T03:00:00Z', location: `s3://${BUCKET}/${prefix}2026-11-24-03-00-00/`, objects: 3 },
+    ]);
+    expect(result.incomplete).toEqual(['2026-11-27-03-00-00']);
+  });
+
+  it('restores a snapshot into a new table with the source key schema and an import pipeline reading it', async () => {
+    const result = await invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-25-03-00-00', targetTable: 'orders-restored' });
+    expect(result).toMatchObject({ action: 'restore', targetCreated: true, pipelineRegion: REGION, targetTable: `arn:aws:dynamodb:${REGION}:${SOURCE_A}:table/orders-restored` });
+    const table = await clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'orders-restored' }));
+    expect(table.Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(table.Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+
+    const services = createServices(parseConfig(process.env));
+    const definition = await services.pipelines(SOURCE_A, REGION).getDefinition(result.pipelineId);
+    const byId = Object.fromEntries(definition.map((o) => [o.id, o.fields]));
+    expect(byId.Default).toMatchObject({ scheduleType: 'ONDEMAND' });
+    expect(byId.S3InputDataNode).toMatchObject({ directoryPath: `s3://${BUCKET}/${prefix}2026-11-25-03-00-00/`, precondition: { ref: 'S3PrefixNotEmpty' } });
+    expect(byId.S3PrefixNotEmpty).toMatchObject({ s3Prefix: `s3://${BUCKET}/${prefix}2026-11-25-03-00-00/` });
+    expect(byId.DDBDestinationTable).toMatchObject({ type: 'DynamoDBDataNode', tableName: 'orders-restored' });
+    expect(String(byId.TableLoadActivity?.step)).toContain('org.apache.hadoop.dynamodb.tools.DynamoDBImport,#{input.directoryPath},#{output.tableName},#{output.writeThroughputPercent}');
+    const [status] = await services.pipelines(SOURCE_A, REGION).describe([result.pipelineId]);
+    expect(status?.state).toBe('SCHEDULED');
+  });
+
+  it('refuses a snapshot without a manifest, naming the reason, and creates nothing', async () => {
+    await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-27-03-00-00', targetTable: 'never-made' })).rejects.toThrow(
+      /snapshot 2026-11-27-03-00-00 .* cannot be restored: its run folder has no manifest/,
+    );
+    await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-01-01-03-00-00', targetTable: 'never-made' })).rejects.toThrow(
+      RestoreRefusedError,
+    );
+    await expect(clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'never-made' }))).rejects.toThrow(/not found|ResourceNotFound/i);
+  });
+
+  it('refuses to write into an existing table that holds items, unless forced', async () => {
+    await clients.dynamodb(SOURCE_A).send(new PutItemCommand({ TableName: 'orders', Item: { pk: { S: 'order-1' } } }));
+    const input = { action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'orders' };
+    await expect(invoke(input)).rejects.toThrow('table orders exists and holds items; pass "force": true to import into it anyway');
+    await expect(invoke({ ...input, force: true })).resolves.toMatchObject({ targetCreated: false });
+  });
+
+  it('imports into an existing empty table without being forced', async () => {
+    await provisionSandbox(parseConfig(process.env), [{ accountId: SOURCE_A, region: REGION, tableName: 'empty-target' }]);
+    await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'empty-target' })).resolves.toMatchObject({ targetCreated: false });
+  });
+
+  it.each([
+    [{ action: 'undo', account: SOURCE_A, region: REGION, table: 'orders' }, /action must be "list" or "restore"/],
+    [{ action: 'list', account: '123', region: REGION, table: 'orders' }, /account must be a 12-digit account id/],
+    [{ action: 'list', account: '444444444444', region: REGION, table: 'orders' }, /not in SOURCE_ACCOUNTS/],
+    [{ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: 'yesterday', targetTable: 'x-restored' }, /snapshot must be a run folder name/],
+    [{ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00' }, /targetTable is required/],
+    [{ action: 'list', account: SOURCE_A, region: REGION, table: 'orders', snapshot: 'x' }, /unknown field\(s\) snapshot/],
+    ['list', /must be a JSON object/],
+  ])('rejects %j with a clear error', async (input, message) => {
+    await expect(invoke(input)).rejects.toThrow(InvalidEventError);
+    await expect(invoke(input)).rejects.toThrow(message);
+  });
+});
