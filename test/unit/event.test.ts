@@ -17,6 +17,7 @@ describe('parseTableEvent', () => {
         tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders',
       },
       tags: { team: 'checkout', env: 'production' },
+      keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }],
     });
   });
 
