@@ -26,6 +26,18 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+/** An optional number variable: its default when unset, else a number within [min, max] (whole if asked). */
+const numberVar = (name: string, o: { fallback: number; min: number; max: number; integer?: boolean; what: string }) =>
+  optionalText.transform((v, ctx) => {
+    if (v === undefined) return o.fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < o.min || n > o.max || (o.integer === true && !Number.isInteger(n))) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be ${o.what}, got "${v}"` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 const schema = z.object({
   BACKUP_BUCKET: text('BACKUP_BUCKET').refine((v) => BUCKET.test(v), {
     message: 'BACKUP_BUCKET is not a valid S3 bucket name',
@@ -70,15 +82,7 @@ const schema = z.object({
     }
     return { hour: Number(m[1]), minute: Number(m[2]) };
   }),
-  READ_THROUGHPUT_RATIO: optionalText.transform((v, ctx) => {
-    if (v === undefined) return 0.25;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0.1 || n > 1) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `READ_THROUGHPUT_RATIO must be a number from 0.1 to 1.0, got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
+  READ_THROUGHPUT_RATIO: numberVar('READ_THROUGHPUT_RATIO', { fallback: 0.25, min: 0.1, max: 1, what: 'a number from 0.1 to 1.0' }),
   PIPELINE_REGION: optionalText.refine((v) => v === undefined || DATA_PIPELINE_REGIONS.includes(v), {
     message: `PIPELINE_REGION must be a region with a Data Pipeline endpoint: ${DATA_PIPELINE_REGIONS.join(', ')}`,
   }),
@@ -109,33 +113,9 @@ const schema = z.object({
   ORGANIZATION_ID: optionalText.refine((v) => v === undefined || /^o-[a-z0-9]{10,32}$/.test(v), {
     message: 'ORGANIZATION_ID must be an AWS Organizations id such as o-a1b2c3d4e5',
   }),
-  DATA_PIPELINE_RATE: optionalText.transform((v, ctx) => {
-    if (v === undefined) return 1;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || n > 1000) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DATA_PIPELINE_RATE must be calls per second, above 0 and at most 1000, got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
-  DATA_PIPELINE_BURST: optionalText.transform((v, ctx) => {
-    if (v === undefined) return 100;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DATA_PIPELINE_BURST must be a whole number from 1 to 10000, got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
-  LOCK_LEASE_SECONDS: optionalText.transform((v, ctx) => {
-    if (v === undefined) return 60;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 5 || n > 900) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `LOCK_LEASE_SECONDS must be a whole number from 5 to 900, got "${v}"` });
-      return z.NEVER;
-    }
-    return n;
-  }),
+  DATA_PIPELINE_RATE: numberVar('DATA_PIPELINE_RATE', { fallback: 1, min: 0.001, max: 1000, what: 'calls per second, above 0 and at most 1000' }),
+  DATA_PIPELINE_BURST: numberVar('DATA_PIPELINE_BURST', { fallback: 100, min: 1, max: 10_000, integer: true, what: 'a whole number from 1 to 10000' }),
+  LOCK_LEASE_SECONDS: numberVar('LOCK_LEASE_SECONDS', { fallback: 60, min: 5, max: 900, integer: true, what: 'a whole number from 5 to 900' }),
 });
 
 export interface Config {

@@ -4,7 +4,6 @@
  * sample table), sends events/create-table.json through the real `onboard` handler, prints what
  * came of it, and stops the server.
  */
-import { DescribePipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

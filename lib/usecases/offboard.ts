@@ -1,11 +1,9 @@
 import type { Registry } from '../adapters/registry';
 import type { Config } from '../config';
-import { parseTableEvent } from '../domain/event';
-import type { Ignore } from '../domain/selection';
 import { tableKey, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
-import { InvalidEventError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
+import { type Ignored, intake } from './intake';
 import { claimTableWithWait, type LockOptions } from './lock';
 
 export interface OffboardDeps {
@@ -18,7 +16,7 @@ export interface OffboardDeps {
 }
 
 export type OffboardResult =
-  | { outcome: 'ignored'; reason: Ignore['reason']; message: string; eventId: string }
+  | Ignored
   | {
       outcome: 'offboarded' | 'not-onboarded' | 'already-offboarded';
       table: TableRef;
@@ -31,30 +29,13 @@ const GONE = new Set(['PipelineNotFoundException', 'PipelineDeletedException']);
 
 /** Entry point of the offboard function (DeleteTable via EventBridge). */
 export async function offboardFromEvent(deps: OffboardDeps, event: unknown): Promise<OffboardResult> {
-  let parsed;
-  try {
-    parsed = parseTableEvent(event);
-  } catch (e) {
-    if (e instanceof InvalidEventError) {
-      deps.telemetry.count(MetricName.EventRejected);
-      deps.telemetry.error('rejected a malformed event', errorFields(e));
-    }
-    throw e;
+  const taken = intake(deps.telemetry, event, 'DeleteTable');
+  if (!('event' in taken)) return taken;
+  const { event: e, ignore } = taken;
+  if (!deps.config.sourceAccounts.includes(e.table.accountId)) {
+    return ignore('AccountNotAllowed', `account ${e.table.accountId} is not in SOURCE_ACCOUNTS`);
   }
-  const ignore = (reason: Ignore['reason'], message: string): OffboardResult => {
-    deps.telemetry.count(MetricName.EventIgnored, { Reason: reason });
-    deps.telemetry.warn(`ignored event: ${message}`, { reason, eventId: parsed.eventId });
-    return { outcome: 'ignored', reason, message, eventId: parsed.eventId };
-  };
-  if (parsed.kind === 'failed-call') return ignore('FailedCall', `${parsed.eventName} failed with ${parsed.errorCode}`);
-  if (parsed.kind === 'other-call' || parsed.eventName !== 'DeleteTable') {
-    return ignore('NotDeleteTable', `event is ${parsed.eventName}, not DeleteTable`);
-  }
-  deps.telemetry.appendKeys({ eventId: parsed.eventId, account: parsed.table.accountId, region: parsed.table.region, table: parsed.table.tableName });
-  if (!deps.config.sourceAccounts.includes(parsed.table.accountId)) {
-    return ignore('AccountNotAllowed', `account ${parsed.table.accountId} is not in SOURCE_ACCOUNTS`);
-  }
-  return offboardTable(deps, parsed.table, parsed.eventTime);
+  return offboardTable(deps, e.table, e.eventTime);
 }
 
 /**

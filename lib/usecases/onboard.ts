@@ -1,18 +1,18 @@
 import type { BucketPolicyStore } from '../adapters/bucket-policy';
 import type { Registry, TableRecord } from '../adapters/registry';
 import type { Config } from '../config';
-import { parseTableEvent } from '../domain/event';
 import { tableOutputUri } from '../domain/layout';
 import { pipelineRegionFor } from '../domain/regions';
 import { nextRunStart } from '../domain/schedule';
-import { type Ignore, selectTable } from '../domain/selection';
+import { selectTable } from '../domain/selection';
 import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
 import { buildExportDefinition } from '../engine/datapipeline/definition';
 import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
-import { ActivationFailedError, ConfigError, InvalidEventError } from '../errors';
+import { ActivationFailedError, ConfigError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import { type GrantResult, ensureGrant } from './grant';
+import { type Ignored, intake } from './intake';
 import { claimTableWithWait, type LockOptions } from './lock';
 
 export interface OnboardDeps {
@@ -26,7 +26,7 @@ export interface OnboardDeps {
 }
 
 export type OnboardResult =
-  | { outcome: 'ignored'; reason: Ignore['reason']; message: string; eventId: string }
+  | Ignored
   | {
       outcome: 'onboarded' | 'already-onboarded';
       table: TableRef;
@@ -39,35 +39,12 @@ export type OnboardResult =
 
 /** Entry point of the onboard function: one EventBridge event in, one result out. */
 export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promise<OnboardResult> {
-  let parsed;
-  try {
-    parsed = parseTableEvent(event);
-  } catch (e) {
-    if (e instanceof InvalidEventError) {
-      deps.telemetry.count(MetricName.EventRejected);
-      deps.telemetry.error('rejected a malformed event', errorFields(e));
-    }
-    throw e;
-  }
-  deps.telemetry.appendKeys(
-    parsed.kind === 'table-event'
-      ? { eventId: parsed.eventId, account: parsed.table.accountId, region: parsed.table.region, table: parsed.table.tableName }
-      : { eventId: parsed.eventId },
-  );
-  const ignore = (reason: Ignore['reason'], message: string): OnboardResult => {
-    deps.telemetry.count(MetricName.EventIgnored, { Reason: reason });
-    deps.telemetry.warn(`ignored event: ${message}`, { reason, eventId: parsed.eventId });
-    return { outcome: 'ignored', reason, message, eventId: parsed.eventId };
-  };
-  if (parsed.kind === 'failed-call') {
-    return ignore('FailedCall', `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`);
-  }
-  if (parsed.kind === 'other-call' || parsed.eventName !== 'CreateTable') {
-    return ignore('NotCreateTable', `event is ${parsed.eventName}, not CreateTable`);
-  }
-  const skip = selectTable(parsed.table, parsed.tags, deps.config);
+  const taken = intake(deps.telemetry, event, 'CreateTable');
+  if (!('event' in taken)) return taken;
+  const { event: e, ignore } = taken;
+  const skip = selectTable(e.table, e.tags, deps.config);
   if (skip !== undefined) return ignore(skip.reason, skip.message);
-  return onboardTable(deps, parsed.table, { eventTime: parsed.eventTime, eventId: parsed.eventId, keySchema: parsed.keySchema });
+  return onboardTable(deps, e.table, { eventTime: e.eventTime, eventId: e.eventId, keySchema: e.keySchema });
 }
 
 /**

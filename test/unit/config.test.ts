@@ -41,6 +41,11 @@ describe('parseConfig', () => {
     expect(c.tableExcludePattern?.test('tmp-x')).toBe(true);
   });
 
+  it('needs ORGANIZATION_ID for the organization layout', () => {
+    expect(() => parseConfig({ ...valid, POLICY_LAYOUT: 'organization' })).toThrow('POLICY_LAYOUT=organization needs ORGANIZATION_ID');
+    expect(parseConfig({ ...valid, POLICY_LAYOUT: 'organization', ORGANIZATION_ID: 'o-a1b2c3d4e5' }).organizationId).toBe('o-a1b2c3d4e5');
+  });
+
   it('names every missing variable at once', () => {
     expect.assertions(5);
     expect(() => parseConfig({})).toThrow(ConfigError);
@@ -68,6 +73,10 @@ describe('parseConfig', () => {
     ['TABLE_EXCLUDE_PATTERN', '([', /TABLE_EXCLUDE_PATTERN is not a valid regular expression/],
     ['ALARM_TOPIC_ARN', 'alarms', /ALARM_TOPIC_ARN must be an SNS topic ARN/],
     ['LOCK_LEASE_SECONDS', '1', /LOCK_LEASE_SECONDS must be a whole number from 5 to 900/],
+    ['DATA_PIPELINE_RATE', '0', /DATA_PIPELINE_RATE must be calls per second/],
+    ['DATA_PIPELINE_BURST', '2.5', /DATA_PIPELINE_BURST must be a whole number from 1 to 10000/],
+    ['POLICY_LAYOUT', 'tiny', /POLICY_LAYOUT must be one of per-account, compact, organization, auto, got "tiny"/],
+    ['ORGANIZATION_ID', 'org-1', /ORGANIZATION_ID must be an AWS Organizations id/],
   ])('rejects a malformed %s (%s) with a message naming it', (name, value, message) => {
     expect(() => parseConfig({ ...valid, [name]: value })).toThrow(message);
   });

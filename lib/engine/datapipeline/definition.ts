@@ -48,6 +48,51 @@ export function exportStep(tableRegion: string): string {
   ].join(',');
 }
 
+/** The EMR cluster both templates run on, in the table's region (Data Pipeline may run elsewhere). */
+function emrCluster(id: string, tableRegion: string): PipelineObject {
+  return {
+    id,
+    name: id,
+    fields: {
+      type: 'EmrCluster',
+      releaseLabel: EMR_RELEASE_LABEL,
+      masterInstanceType: EMR_INSTANCE_TYPE,
+      coreInstanceType: EMR_INSTANCE_TYPE,
+      coreInstanceCount: '1',
+      region: tableRegion,
+      terminateAfter: EMR_TERMINATE_AFTER,
+    },
+  };
+}
+
+/** The EmrActivity that runs emr-dynamodb-tools' `step` from `input` to `output` on `cluster`. */
+function emrActivity(id: string, refs: { input: string; output: string; cluster: string }, step: string): PipelineObject {
+  return {
+    id,
+    name: id,
+    fields: {
+      type: 'EmrActivity',
+      input: { ref: refs.input },
+      output: { ref: refs.output },
+      runsOn: { ref: refs.cluster },
+      maximumRetries: '2',
+      resizeClusterBeforeRunning: 'true',
+      step,
+    },
+  };
+}
+
+/** With a topic: an SnsAlarm on `Default`'s onFail, so that every object inherits it. */
+function withFailureAlarm(objects: PipelineObject[], topicArn: string | undefined, subject: string, message: string): PipelineObject[] {
+  if (topicArn === undefined) return objects;
+  const [defaults, ...rest] = objects as [PipelineObject, ...PipelineObject[]];
+  return [
+    { ...defaults, fields: { ...defaults.fields, onFail: { ref: 'FailureAlarm' } } },
+    ...rest,
+    { id: 'FailureAlarm', name: 'FailureAlarm', fields: { type: 'SnsAlarm', topicArn, role: DEFAULT_ROLE, subject: subject.slice(0, 100), message } },
+  ];
+}
+
 export function buildExportDefinition(input: ExportDefinitionInput): PipelineObject[] {
   const { table, bucket } = input;
   const defaults: PipelineObject = {
@@ -86,48 +131,15 @@ export function buildExportDefinition(input: ExportDefinitionInput): PipelineObj
         directoryPath: `${tableOutputUri(bucket, table)}#{format(@scheduledStartTime, '${RUN_FOLDER_FORMAT}')}`,
       },
     },
-    {
-      id: 'EmrClusterForBackup',
-      name: 'EmrClusterForBackup',
-      fields: {
-        type: 'EmrCluster',
-        releaseLabel: EMR_RELEASE_LABEL,
-        masterInstanceType: EMR_INSTANCE_TYPE,
-        coreInstanceType: EMR_INSTANCE_TYPE,
-        coreInstanceCount: '1',
-        region: table.region,
-        terminateAfter: EMR_TERMINATE_AFTER,
-      },
-    },
-    {
-      id: 'TableBackupActivity',
-      name: 'TableBackupActivity',
-      fields: {
-        type: 'EmrActivity',
-        input: { ref: 'DDBSourceTable' },
-        output: { ref: 'S3BackupLocation' },
-        runsOn: { ref: 'EmrClusterForBackup' },
-        maximumRetries: '2',
-        resizeClusterBeforeRunning: 'true',
-        step: exportStep(table.region),
-      },
-    },
+    emrCluster('EmrClusterForBackup', table.region),
+    emrActivity('TableBackupActivity', { input: 'DDBSourceTable', output: 'S3BackupLocation', cluster: 'EmrClusterForBackup' }, exportStep(table.region)),
   ];
-  if (input.alarmTopicArn !== undefined) {
-    defaults.fields.onFail = { ref: 'FailureAlarm' };
-    objects.push({
-      id: 'FailureAlarm',
-      name: 'FailureAlarm',
-      fields: {
-        type: 'SnsAlarm',
-        topicArn: input.alarmTopicArn,
-        role: DEFAULT_ROLE,
-        subject: `DynamoDB backup failed: ${table.tableName}`.slice(0, 100),
-        message: `Nightly export of ${table.tableArn} failed. Scheduled start: #{node.@scheduledStartTime}. Error: #{node.errorMessage}`,
-      },
-    });
-  }
-  return objects;
+  return withFailureAlarm(
+    objects,
+    input.alarmTopicArn,
+    `DynamoDB backup failed: ${table.tableName}`,
+    `Nightly export of ${table.tableArn} failed. Scheduled start: #{node.@scheduledStartTime}. Error: #{node.errorMessage}`,
+  );
 }
 
 export function toApiObjects(objects: readonly PipelineObject[]): ApiPipelineObject[] {
@@ -206,46 +218,13 @@ export function buildImportDefinition(input: ImportDefinitionInput): PipelineObj
       name: 'DDBDestinationTable',
       fields: { type: 'DynamoDBDataNode', tableName: target.tableName, writeThroughputPercent: String(input.writeThroughputRatio) },
     },
-    {
-      id: 'EmrClusterForLoad',
-      name: 'EmrClusterForLoad',
-      fields: {
-        type: 'EmrCluster',
-        releaseLabel: EMR_RELEASE_LABEL,
-        masterInstanceType: EMR_INSTANCE_TYPE,
-        coreInstanceType: EMR_INSTANCE_TYPE,
-        coreInstanceCount: '1',
-        region: target.region,
-        terminateAfter: EMR_TERMINATE_AFTER,
-      },
-    },
-    {
-      id: 'TableLoadActivity',
-      name: 'TableLoadActivity',
-      fields: {
-        type: 'EmrActivity',
-        input: { ref: 'S3InputDataNode' },
-        output: { ref: 'DDBDestinationTable' },
-        runsOn: { ref: 'EmrClusterForLoad' },
-        maximumRetries: '2',
-        resizeClusterBeforeRunning: 'true',
-        step: importStep(target.region),
-      },
-    },
+    emrCluster('EmrClusterForLoad', target.region),
+    emrActivity('TableLoadActivity', { input: 'S3InputDataNode', output: 'DDBDestinationTable', cluster: 'EmrClusterForLoad' }, importStep(target.region)),
   ];
-  if (input.alarmTopicArn !== undefined) {
-    defaults.fields.onFail = { ref: 'FailureAlarm' };
-    objects.push({
-      id: 'FailureAlarm',
-      name: 'FailureAlarm',
-      fields: {
-        type: 'SnsAlarm',
-        topicArn: input.alarmTopicArn,
-        role: DEFAULT_ROLE,
-        subject: `DynamoDB restore failed: ${target.tableName}`.slice(0, 100),
-        message: `Restore into ${target.tableArn} from ${input.snapshotUri} failed. Error: #{node.errorMessage}`,
-      },
-    });
-  }
-  return objects;
+  return withFailureAlarm(
+    objects,
+    input.alarmTopicArn,
+    `DynamoDB restore failed: ${target.tableName}`,
+    `Restore into ${target.tableArn} from ${input.snapshotUri} failed. Error: #{node.errorMessage}`,
+  );
 }

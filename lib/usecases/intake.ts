@@ -1,0 +1,47 @@
+import { type ParsedEvent, parseTableEvent, type TableEvent, type TableEventName } from '../domain/event';
+import type { Ignore } from '../domain/selection';
+import { InvalidEventError } from '../errors';
+import { errorFields, MetricName, type Telemetry } from '../observability';
+
+export interface Ignored {
+  outcome: 'ignored';
+  reason: Ignore['reason'];
+  message: string;
+  eventId: string;
+}
+
+/**
+ * The common front of the event-driven functions: parse (a malformed event is counted, logged
+ * and rethrown), tag the invocation's log lines, and turn failed calls and calls of another API
+ * into logged, counted ignores. Returns the table event to act on, or the ignore to return.
+ */
+export function intake(telemetry: Telemetry, event: unknown, expected: TableEventName): { event: TableEvent; ignore: (reason: Ignore['reason'], message: string) => Ignored } | Ignored {
+  let parsed: ParsedEvent;
+  try {
+    parsed = parseTableEvent(event);
+  } catch (e) {
+    if (e instanceof InvalidEventError) {
+      telemetry.count(MetricName.EventRejected);
+      telemetry.error('rejected a malformed event', errorFields(e));
+    }
+    throw e;
+  }
+  const eventId = parsed.eventId;
+  telemetry.appendKeys(
+    parsed.kind === 'table-event'
+      ? { eventId, account: parsed.table.accountId, region: parsed.table.region, table: parsed.table.tableName }
+      : { eventId },
+  );
+  const ignore = (reason: Ignore['reason'], message: string): Ignored => {
+    telemetry.count(MetricName.EventIgnored, { Reason: reason });
+    telemetry.warn(`ignored event: ${message}`, { reason, eventId });
+    return { outcome: 'ignored', reason, message, eventId };
+  };
+  if (parsed.kind === 'failed-call') {
+    return ignore('FailedCall', `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`);
+  }
+  if (parsed.kind === 'other-call' || parsed.eventName !== expected) {
+    return ignore(expected === 'CreateTable' ? 'NotCreateTable' : 'NotDeleteTable', `event is ${parsed.eventName}, not ${expected}`);
+  }
+  return { event: parsed, ignore };
+}
