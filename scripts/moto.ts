@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -45,17 +47,27 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   for (let tries = 0; ; tries++) {
     const port = await freePort();
     // Our launcher rather than `moto_server` itself: same server, but each request is atomic (see moto_server.py).
-    const child = spawn(python(), [LAUNCHER, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
+    // Its log (a line per request) goes to a file, not a pipe: a pipe nobody drains while this
+    // process is blocked (spawnSync in the benchmarks) fills up and stalls the server.
+    const dir = mkdtempSync(join(tmpdir(), 'moto-'));
+    const logFd = openSync(join(dir, 'server.log'), 'w');
+    const child = spawn(python(), [LAUNCHER, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', logFd] });
+    closeSync(logFd);
+    const cleanup = () => rmSync(dir, { recursive: true, force: true });
     const endpoint = `http://127.0.0.1:${port}`;
     try {
       await waitUntilUp(endpoint, child, timeoutMs);
-      return { endpoint, stop: () => stop(child) };
+      return {
+        endpoint,
+        stop: async () => {
+          await stop(child);
+          cleanup();
+        },
+      };
     } catch (e) {
       await stop(child);
+      const stderr = readFileSync(join(dir, 'server.log'), 'utf8').slice(-4000);
+      cleanup();
       // Another process may have taken the port between our probe and moto's bind.
       if (tries < 2 && /address already in use/i.test(stderr)) continue;
       throw new Error(`moto_server did not start on ${endpoint}: ${(e as Error).message}\n${stderr}`);
