@@ -209,8 +209,9 @@ const invokeScript = (path: string, event: unknown) =>
 async function coldStart(motoEndpoint: string): Promise<void> {
   const built = await bundles();
   const bucket = 'bench-cold';
+  const registryTable = 'bench-cold-registry'; // its own: the health check and backfill read the whole registry
   const acct = accounts[399] as string;
-  const config = { ...parseConfig({ ...process.env, AWS_ENDPOINT_URL: motoEndpoint }), backupBucket: bucket };
+  const config = { ...parseConfig({ ...process.env, AWS_ENDPOINT_URL: motoEndpoint, REGISTRY_TABLE: registryTable }), backupBucket: bucket };
   await provisionSandbox(config, [{ accountId: acct, region: REGION, tableName: 'orders' }]);
   const createEvent = (table: string) => {
     const e = JSON.parse(JSON.stringify(require('../events/create-table.json')));
@@ -229,7 +230,7 @@ async function coldStart(motoEndpoint: string): Promise<void> {
     backfill: { regions: [REGION], accounts: [acct], dryRun: true },
     'health-check': {},
   };
-  const fnEnv = { ...baseEnv, AWS_ENDPOINT_URL: motoEndpoint, BACKUP_BUCKET: bucket };
+  const fnEnv = { ...baseEnv, AWS_ENDPOINT_URL: motoEndpoint, BACKUP_BUCKET: bucket, REGISTRY_TABLE: registryTable };
   await runNode(['-e', invokeScript(built[0]?.bundled as string, events.onboard)], fnEnv); // onboard it once, first
 
   const N = Number(process.env.BENCH_N ?? Math.max(10, reps * 2));
