@@ -43,12 +43,12 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
   const { registry, bucket, lock } = deps;
   const owner = deps.newOwnerId();
   const warming = deps.policy.warm?.();
+  warming?.catch(() => undefined); // awaited once the lease is held; a failure surfaces there
   const deadline = lock.now() + lock.waitMs;
   let held;
   for (let attempt = 0; ; attempt++) {
     held = await registry.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
     if (held.state === 'granted') {
-      await warming?.catch(() => undefined);
       return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
     }
     if (held.state === 'acquired') break;
