@@ -91,6 +91,30 @@ describeWithMoto('restore (against moto_server)', () => {
     await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'empty-target' })).resolves.toMatchObject({ targetCreated: false });
   });
 
+  it('takes the key schema from the registry when the source table no longer exists', async () => {
+    const services = createServices(parseConfig(process.env));
+    const gone = { accountId: SOURCE_A, region: REGION, tableName: 'orders-deleted', tableArn: `arn:aws:dynamodb:${REGION}:${SOURCE_A}:table/orders-deleted` };
+    // What onboarding keeps from the table's CreateTable event.
+    const claim = await services.registry.claimTable(gone, 'test', 10_000);
+    await services.registry.updateClaimed(gone, 'test', { keySchema: [{ name: 'tenant', type: 'S', keyType: 'HASH' }, { name: 'seq', type: 'N', keyType: 'RANGE' }] }, { release: true });
+    expect(claim.claimed).toBe(true);
+    await clients.backupS3().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${SOURCE_A}/${REGION}/orders-deleted/2026-11-20-03-00-00/manifest`, Body: '{}' }));
+    const result = await invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders-deleted', snapshot: '2026-11-20-03-00-00', targetTable: 'orders-deleted' });
+    expect(result).toMatchObject({ targetCreated: true });
+    const table = await clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'orders-deleted' }));
+    expect(table.Table?.KeySchema).toEqual([
+      { AttributeName: 'tenant', KeyType: 'HASH' },
+      { AttributeName: 'seq', KeyType: 'RANGE' },
+    ]);
+  });
+
+  it('refuses when the source is gone and the registry holds no key schema', async () => {
+    await clients.backupS3().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${SOURCE_A}/${REGION}/unknown-table/2026-11-20-03-00-00/manifest`, Body: '{}' }));
+    await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'unknown-table', snapshot: '2026-11-20-03-00-00', targetTable: 'unknown-restored' })).rejects.toThrow(
+      /the key schema of .*unknown-table is unknown/,
+    );
+  });
+
   it.each([
     [{ action: 'undo', account: SOURCE_A, region: REGION, table: 'orders' }, /action must be "list" or "restore"/],
     [{ action: 'list', account: '123', region: REGION, table: 'orders' }, /account must be a 12-digit account id/],
