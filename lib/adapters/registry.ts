@@ -30,7 +30,6 @@ export interface TableRecord {
   pipelineId?: string;
   pipelineRegion?: string;
   uniqueId?: string;
-  pipelineState?: string;
   leaseOwner?: string;
   leaseExpiresAt?: number;
   createdAt: string;
@@ -170,12 +169,6 @@ export class Registry {
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
     return out;
-  }
-
-  /** The accounts the bucket policy grants, as recorded (the grant catalog of the bucket). */
-  async getGrants(bucket: string): Promise<Set<string>> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: policyPk(bucket) }, ConsistentRead: true }));
-    return new Set((out.Item?.accounts as Set<string> | undefined) ?? []);
   }
 
   /**

@@ -83,7 +83,7 @@ export async function offboardTable(deps: OffboardDeps, table: TableRef, eventTi
     await registry.updateClaimed(
       table,
       owner,
-      { status: 'OFFBOARDED', offboardedAt: now, deletedEventTime, pipelineState: 'DELETED' },
+      { status: 'OFFBOARDED', offboardedAt: now, deletedEventTime },
       { release: true, remove: ['lastError'] },
     );
     telemetry.count(MetricName.TableOffboarded);
