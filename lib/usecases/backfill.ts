@@ -1,6 +1,6 @@
 import type { SourceTables } from '../adapters/source-tables';
 import { type BackfillOutcome, type BackfillSummary, parseBackfillInput, planQuota, summarize } from '../domain/backfill';
-import { pipelineRegionFor } from '../domain/regions';
+import { noPipelineRegion, pipelineRegionFor } from '../domain/regions';
 import { selectTable } from '../domain/selection';
 import { tableArn, tableKey, type TableRef } from '../domain/table-ref';
 import { TAG_TABLE_ARN } from '../engine/datapipeline/naming';
@@ -68,7 +68,7 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
     const excluded = selectTable(t, tags.value, config);
     if (excluded !== undefined) return skip(t, excluded.message);
     const pipelineRegion = pipelineRegionFor(t.region, config.pipelineRegion);
-    if (pipelineRegion === undefined) return skip(t, `region ${t.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
+    if (pipelineRegion === undefined) return skip(t, noPipelineRegion(t.region));
     candidates.push({ ...t, pipelineRegion });
   });
 

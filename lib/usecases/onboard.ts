@@ -2,14 +2,14 @@ import type { BucketPolicyStore } from '../adapters/bucket-policy';
 import type { Registry, TableRecord } from '../adapters/registry';
 import type { Config } from '../config';
 import { tableOutputUri } from '../domain/layout';
-import { pipelineRegionFor } from '../domain/regions';
+import { requirePipelineRegion } from '../domain/regions';
 import { nextRunStart } from '../domain/schedule';
 import { selectTable } from '../domain/selection';
 import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
 import { buildExportDefinition } from '../engine/datapipeline/definition';
 import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
-import { ActivationFailedError, ConfigError } from '../errors';
+import { ActivationFailedError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import { type GrantResult, ensureGrant } from './grant';
 import { type Ignored, intake } from './intake';
@@ -58,10 +58,7 @@ export async function onboardTable(
   event: { eventTime?: string; eventId?: string; keySchema?: KeyAttribute[] } = {},
 ): Promise<OnboardResult> {
   const { config, telemetry } = deps;
-  const pipelineRegion = pipelineRegionFor(table.region, config.pipelineRegion);
-  if (pipelineRegion === undefined) {
-    throw new ConfigError(`region ${table.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
-  }
+  const pipelineRegion = requirePipelineRegion(table.region, config.pipelineRegion);
   const definition = buildExportDefinition({
     table,
     bucket: config.backupBucket,

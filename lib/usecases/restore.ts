@@ -4,16 +4,15 @@ import type { Registry } from '../adapters/registry';
 import type { SourceTables } from '../adapters/source-tables';
 import type { Config } from '../config';
 import { tableLogUri, tablePrefix } from '../domain/layout';
-import { isRegion, pipelineRegionFor } from '../domain/regions';
+import { isRegion, requirePipelineRegion } from '../domain/regions';
 import { SNAPSHOT_NAME, type Snapshot, snapshotsFrom } from '../domain/snapshots';
 import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from '../domain/table-ref';
 import type { PipelineApi } from '../engine/datapipeline/api';
 import { buildImportDefinition } from '../engine/datapipeline/definition';
-import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_TABLE_ARN } from '../engine/datapipeline/naming';
+import { PRODUCT_NAME, pipelineTags, restoreUniqueId, TAG_MANAGED_BY } from '../engine/datapipeline/naming';
 import { assertValidDefinition } from '../engine/datapipeline/provision';
-import { ConfigError, InvalidEventError, OrchestratorError } from '../errors';
+import { InvalidEventError, OrchestratorError } from '../errors';
 import type { Telemetry } from '../observability';
-import { createHash } from 'node:crypto';
 
 /** A restore that cannot go ahead, and why (nothing was written). */
 export class RestoreRefusedError extends OrchestratorError {
@@ -87,8 +86,7 @@ export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreR
     const why = listing.incomplete.includes(input.snapshot) ? 'its run folder has no manifest (the export did not finish)' : 'there is no such run folder';
     throw new RestoreRefusedError(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
   }
-  const pipelineRegion = pipelineRegionFor(input.region, deps.config.pipelineRegion);
-  if (pipelineRegion === undefined) throw new ConfigError(`region ${input.region} has no Data Pipeline endpoint and PIPELINE_REGION is not set`);
+  const pipelineRegion = requirePipelineRegion(input.region, deps.config.pipelineRegion);
   const tables = deps.sourceTables(input.account, input.region);
   const target: TableRef = { ...source, tableName: input.targetTable, tableArn: tableArn(input.region, input.account, input.targetTable) };
 
@@ -108,12 +106,11 @@ export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreR
   if (existing === undefined) await tables.create(input.targetTable, keySchema, { [TAG_MANAGED_BY]: PRODUCT_NAME, 'ddb-backup:restored-from': `${input.table}@${input.snapshot}` });
 
   const api = deps.pipelines(input.account, pipelineRegion);
-  const uniqueId = `${PRODUCT_NAME}-restore-${createHash('sha256').update(`${target.tableArn}#${snapshot.location}`).digest('hex').slice(0, 32)}`;
   const pipelineId = await api.create({
     name: `ddb-restore-${input.targetTable}`,
-    uniqueId,
+    uniqueId: restoreUniqueId(target, snapshot.location),
     description: `Restore of ${snapshot.location} into ${target.tableArn}`,
-    tags: { [TAG_TABLE_ARN]: target.tableArn.slice(0, 256), [TAG_MANAGED_BY]: PRODUCT_NAME },
+    tags: pipelineTags(target),
   });
   await api.putDefinition(pipelineId, definition);
   await api.activate(pipelineId);

@@ -16,6 +16,12 @@ export function pipelineUniqueId(ref: TableRef, generation: number): string {
   return `${PRODUCT_NAME}-${digest}`;
 }
 
+/** Deterministic per target table and snapshot, so that a retried restore reuses its pipeline. */
+export function restoreUniqueId(target: TableRef, snapshotLocation: string): string {
+  const digest = createHash('sha256').update(`${target.tableArn}#${snapshotLocation}`).digest('hex').slice(0, 32);
+  return `${PRODUCT_NAME}-restore-${digest}`;
+}
+
 export function pipelineTags(ref: TableRef): Record<string, string> {
   // Data Pipeline tag values stop at 256 characters; a table ARN can be longer.
   const arn =
