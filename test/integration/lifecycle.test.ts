@@ -8,23 +8,13 @@ import type { BackfillSummary } from '../../lib/domain/backfill';
 import { checkHealth } from '../../lib/usecases/health';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { lambdaContext } from '../../scripts/lambda-context';
-import { loadEvent } from '../support/fixtures';
+import { tableEvent } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, motoObjectKeys, REGISTRY, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
 const REGION = 'us-east-1';
 const arn = (account: string, table: string) => `arn:aws:dynamodb:${REGION}:${account}:table/${table}`;
 
-function tableEvent(name: 'create-table' | 'delete-table', account: string, table: string, time: string) {
-  const e = loadEvent(name);
-  e.detail.recipientAccountId = account;
-  e.detail.requestParameters.tableName = table;
-  e.detail.responseElements.tableDescription.tableName = table;
-  e.detail.responseElements.tableDescription.tableArn = arn(account, table);
-  e.detail.eventTime = time;
-  e.detail.eventID = `${name}-${account}-${table}-${time}`;
-  return e;
-}
 
 describeWithMoto('backfill, offboard and health check (against moto_server)', () => {
   const moto = useMoto({ TABLE_EXCLUDE_PATTERN: '^tmp-' });

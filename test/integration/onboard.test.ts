@@ -7,7 +7,7 @@ import { buildExportDefinition } from '../../lib/engine/datapipeline/definition'
 import { accountStatements, type PolicyDocument, TLS_ONLY_SID } from '../../lib/domain/policy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { parseConfig } from '../../lib/config';
-import { loadEvent } from '../support/fixtures';
+import { loadEvent, tableEvent } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, OUTSIDER, REGISTRY, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { lambdaContext } from '../../scripts/lambda-context';
 
@@ -19,15 +19,6 @@ const foreignStatement = {
   Resource: `arn:aws:s3:::${BUCKET}/*`,
 };
 
-function createTableEvent(account: string, table: string, eventId = `evt-${account}-${table}`) {
-  const e = loadEvent('create-table');
-  e.detail.recipientAccountId = account;
-  e.detail.requestParameters.tableName = table;
-  e.detail.responseElements.tableDescription.tableName = table;
-  e.detail.responseElements.tableDescription.tableArn = `arn:aws:dynamodb:us-east-1:${account}:table/${table}`;
-  e.detail.eventID = eventId;
-  return e;
-}
 
 describeWithMoto('onboard (against moto_server)', () => {
   useMoto();
@@ -108,7 +99,7 @@ describeWithMoto('onboard (against moto_server)', () => {
   });
 
   it('makes exactly one pipeline for ten concurrent deliveries of one event', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => invoke(createTableEvent(SOURCE_A, 'payments'))));
+    const results = await Promise.all(Array.from({ length: 10 }, () => invoke(tableEvent('create-table', SOURCE_A, 'payments'))));
     expect(results.filter((r) => r.outcome === 'onboarded')).toHaveLength(1);
     expect(new Set(results.map((r) => r.pipelineId)).size).toBe(1);
     expect(await pipelineIds(SOURCE_A)).toHaveLength(2);
@@ -116,14 +107,14 @@ describeWithMoto('onboard (against moto_server)', () => {
 
   it('leaves the policy untouched for a second table in an already-granted account', async () => {
     const before = await policy();
-    const result = await invoke(createTableEvent(SOURCE_A, 'invoices'));
+    const result = await invoke(tableEvent('create-table', SOURCE_A, 'invoices'));
     expect(result).toMatchObject({ outcome: 'onboarded', grant: { alreadyGranted: true, policyWritten: false } });
     expect((await policy()).text).toBe(before.text);
   });
 
   it('adds a second account’s statements without disturbing the first', async () => {
     const before = (await policy()).doc;
-    const result = await invoke(createTableEvent(SOURCE_B, 'customers'));
+    const result = await invoke(tableEvent('create-table', SOURCE_B, 'customers'));
     expect(result).toMatchObject({ outcome: 'onboarded', grant: { policyWritten: true } });
     const after = (await policy()).doc;
     expect(after.Statement.slice(0, before.Statement.length)).toEqual(before.Statement);
@@ -134,7 +125,7 @@ describeWithMoto('onboard (against moto_server)', () => {
   it('ignores an account that is not allowed, and writes nothing', async () => {
     const before = await policy();
     const registryBefore = (await clients.registry().send(new ScanCommand({ TableName: REGISTRY }))).Items;
-    const result = await invoke(createTableEvent(OUTSIDER, 'orders'));
+    const result = await invoke(tableEvent('create-table', OUTSIDER, 'orders'));
     expect(result).toMatchObject({ outcome: 'ignored', reason: 'AccountNotAllowed' });
     expect(await pipelineIds(OUTSIDER)).toEqual([]);
     expect((await policy()).text).toBe(before.text);

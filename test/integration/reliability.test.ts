@@ -13,7 +13,7 @@ import { onboardFromEvent, type OnboardResult } from '../../lib/usecases/onboard
 import { FaultProxy } from '../../scripts/fault-proxy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { recordFigure } from '../support/figures';
-import { loadEvent } from '../support/fixtures';
+import { tableEvent } from '../support/fixtures';
 import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
@@ -29,15 +29,6 @@ const BAD = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bad-i
   cases: Array<{ name: string; event: unknown; expect: { error?: string; ignored?: string }; padDetailTo?: number }>;
 };
 
-function createTableEvent(account: string, table: string) {
-  const e = loadEvent('create-table');
-  e.detail.recipientAccountId = account;
-  e.detail.requestParameters.tableName = table;
-  e.detail.responseElements.tableDescription.tableName = table;
-  e.detail.responseElements.tableDescription.tableArn = `arn:aws:dynamodb:${REGION}:${account}:table/${table}`;
-  e.detail.eventID = `evt-${account}-${table}`;
-  return e;
-}
 
 /** The foreign statements of a realistic policy, rewritten for another bucket. */
 const foreignFor = (bucket: string): PolicyDocument => JSON.parse(JSON.stringify(FOREIGN).replaceAll('corp-ddb-backups', bucket)) as PolicyDocument;
@@ -71,7 +62,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
   it('10 concurrent deliveries of one CreateTable → one pipeline, one registry record, at most one policy write', async () => {
     const services = await servicesFor('rel-duplicates');
     proxy.reset();
-    const results = await Promise.all(Array.from({ length: 10 }, () => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, createTableEvent(DUP_ACCOUNT, 'orders'))));
+    const results = await Promise.all(Array.from({ length: 10 }, () => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', DUP_ACCOUNT, 'orders'))));
     const created = proxy.count('DataPipeline.CreatePipeline');
     const policyWrites = proxy.count('s3:PUT ?policy');
     const records = ((await clients.registry().send(new ScanCommand({ TableName: REGISTRY }))).Items ?? []).filter((i) => i.pk?.S === `TABLE#${DUP_ACCOUNT}#${REGION}#orders`);
@@ -93,7 +84,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const services = await servicesFor(bucket);
     proxy.reset();
     const started = Date.now();
-    const results = await Promise.allSettled(CROWD.map((a) => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, createTableEvent(a, 'events'))));
+    const results = await Promise.allSettled(CROWD.map((a) => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', a, 'events'))));
     const seconds = (Date.now() - started) / 1000;
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const doc = await policyOf(bucket);
@@ -126,7 +117,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
           for (let attempt = 1; ; attempt++) {
             const container = createServices(services.config);
             try {
-              await onboardFromEvent({ ...container, telemetry: recordingTelemetry() }, createTableEvent(account, table));
+              await onboardFromEvent({ ...container, telemetry: recordingTelemetry() }, tableEvent('create-table', account, table));
               attempts.push(attempt);
               return;
             } catch (e) {
@@ -160,7 +151,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const services = await servicesFor(bucket);
     await services.registry.acquirePolicyLock(bucket, 'a-writer-that-died', 3000, '000000000000');
     const started = Date.now();
-    const result = await onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, createTableEvent(LOCKERS[0] as string, 'orders'));
+    const result = await onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', LOCKERS[0] as string, 'orders'));
     const waited = (Date.now() - started) / 1000;
     expect(result).toMatchObject({ outcome: 'onboarded', grant: { policyWritten: true } });
     expect(waited).toBeGreaterThanOrEqual(2.5);
@@ -210,7 +201,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     await clients.backupS3().send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: broken })); // moto accepts it; S3 would not
     proxy.reset();
     const telemetry = recordingTelemetry();
-    await expect(onboardFromEvent({ ...services, telemetry }, createTableEvent(LOCKERS[3] as string, 'orders'))).rejects.toThrow(PolicyParseError);
+    await expect(onboardFromEvent({ ...services, telemetry }, tableEvent('create-table', LOCKERS[3] as string, 'orders'))).rejects.toThrow(PolicyParseError);
     expect(proxy.count('s3:PUT ?policy')).toBe(0);
     expect((await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy).toBe(broken);
     expect(telemetry.metrics).toContain('PolicyFailed');
