@@ -9,6 +9,7 @@ import {
   ListPipelinesCommand,
   PutPipelineDefinitionCommand,
 } from '@aws-sdk/client-data-pipeline';
+import type { FinalizeRequestMiddleware, MetadataBearer } from '@aws-sdk/types';
 import { PipelineDefinitionError } from '../../errors';
 import { fromApiObjects, type PipelineObject, toApiObjects } from './definition';
 
@@ -28,16 +29,28 @@ export interface PipelineStatus {
 
 /** The Data Pipeline calls the product makes, in one account and region. */
 export class PipelineApi {
-  private readonly client: { send: DataPipelineClient['send'] };
-
   constructor(
-    client: DataPipelineClient,
+    private readonly client: DataPipelineClient,
     /** Fetches the client's credentials ahead of the first call, so that it can overlap other work. */
     private readonly warmUp?: () => Promise<unknown>,
-    /** Paces every call (Data Pipeline's per-account rate limit). */
+    /**
+     * Paces every request that leaves the process (Data Pipeline's per-account rate limit). It runs
+     * inside the SDK's retry loop, so that a retried attempt waits for its own turn like any other
+     * call (paced once per `send`, the retries of throttled calls went out unpaced and drew more
+     * throttling), and before signing, so that a long wait never sends a stale signature.
+     */
     pace?: () => Promise<void>,
   ) {
-    this.client = pace === undefined ? client : { send: (async (command: never) => { await pace(); return client.send(command); }) as DataPipelineClient['send'] };
+    if (pace !== undefined) {
+      const paced: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
+        await pace();
+        return next(args);
+      };
+      client.middlewareStack.addRelativeTo(
+        paced as unknown as Parameters<DataPipelineClient['middlewareStack']['addRelativeTo']>[0],
+        { name: 'dataPipelinePace', relation: 'after', toMiddleware: 'retryMiddleware', override: true },
+      );
+    }
   }
 
   async warm(): Promise<void> {
