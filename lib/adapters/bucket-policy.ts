@@ -1,6 +1,6 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
-type S3Module = typeof import('@aws-sdk/client-s3');
+type S3Module = typeof import('./s3-sdk');
 let s3Module: S3Module | undefined;
 /**
  * The S3 client is loaded on first use: only the grant of a new account needs it, and it is the
@@ -8,7 +8,7 @@ let s3Module: S3Module | undefined;
  */
 function s3(): S3Module {
   // biome-ignore lint: a deliberate lazy require (see above)
-  s3Module ??= require('@aws-sdk/client-s3') as S3Module;
+  s3Module ??= require('./s3-sdk') as S3Module;
   return s3Module;
 }
 
