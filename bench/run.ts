@@ -172,6 +172,25 @@ async function bundles(): Promise<Array<{ name: string; bundled: string; unbundl
   );
 }
 
+/** The SDK-only handlers of bench/sdk-floor.ts, bundled like the functions. */
+async function floorBundles(): Promise<Array<{ name: string; label: string; bundled: string }>> {
+  const floors = [
+    { name: 'oneCall', label: '*SDK alone: one DynamoDB call*' },
+    { name: 'onboardCalls', label: "*SDK alone: onboard's 4 calls (2 DynamoDB, 2 STS)*" },
+  ];
+  mkdirSync(out, { recursive: true });
+  return Promise.all(
+    floors.map(async (f) => {
+      const bundled = join(out, `sdk-floor-${f.name}.js`);
+      await build({
+        stdin: { contents: `export { ${f.name} as handler } from './sdk-floor';`, resolveDir: __dirname, loader: 'ts' },
+        bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', minify: true, mainFields: ['module', 'main'], outfile: bundled,
+      });
+      return { ...f, bundled };
+    }),
+  );
+}
+
 /**
  * A fresh node process, timed from spawn to exit. Asynchronous: the proxies the benchmark runs in
  * this process must keep serving while a child runs.
@@ -191,13 +210,6 @@ function runNode(args: string[], extraEnv: Record<string, string>): Promise<{ ms
       else resolve({ ms, stdout });
     });
   });
-}
-
-/** `n` runs, one after another (never two children at once: they would share the two cores). */
-async function times<T>(n: number, run: () => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < n; i++) out.push(await run());
-  return out;
 }
 
 /** A node process that loads a handler, handles one event, and prints its result and peak RSS. */
@@ -234,27 +246,53 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   await runNode(['-e', invokeScript(built[0]?.bundled as string, events.onboard)], fnEnv); // onboard it once, first
 
   const N = Number(process.env.BENCH_N ?? Math.max(10, reps * 2));
-  const bare = median((await times(N, () => runNode(['-e', '0'], fnEnv))).map((r) => r.ms));
   const { statSync } = await import('node:fs');
-  console.log(`\n## Bundle size and cold start (median of ${N} fresh node processes, each loading a handler and handling one event against moto)\n`);
+  // Every variant once per round, round after round: a slow spell of this shared machine then
+  // falls on all of them alike instead of on whichever was being measured. The SDK-only handlers
+  // (bench/sdk-floor.ts) show what the stack costs before any of our code.
+  const floors = await floorBundles();
+  type Sample = { ms: number; handlingMs: number; rssKb: number };
+  const variants: Array<{ key: string; args: string[] }> = [
+    { key: 'bare', args: ['-e', '0'] },
+    ...built.flatMap((b) => [
+      { key: `${b.name}:bundled`, args: ['-e', invokeScript(b.bundled, events[b.name])] },
+      { key: `${b.name}:unbundled`, args: ['-e', invokeScript(b.unbundled, events[b.name])] },
+    ]),
+    ...floors.map((f) => ({ key: `floor:${f.name}`, args: ['-e', invokeScript(f.bundled, {})] })),
+  ];
+  const samples = new Map<string, Sample[]>(variants.map((v) => [v.key, []]));
+  for (let round = 0; round < N; round++) {
+    // one child at a time: two would share the two cores
+    for (const v of variants) {
+      const r = await runNode(v.args, fnEnv);
+      const inner = v.key === 'bare' ? { ms: 0, rssKb: 0 } : (JSON.parse(r.stdout) as { ms: number; rssKb: number });
+      samples.get(v.key)?.push({ ms: r.ms, handlingMs: inner.ms, rssKb: inner.rssKb });
+    }
+  }
+  const stat = (key: string, field: keyof Sample) => median((samples.get(key) ?? []).map((x) => x[field]));
+  const bare = stat('bare', 'ms');
+  console.log(`\n## Bundle size and cold start (median of ${N} rounds; each round starts every variant once as a fresh node process that loads a handler and handles one event against moto)\n`);
   console.log(`node -e 0: ${bare.toFixed(0)} ms\n`);
   console.log('| function | bundle (minified) | bundled: ms | × node -e 0 | of which handling the event | unbundled from node_modules: ms | × node -e 0 | peak RSS (bundled) |');
   console.log('|---|---|---|---|---|---|---|---|');
-  const rows = [];
-  for (const b of built) {
-    const bytes = statSync(b.bundled).size;
-    const runs = await times(N, () => runNode(['-e', invokeScript(b.bundled, events[b.name])], fnEnv));
-    const unb = (await times(N, () => runNode(['-e', invokeScript(b.unbundled, events[b.name])], fnEnv))).map((r) => r.ms);
-    const ms = median(runs.map((r) => r.ms));
-    const rss = median(runs.map((r) => JSON.parse(r.stdout).rssKb as number));
-    const handling = median(runs.map((r) => JSON.parse(r.stdout).ms as number));
-    const row = { fn: b.name, bytes, ms, ratio: ms / bare, handlingMs: handling, unbundledMs: median(unb), unbundledRatio: median(unb) / bare, rssKb: rss };
-    rows.push(row);
+  const rows = built.map((b) => {
+    const key = `${b.name}:bundled`;
+    const ms = stat(key, 'ms');
+    const unbundledMs = stat(`${b.name}:unbundled`, 'ms');
+    const row = { fn: b.name, bytes: statSync(b.bundled).size, ms, ratio: ms / bare, handlingMs: stat(key, 'handlingMs'), unbundledMs, unbundledRatio: unbundledMs / bare, rssKb: stat(key, 'rssKb') };
     console.log(
-      `| ${b.name} | ${(bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${handling.toFixed(0)} | ${row.unbundledMs.toFixed(0)} | ${row.unbundledRatio.toFixed(2)} | ${(rss / 1024).toFixed(0)} MB |`,
+      `| ${b.name} | ${(row.bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.handlingMs.toFixed(0)} | ${unbundledMs.toFixed(0)} | ${row.unbundledRatio.toFixed(2)} | ${(row.rssKb / 1024).toFixed(0)} MB |`,
     );
-  }
-  report.coldStart = { nodeBareMs: bare, functions: rows };
+    return row;
+  });
+  const floorRows = floors.map((f) => {
+    const key = `floor:${f.name}`;
+    const ms = stat(key, 'ms');
+    const row = { floor: f.name, bytes: statSync(f.bundled).size, ms, ratio: ms / bare, handlingMs: stat(key, 'handlingMs'), rssKb: stat(key, 'rssKb') };
+    console.log(`| ${f.label} | ${(row.bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.handlingMs.toFixed(0)} | - | - | ${(row.rssKb / 1024).toFixed(0)} MB |`);
+    return row;
+  });
+  report.coldStart = { nodeBareMs: bare, rounds: N, functions: rows, sdkFloors: floorRows };
 
   // Peak memory of one real onboarding (a new table in a new account), bundled, through the 50 ms proxy.
   const proxy = await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS }).start();
