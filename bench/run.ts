@@ -245,7 +245,7 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   const fnEnv = { ...baseEnv, AWS_ENDPOINT_URL: motoEndpoint, BACKUP_BUCKET: bucket, REGISTRY_TABLE: registryTable };
   await runNode(['-e', invokeScript(built[0]?.bundled as string, events.onboard)], fnEnv); // onboard it once, first
 
-  const N = Number(process.env.BENCH_N ?? Math.max(10, reps * 2));
+  const N = Number(process.env.BENCH_N ?? Math.max(20, reps * 4));
   const { statSync } = await import('node:fs');
   // Every variant once per round, round after round: a slow spell of this shared machine then
   // falls on all of them alike instead of on whichever was being measured. The SDK-only handlers
