@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { createServices } from '../lib/adapters/services';
 import { parseConfig } from '../lib/config';
 import type { TableRef } from '../lib/domain/table-ref';
@@ -156,17 +156,23 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
   report.criticalPath = rows;
 }
 
+const BASE: BuildOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' };
+/** The esbuild settings of serverless.yml's `custom.esbuild`: how every function is deployed. */
+const AS_DEPLOYED: BuildOptions = { ...BASE, minify: true, mainFields: ['module', 'main'] };
+/** The same handler with node_modules left outside the bundle, loaded from there at run time. */
+const UNBUNDLED: BuildOptions = { ...BASE, packages: 'external' };
+
 /** Bundles as serverless-esbuild makes them, and the same handlers with node_modules left outside. */
 async function bundles(): Promise<Array<{ name: string; bundled: string; unbundled: string }>> {
   const fns = ['onboard', 'offboard', 'backfill', 'health-check'];
   mkdirSync(out, { recursive: true });
   return Promise.all(
     fns.map(async (name) => {
-      const common = { entryPoints: [join(root, 'functions', `${name}.ts`)], bundle: true, platform: 'node' as const, target: 'node20', format: 'cjs' as const, logLevel: 'error' as const };
+      const entryPoints = [join(root, 'functions', `${name}.ts`)];
       const bundled = join(out, `${name}.js`);
       const unbundled = join(out, `${name}.unbundled.js`);
-      await build({ ...common, minify: true, mainFields: ['module', 'main'], outfile: bundled });
-      await build({ ...common, packages: 'external', outfile: unbundled });
+      await build({ ...AS_DEPLOYED, entryPoints, outfile: bundled });
+      await build({ ...UNBUNDLED, entryPoints, outfile: unbundled });
       return { name, bundled, unbundled };
     }),
   );
@@ -183,8 +189,9 @@ async function floorBundles(): Promise<Array<{ name: string; label: string; bund
     floors.map(async (f) => {
       const bundled = join(out, `sdk-floor-${f.name}.js`);
       await build({
+        ...AS_DEPLOYED,
         stdin: { contents: `export { ${f.name} as handler } from './sdk-floor';`, resolveDir: __dirname, loader: 'ts' },
-        bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', minify: true, mainFields: ['module', 'main'], outfile: bundled,
+        outfile: bundled,
       });
       return { ...f, bundled };
     }),

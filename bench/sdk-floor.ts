@@ -8,10 +8,10 @@
  */
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { CLIENT_SETTINGS } from '../lib/adapters/client-settings';
 
-const common = { maxAttempts: 6, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
 const table = process.env.REGISTRY_TABLE as string;
-const ddb = new DynamoDBClient(common);
+const ddb = new DynamoDBClient(CLIENT_SETTINGS);
 
 const conditionalWrite = (pk: string) =>
   ddb
@@ -35,7 +35,7 @@ export const oneCall = async () => {
 };
 
 export const onboardCalls = async () => {
-  const sts = new STSClient(common);
+  const sts = new STSClient(CLIENT_SETTINGS);
   const account = (process.env.SOURCE_ACCOUNTS as string).split(',')[0];
   const assume = (roleArn: string) => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'bench-floor' }));
   await Promise.all([

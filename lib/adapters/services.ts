@@ -6,13 +6,11 @@ import { type Config, sourceRoleArn } from '../config';
 import { PipelineApi } from '../engine/datapipeline/api';
 import type { LockOptions } from '../usecases/lock';
 import { S3BucketPolicyStore } from './bucket-policy';
+import { CLIENT_SETTINGS } from './client-settings';
 import { SourceTables } from './source-tables';
 import { RoleAssumer } from './credentials';
 import { TokenBucket } from './rate-limiter';
 import { Registry } from './registry';
-
-/** Retries of every AWS call: the SDK's standard mode (exponential backoff with jitter), bounded. */
-export const MAX_ATTEMPTS = 6;
 
 /** What the use-cases are handed in production: SDK clients made once per container and reused. */
 export interface Services {
@@ -28,9 +26,7 @@ export interface Services {
 
 export function createServices(config: Config, env: NodeJS.ProcessEnv = process.env): Services {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  // A call that hangs is abandoned and retried rather than holding the function until its timeout.
-  const common = { maxAttempts: MAX_ATTEMPTS, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } };
-  const roles = new RoleAssumer(new STSClient({ region, ...common }), { externalId: config.externalId });
+  const roles = new RoleAssumer(new STSClient({ region, ...CLIENT_SETTINGS }), { externalId: config.externalId });
   /** One client per source account and region, made on first use and kept for the container's life. */
   const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T) => {
     const cache = new Map<string, T>();
@@ -47,13 +43,13 @@ export function createServices(config: Config, env: NodeJS.ProcessEnv = process.
   };
   const pipelines = perAccount((_, r, credentials, roleArn) => {
     const bucket = new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst);
-    return new PipelineApi(new DataPipelineClient({ region: r, credentials, ...common }), () => roles.credentials(roleArn), () => bucket.take());
+    return new PipelineApi(new DataPipelineClient({ region: r, credentials, ...CLIENT_SETTINGS }), () => roles.credentials(roleArn), () => bucket.take());
   });
-  const sourceTables = perAccount((_, r, credentials) => new SourceTables(new DynamoDBClient({ region: r, credentials, ...common })));
-  const s3Config = { region, credentials: roles.provider(config.backupRoleArn), ...common, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
+  const sourceTables = perAccount((_, r, credentials) => new SourceTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })));
+  const s3Config = { region, credentials: roles.provider(config.backupRoleArn), ...CLIENT_SETTINGS, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
   return {
     config,
-    registry: new Registry(new DynamoDBClient({ region, ...common }), config.registryTable),
+    registry: new Registry(new DynamoDBClient({ region, ...CLIENT_SETTINGS }), config.registryTable),
     roles,
     pipelines,
     sourceTables,
