@@ -8,8 +8,10 @@ import {
   GetPipelineDefinitionCommand,
   ListPipelinesCommand,
   PutPipelineDefinitionCommand,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
 } from '@aws-sdk/client-data-pipeline';
-import type { FinalizeRequestMiddleware, MetadataBearer } from '@aws-sdk/types';
+import type { FinalizeRequestMiddleware } from '@aws-sdk/types';
 import { PipelineDefinitionError } from '../../errors';
 import { fromApiObjects, type PipelineObject, toApiObjects } from './definition';
 
@@ -42,14 +44,11 @@ export class PipelineApi {
     pace?: () => Promise<void>,
   ) {
     if (pace !== undefined) {
-      const paced: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
+      const paced: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next) => async (args) => {
         await pace();
         return next(args);
       };
-      client.middlewareStack.addRelativeTo(
-        paced as unknown as Parameters<DataPipelineClient['middlewareStack']['addRelativeTo']>[0],
-        { name: 'dataPipelinePace', relation: 'after', toMiddleware: 'retryMiddleware', override: true },
-      );
+      client.middlewareStack.addRelativeTo(paced, { name: 'dataPipelinePace', relation: 'after', toMiddleware: 'retryMiddleware', override: true });
     }
   }
 
