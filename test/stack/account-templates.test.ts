@@ -92,6 +92,8 @@ const openTo = (account: string, resources: string[]) => ({
   Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: '*', Resource: resources }],
 });
 const bucketOpenTo = (account: string) => openTo(account, [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`]);
+/** Table rows for it.each, each with a title naming the verdict it expects (jest's %s would name the row's n-th cell). */
+const titled = <R extends readonly unknown[]>(rows: readonly R[], title: (row: R) => string): Array<[string, R]> => rows.map((row) => [title(row), row]);
 const callerMayAssumeAnything = [{ name: 'caller', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } }];
 
 async function cfnLint(files: string[]): Promise<{ code: number; output: string }> {
@@ -242,7 +244,7 @@ describe('Given the backup account template', () => {
       expect(principalArns('SnapshotReaderRole')).toEqual([[orchestratorRole('restore')]]);
     });
 
-    it.each([
+    it.each(titled([
       ['the onboard function', 'PolicyWriterRole', orchestratorRole('onboard'), 'allow'],
       ['the revoke function', 'PolicyWriterRole', orchestratorRole('revoke'), 'allow'],
       ['the restore function', 'PolicyWriterRole', orchestratorRole('restore'), 'deny'],
@@ -251,7 +253,7 @@ describe('Given the backup account template', () => {
       ['another role of the orchestrator account', 'PolicyWriterRole', `arn:aws:iam::${ORCHESTRATOR}:role/Admin`, 'deny'],
       ['the restore function', 'SnapshotReaderRole', orchestratorRole('restore'), 'allow'],
       ['the onboard function', 'SnapshotReaderRole', orchestratorRole('onboard'), 'deny'],
-    ] as const)('simulated: %s assuming %s → %s', async (_who, roleId, principal, expected) => {
+    ] as const, ([who, roleId, , expected]) => `simulated: ${who} assuming the ${roleId} → ${expected}`))('%s', async (_title, [, roleId, principal, expected]) => {
       expect(await trustCase(roleId, principal)).toBe(expected);
     });
 
@@ -263,7 +265,7 @@ describe('Given the backup account template', () => {
     });
 
     // Within one account a bucket policy alone can grant a role anything, and the writer writes the bucket policy.
-    it.each([
+    it.each(titled([
       ['s3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
       ['s3:GetBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
       ['s3:DeleteObjectVersion', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
@@ -273,18 +275,18 @@ describe('Given the backup account template', () => {
       ['s3:PutLifecycleConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
       ['s3:PutBucketObjectLockConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
       ['s3:DeleteBucket', `arn:aws:s3:::${BUCKET}`, 'deny'],
-    ] as const)('simulated: the policy writer, under a bucket policy granting it everything: %s → %s', async (action, resource, expected) => {
+    ] as const, ([action, , expected]) => `simulated: the policy writer, under a bucket policy granting it everything: ${action} → ${expected}`))('%s', async (_title, [action, resource, expected]) => {
       const writer = roleArn(backup, 'PolicyWriterRole', BACKUP);
       const grantsWriterEverything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: writer }, Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] };
       expect(await simulate({ principal: writer, identity: identityPolicies(backup, 'PolicyWriterRole'), action, resource, resourceAccount: BACKUP, resourcePolicy: grantsWriterEverything })).toBe(expected);
     });
 
-    it.each([
+    it.each(titled([
       ['lists one table’s snapshots', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${SOURCE}/us-east-1/orders/` }, 'allow'],
       ['lists the whole bucket', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': '' }, 'deny'],
       ['reads a manifest', 's3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, {}, 'deny'],
       ['writes the bucket policy', 's3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, {}, 'deny'],
-    ] as const)('simulated: the snapshot reader, under a bucket policy granting it everything, %s → %s', async (_what, action, resource, context, expected) => {
+    ] as const, ([what, , , , expected]) => `simulated: the snapshot reader, under a bucket policy granting it everything, ${what} → ${expected}`))('%s', async (_title, [, action, resource, context, expected]) => {
       const reader = roleArn(backup, 'SnapshotReaderRole', BACKUP);
       const grantsReaderEverything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: reader }, Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] };
       expect(await simulate({ principal: reader, identity: identityPolicies(backup, 'SnapshotReaderRole'), action, resource, resourceAccount: BACKUP, context, resourcePolicy: grantsReaderEverything })).toBe(expected);
@@ -410,7 +412,7 @@ describe('Given the source account template', () => {
     const table = (name: string, account = SOURCE) => `arn:aws:dynamodb:us-east-1:${account}:table/${name}`;
     const role = (name: string) => `arn:aws:iam::${SOURCE}:role/${name}`;
     const createTags = { 'aws:RequestTag/ddb-backup:managed-by': 'ddb-backup-orchestrator', 'aws:TagKeys': ['ddb-backup:managed-by', 'ddb-backup:table-arn'] };
-    it.each([
+    it.each(titled([
       ['healthCheck', 'reads the pipelines', 'datapipeline:DescribePipelines', pipeline, {}, 'allow'],
       ['healthCheck', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
       ['healthCheck', 'redefines a managed pipeline', 'datapipeline:PutPipelineDefinition', pipeline, MANAGED, 'deny'],
@@ -449,7 +451,7 @@ describe('Given the source account template', () => {
       ['restore', 'passes the restore resource role to EC2', 'iam:PassRole', role('ddb-backup-restore-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'allow'],
       ['restore', 'passes the export resource role', 'iam:PassRole', role('ddb-backup-pipeline-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
       ['restore', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
-    ] as const)('%s %s → %s', async (fn, _what, action, resource, context, expected) => {
+    ] as const, ([fn, what, , , , expected]) => `${fn} ${what} → ${expected}`))('%s', async (_title, [fn, , action, resource, context, expected]) => {
       const id = FUNCTION_ROLES[fn];
       expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: SOURCE, context: context as Record<string, string | string[]> })).toBe(
         expected,
@@ -491,7 +493,7 @@ describe('Given the source account template', () => {
   describe('simulated, the roles the pipelines run as (under a bucket policy open to this account: what is denied, their own policy denies)', () => {
     const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
     const RUN = `${SOURCE}/us-east-1/orders/2026-11-26-03-00-00`;
-    it.each([
+    it.each(titled([
       ['PipelineResourceRole', 'writes a data file of a run', 's3:PutObject', object(`${RUN}/ae10f955-0000_000000`), {}, 'allow'],
       ['PipelineResourceRole', 'writes it with the bucket-owner-full-control ACL', 's3:PutObjectAcl', object(`${RUN}/ae10f955-0000_000000`), {}, 'allow'],
       ['PipelineResourceRole', 'writes into another account’s prefix', 's3:PutObject', object(`${OTHER_SOURCE}/us-east-1/orders/x`), {}, 'deny'],
@@ -517,14 +519,14 @@ describe('Given the source account template', () => {
       ['PipelineRole', 'lists a snapshot (the import’s precondition)', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${RUN}/` }, 'allow'],
       ['PipelineRole', 'reads a snapshot', 's3:GetObject', object(`${RUN}/manifest`), {}, 'deny'],
       ['PipelineRole', 'writes a data file', 's3:PutObject', object(`${RUN}/x`), {}, 'deny'],
-    ] as const)('the %s %s → %s', async (id, _what, action, resource, context, expected) => {
+    ] as const, ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`))('%s', async (_title, [id, , action, resource, context, expected]) => {
       expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: BACKUP, context: context as Record<string, string>, resourcePolicy: bucketOpenTo(SOURCE) })).toBe(
         expected,
       );
     });
 
     const managedTable = { 'aws:ResourceTag/ddb-backup:managed-by': 'ddb-backup-orchestrator' };
-    it.each([
+    it.each(titled([
       ['PipelineResourceRole', 'reads a table', 'dynamodb:Scan', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'allow'],
       ['PipelineResourceRole', 'writes a table', 'dynamodb:BatchWriteItem', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, managedTable, 'deny'],
       ['PipelineResourceRole', 'deletes a table', 'dynamodb:DeleteTable', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'deny'],
@@ -536,7 +538,7 @@ describe('Given the source account template', () => {
       ['PipelineRole', 'describes a table (sizing the cluster)', 'dynamodb:DescribeTable', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'allow'],
       ['PipelineRole', 'passes an administrator role to EC2', 'iam:PassRole', `arn:aws:iam::${SOURCE}:role/Admin`, { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
       ['PipelineRole', 'passes the export resource role to EC2', 'iam:PassRole', `arn:aws:iam::${SOURCE}:role/ddb-backup-pipeline-resource`, { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'allow'],
-    ] as const)('the %s %s → %s', async (id, _what, action, resource, context, expected) => {
+    ] as const, ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`))('%s', async (_title, [id, , action, resource, context, expected]) => {
       expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: SOURCE, context: context as Record<string, string> })).toBe(expected);
     });
 
