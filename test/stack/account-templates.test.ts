@@ -470,13 +470,16 @@ describe('Given the source account template', () => {
     });
 
     it.each(
-      FUNCTIONS.flatMap((fn) => [
-        [fn, `its own function (${fn})`, orchestratorRole(fn), 'allow'],
-        [fn, 'another function of the stage', orchestratorRole(fn === 'onboard' ? 'offboard' : 'onboard'), 'deny'],
-        [fn, 'the same function of a stage prod-eu', orchestratorRole(fn, 'prod-eu'), 'deny'],
-        [fn, 'another role of the orchestrator account', `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${STAGE}-x`, 'deny'],
-      ] as const),
-    )('the %s role is assumed by %s → %s', async (fn, _who, principal, expected) => {
+      titled(
+        FUNCTIONS.flatMap((fn) => [
+          [fn, `its own function (${fn})`, orchestratorRole(fn), 'allow'],
+          [fn, 'another function of the stage', orchestratorRole(fn === 'onboard' ? 'offboard' : 'onboard'), 'deny'],
+          [fn, 'the same function of a stage prod-eu', orchestratorRole(fn, 'prod-eu'), 'deny'],
+          [fn, 'another role of the orchestrator account', `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${STAGE}-x`, 'deny'],
+        ] as const),
+        ([fn, who, , expected]) => `the ${fn} role is assumed by ${who} → ${expected}`,
+      ),
+    )('%s', async (_title, [fn, , principal, expected]) => {
       const id = FUNCTION_ROLES[fn];
       expect(await simulate({ principal, identity: callerMayAssumeAnything, action: 'sts:AssumeRole', resource: arnOf(id), resourceAccount: SOURCE, resourcePolicy: trustOf(source, id) })).toBe(expected);
     });
