@@ -1,7 +1,7 @@
 import { DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
-import { createServices } from '../../lib/adapters/services';
+import { createServices } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
 import { InvalidEventError } from '../../lib/errors';
 import { RestoreRefusedError } from '../../lib/usecases/restore';
