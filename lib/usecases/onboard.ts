@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
+import { isReborn, ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
 import { tableOutputUri } from '../domain/layout';
 import { selectTable } from '../domain/selection';
 import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
@@ -164,7 +164,7 @@ async function ensureBackup(
   const claimed: ClaimedTable = {
     record,
     recordCreated: (fields: RecordFields) =>
-      registry.updateClaimed(table, owner, { ...fields, keySchema }, { transition: step(record.status === 'OFFBOARDED' ? 'reonboarded' : 'backupCreated') }),
+      registry.updateClaimed(table, owner, { ...fields, keySchema }, { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated') }),
     // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
     // lease owner stays recorded so that a failed activation can still overwrite the mark.
     markActive: (pipelineId) =>

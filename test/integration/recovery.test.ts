@@ -118,8 +118,8 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     expect((await record('audit'))?.pipelineId?.S).toBe(retry.pipelineId);
     recordFigure({
       scenario: 'Crash after CreatePipeline',
-      size: 'the worker dies between CreatePipeline and recording its id (emulator ignores uniqueId)',
-      outcome: `the retry found the pipeline by its uniqueId and activated it: ${(await pipelineCount()) - before} pipeline`,
+      size: 'the worker dies between CreatePipeline and recording its id',
+      outcome: `the retry found the pipeline by its uniqueId (no second CreatePipeline) and activated it: ${(await pipelineCount()) - before} pipeline`,
     });
   });
 
