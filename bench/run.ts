@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
-import { createServices } from '../lib/adapters/services';
+import { createServices } from '../lib/wiring';
 import { parseConfig } from '../lib/config';
 import type { TableRef } from '../lib/domain/table-ref';
 import { onboardTable } from '../lib/usecases/onboard';

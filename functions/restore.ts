@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { createServices } from '../lib/adapters/services';
+import { createServices } from '../lib/wiring';
 import { parseConfig, withAlarmTopic } from '../lib/config';
 import { logger, metrics, telemetry } from '../lib/observability';
 import { restore } from '../lib/usecases/restore';

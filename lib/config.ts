@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
-import { DATA_PIPELINE_REGIONS } from './domain/regions';
+import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;

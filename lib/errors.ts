@@ -63,6 +63,17 @@ export class PolicyIntegrityError extends OrchestratorError {
   readonly retryable = false;
 }
 
+/** A use case tried to move a table's record along a transition its lifecycle (lib/domain/lifecycle.ts) does not have. */
+export class IllegalTransitionError extends OrchestratorError {
+  readonly retryable = false;
+  constructor(
+    readonly from: string,
+    readonly event: string,
+  ) {
+    super(`the table lifecycle has no transition "${event}" from ${from}`);
+  }
+}
+
 /** Another worker holds the lock and did not release it in time. */
 export class LockBusyError extends OrchestratorError {
   readonly retryable = true;

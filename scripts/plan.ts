@@ -9,11 +9,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { accessMatrix } from '../lib/domain/access-matrix';
 import { parsePolicy, planGrants, POLICY_LAYOUTS, POLICY_SIZE_LIMIT, type PolicyLayout, grantedAccountsIn } from '../lib/domain/policy';
-import { isRegion, pipelineRegionFor, DATA_PIPELINE_REGIONS } from '../lib/domain/regions';
+import { isRegion } from '../lib/domain/regions';
+import { DATA_PIPELINE_REGIONS, pipelineRegionFor } from '../lib/backup-engines/datapipeline/regions';
+import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
 import { nextRunStart } from '../lib/domain/schedule';
 import { ACCOUNT_ID, TABLE_NAME, tableArn } from '../lib/domain/table-ref';
-import { buildExportDefinition } from '../lib/engine/datapipeline/definition';
-import { validateDefinition } from '../lib/engine/datapipeline/validate';
+import { buildExportDefinition } from '../lib/backup-engines/datapipeline/definition';
+import { validateDefinition } from '../lib/backup-engines/datapipeline/validate';
 import { OrchestratorError } from '../lib/errors';
 import { evaluateMatrix, formatMatrix } from './simulate';
 
@@ -100,7 +102,7 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   out.push(JSON.stringify(definition, null, 2));
 
   const current = parsePolicy(o.policyText);
-  const { layout, result } = planGrants(current, [o.account], o.bucket, o.layout, o.organizationId);
+  const { layout, result } = planGrants(current, [o.account], o.bucket, EXPORT_S3_ACCESS, o.layout, o.organizationId);
   out.push('', `# Bucket policy (${layout}${o.layout === 'auto' ? ', chosen by auto' : ''})`);
   out.push(
     `${result.changed ? 'would change' : 'unchanged'}: ${result.written.length} statement(s) added or rewritten, ${result.removed.length} removed, ` +

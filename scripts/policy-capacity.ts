@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
 import { parsePolicy, planGrants, POLICY_SIZE_LIMIT, type PolicyLayout } from '../lib/domain/policy';
 import { PolicyTooLargeError } from '../lib/errors';
 
@@ -20,7 +21,7 @@ export interface Capacity {
 
 export function capacity(existingPolicy: string, layout: PolicyLayout, max = 5000): Capacity {
   const current = parsePolicy(existingPolicy);
-  const bytes = (n: number) => planGrants(current, accounts(n), BUCKET, layout, ORG).result.bytes;
+  const bytes = (n: number) => planGrants(current, accounts(n), BUCKET, EXPORT_S3_ACCESS, layout, ORG).result.bytes;
   const fitsN = (n: number) => {
     try {
       bytes(n);

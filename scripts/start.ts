@@ -39,7 +39,7 @@ async function main(): Promise<number> {
     const event = JSON.parse(readFileSync(join(__dirname, '..', 'events', 'create-table.json'), 'utf8'));
     const { parseConfig } = await import('../lib/config');
     const { provisionSandbox } = await import('./sandbox');
-    const { createServices } = await import('../lib/adapters/services');
+    const { createServices } = await import('../lib/wiring');
     const { RoleAssumer } = await import('../lib/adapters/credentials');
     const { STSClient } = await import('@aws-sdk/client-sts');
     const { S3Client } = await import('@aws-sdk/client-s3');

@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { BackupBucket, BucketPolicyStore } from '../ports/bucket-policy-store';
 
 type S3Module = typeof import('./s3-sdk');
 let s3Module: S3Module | undefined;
@@ -13,15 +14,7 @@ function s3(): S3Module {
 }
 
 /** Reads and writes the backup bucket's policy as text, and lists its keys (through the backup-account role). */
-export interface BucketPolicyStore {
-  /** The policy text, or undefined when the bucket has no policy. */
-  get(): Promise<string | undefined>;
-  put(policy: string): Promise<void>;
-  /** Fetches credentials ahead of the first call, so that it can overlap other work. */
-  warm?(): Promise<void>;
-}
-
-export class S3BucketPolicyStore implements BucketPolicyStore {
+export class S3BucketPolicyStore implements BucketPolicyStore, BackupBucket {
   private s3Client?: S3Client;
 
   constructor(
@@ -56,12 +49,10 @@ export class S3BucketPolicyStore implements BucketPolicyStore {
   /** Every key under `prefix` (paginated); the backup role may list only below an account prefix. */
   async listKeys(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const out = await this.client.send(new (s3().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      for (const o of out.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    for await (const page of s3().paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
+      for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+      if (page.IsTruncated !== true) break; // as S3 documents: a page that is not truncated is the last
+    }
     return keys;
   }
 }

@@ -2,26 +2,22 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
-  ListTablesCommand,
   ListTagsOfResourceCommand,
+  paginateListTables,
   ResourceNotFoundException,
   ScanCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { KeyAttribute } from '../domain/table-ref';
+import type { SourceTables } from '../ports/source-tables';
 
 /** The tables of one source account in one region (through the source role). */
-export class SourceTables {
+export class DynamoSourceTables implements SourceTables {
   constructor(private readonly client: DynamoDBClient) {}
 
   async listNames(): Promise<string[]> {
     const names: string[] = [];
-    let start: string | undefined;
-    do {
-      const out = await this.client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-      names.push(...(out.TableNames ?? []));
-      start = out.LastEvaluatedTableName;
-    } while (start !== undefined);
+    for await (const page of paginateListTables({ client: this.client }, {})) names.push(...(page.TableNames ?? []));
     return names;
   }
 
@@ -62,6 +58,7 @@ export class SourceTables {
     await waitUntilTableExists({ client: this.client, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
   }
 
+  /** ListTagsOfResource has no SDK paginator: its NextToken loop is written out. */
   async tags(tableArn: string): Promise<Record<string, string>> {
     const tags: Record<string, string> = {};
     let token: string | undefined;

@@ -1,4 +1,3 @@
-import { EXPORT_S3_ACCESS } from '../engine/datapipeline/s3-access';
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../errors';
 import { accountPrefix } from './layout';
 
@@ -30,6 +29,21 @@ export interface PolicyDocument {
 
 const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 
+/**
+ * What a backup engine's writers do in their account's prefix of the bucket (keys relative to
+ * the prefix): object actions on `objects.key`, deletes on the `cleanup` keys only, and
+ * bucket-level actions. The engine describes it (BackupEngine.writerAccess); the policy grants
+ * exactly that, three statements per grant (fewer when an engine needs no cleanup or bucket action).
+ */
+export interface WriterAccess {
+  objects: { actions: readonly string[]; key: string };
+  cleanup?: { actions: readonly string[]; keys: readonly string[] };
+  bucket?: { actions: readonly string[] };
+}
+
+/** One action as a string, several as a list. */
+const actions = (list: readonly string[]): Json => (list.length === 1 ? (list[0] as string) : [...list]);
+
 export function isOwnedStatement(s: { Sid?: unknown }): boolean {
   return typeof s.Sid === 'string' && s.Sid.startsWith(OWNED_SID_PREFIX);
 }
@@ -52,30 +66,33 @@ const ORG_STEM = 'Org';
 const root = (accountId: string) => `arn:aws:iam::${accountId}:root`;
 const ROOT_ARN = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/;
 
-/** The three statements that let `principal` do what the export needs under `bucket/<prefixAccount>/`. */
-function prefixStatements(bucket: string, stem: string, principal: Json, prefixAccount: string, condition?: Json): Statement[] {
+/** The statements that let `principal` do what the writers need under `bucket/<prefixAccount>/`. */
+function prefixStatements(bucket: string, access: WriterAccess, stem: string, principal: Json, prefixAccount: string, condition?: Json): Statement[] {
   const prefix = `${bucketArn(bucket)}/${accountPrefix(prefixAccount)}`;
   const who = { Principal: principal, ...(condition === undefined ? {} : { Condition: condition }) };
+  const { objects, cleanup, bucket: onBucket } = access;
   return [
-    { Sid: `${OWNED_SID_PREFIX}${stem}Objects`, Effect: 'Allow', ...who, Action: [...EXPORT_S3_ACCESS.objects.actions], Resource: `${prefix}${EXPORT_S3_ACCESS.objects.key}` },
-    { Sid: `${OWNED_SID_PREFIX}${stem}Cleanup`, Effect: 'Allow', ...who, Action: EXPORT_S3_ACCESS.cleanup.actions[0], Resource: EXPORT_S3_ACCESS.cleanup.keys.map((k) => `${prefix}${k}`) },
-    { Sid: `${OWNED_SID_PREFIX}${stem}Bucket`, Effect: 'Allow', ...who, Action: [...EXPORT_S3_ACCESS.bucket.actions], Resource: bucketArn(bucket) },
+    { Sid: `${OWNED_SID_PREFIX}${stem}Objects`, Effect: 'Allow', ...who, Action: [...objects.actions], Resource: `${prefix}${objects.key}` },
+    ...(cleanup === undefined
+      ? []
+      : [{ Sid: `${OWNED_SID_PREFIX}${stem}Cleanup`, Effect: 'Allow' as const, ...who, Action: actions(cleanup.actions), Resource: cleanup.keys.map((k) => `${prefix}${k}`) }]),
+    ...(onBucket === undefined ? [] : [{ Sid: `${OWNED_SID_PREFIX}${stem}Bucket`, Effect: 'Allow' as const, ...who, Action: [...onBucket.actions], Resource: bucketArn(bucket) }]),
   ];
 }
 
 /** The blog's three statements for one account, each scoped to the account's own prefix. */
-export function accountStatements(bucket: string, accountId: string): Statement[] {
-  return prefixStatements(bucket, accountId, { AWS: root(accountId) }, accountId);
+export function accountStatements(bucket: string, accountId: string, access: WriterAccess): Statement[] {
+  return prefixStatements(bucket, access, accountId, { AWS: root(accountId) }, accountId);
 }
 
 /** Three statements for every listed account: each reaches only the prefix named by its own account id. */
-export function compactStatements(bucket: string, accounts: readonly string[]): Statement[] {
-  return prefixStatements(bucket, SHARED_STEM, { AWS: [...accounts].sort().map(root) }, PRINCIPAL_ACCOUNT);
+function compactStatements(bucket: string, accounts: readonly string[], access: WriterAccess): Statement[] {
+  return prefixStatements(bucket, access, SHARED_STEM, { AWS: [...accounts].sort().map(root) }, PRINCIPAL_ACCOUNT);
 }
 
 /** Three statements for every account of one AWS Organization, whatever their number. */
-export function organizationStatements(bucket: string, organizationId: string): Statement[] {
-  return prefixStatements(bucket, ORG_STEM, '*', PRINCIPAL_ACCOUNT, { StringEquals: { 'aws:PrincipalOrgID': organizationId } });
+function organizationStatements(bucket: string, organizationId: string, access: WriterAccess): Statement[] {
+  return prefixStatements(bucket, access, ORG_STEM, '*', PRINCIPAL_ACCOUNT, { StringEquals: { 'aws:PrincipalOrgID': organizationId } });
 }
 
 /**
@@ -122,18 +139,19 @@ export function tlsOnlyStatement(bucket: string): Statement {
 export function desiredStatements(
   bucket: string,
   accounts: Iterable<string>,
+  access: WriterAccess,
   layout: Exclude<PolicyLayout, 'auto'> = 'per-account',
   organizationId?: string,
 ): Statement[] {
   const sorted = [...new Set(accounts)].sort();
   const grants =
     layout === 'per-account'
-      ? sorted.flatMap((a) => accountStatements(bucket, a))
+      ? sorted.flatMap((a) => accountStatements(bucket, a, access))
       : layout === 'compact'
         ? sorted.length === 0
           ? []
-          : compactStatements(bucket, sorted)
-        : organizationStatements(bucket, requireOrg(organizationId));
+          : compactStatements(bucket, sorted, access)
+        : organizationStatements(bucket, requireOrg(organizationId), access);
   return [tlsOnlyStatement(bucket), ...grants];
 }
 
@@ -152,14 +170,14 @@ export interface GrantPlan {
  * grants, so that no account ever loses access, a layout switch included — into `current`.
  * `auto` takes per-account while the result fits in 20 KB, compact beyond.
  */
-export function planGrants(current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout, organizationId?: string): GrantPlan {
+export function planGrants(current: PolicyDocument, accounts: Iterable<string>, bucket: string, access: WriterAccess, layout: PolicyLayout, organizationId?: string): GrantPlan {
   const all = new Set([...accounts, ...grantedAccountsIn(current)]);
-  if (layout !== 'auto') return { layout, result: mergePolicy(current, desiredStatements(bucket, all, layout, organizationId)) };
+  if (layout !== 'auto') return { layout, result: mergePolicy(current, desiredStatements(bucket, all, access, layout, organizationId)) };
   try {
-    return { layout: 'per-account', result: mergePolicy(current, desiredStatements(bucket, all, 'per-account')) };
+    return { layout: 'per-account', result: mergePolicy(current, desiredStatements(bucket, all, access, 'per-account')) };
   } catch (e) {
     if (!(e instanceof PolicyTooLargeError)) throw e;
-    return { layout: 'compact', result: mergePolicy(current, desiredStatements(bucket, all, 'compact')) };
+    return { layout: 'compact', result: mergePolicy(current, desiredStatements(bucket, all, access, 'compact')) };
   }
 }
 

@@ -1,15 +1,14 @@
-import type { SourceTables } from '../adapters/source-tables';
 import { type BackfillOutcome, type BackfillSummary, parseBackfillInput, planQuota, summarize } from '../domain/backfill';
-import { noPipelineRegion, pipelineRegionFor } from '../domain/regions';
 import { selectTable } from '../domain/selection';
 import { tableArn, tableKey, type TableRef } from '../domain/table-ref';
-import { TAG_TABLE_ARN } from '../engine/datapipeline/naming';
 import { errorFields, MetricName } from '../observability';
+import type { BackupInventory } from '../ports/backup-engine';
+import type { SourceTablesOf } from '../ports/source-tables';
 import { type OnboardDeps, onboardTable } from './onboard';
 import { mapPool } from './pool';
 
 export interface BackfillDeps extends OnboardDeps {
-  sourceTables: (accountId: string, region: string) => SourceTables;
+  sourceTables: SourceTablesOf;
 }
 
 interface Candidate extends TableRef {
@@ -18,9 +17,10 @@ interface Candidate extends TableRef {
 
 /**
  * Brings every existing table of the given accounts and regions under backup, through the same
- * code path as `onboard`. Skips what is already backed up (the registry, then the account's own
- * pipelines tagged with the table's ARN), applies the same exclusions, keeps within the
- * pipeline quota, and never lets one table's failure stop the others. `dryRun` only reads.
+ * code path as `onboard`. Skips what is already backed up (the registry, then what the engine
+ * finds in the account, e.g. pipelines tagged with the table's ARN), applies the same
+ * exclusions, keeps within the engine's quota, and never lets one table's failure stop the
+ * others. `dryRun` only reads.
  */
 export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<BackfillSummary> {
   const { config, telemetry } = deps;
@@ -67,26 +67,25 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
     if (tags.status === 'rejected') return fail(t, tags.reason);
     const excluded = selectTable(t, tags.value, config);
     if (excluded !== undefined) return skip(t, excluded.message);
-    const pipelineRegion = pipelineRegionFor(t.region, config.pipelineRegion);
-    if (pipelineRegion === undefined) return skip(t, noPipelineRegion(t.region));
-    candidates.push({ ...t, pipelineRegion });
+    const placement = deps.engine.placement(t.region, config);
+    if (placement.region === undefined) return skip(t, placement.unsupported);
+    candidates.push({ ...t, pipelineRegion: placement.region });
   });
 
-  // 3. The accounts' own pipelines: one made for the table already (registry lost, or made by an
-  //    earlier version) counts as backed up, and every pipeline counts against the quota.
+  // 3. What the engine finds in the accounts: a backup resource made for the table already
+  //    (registry lost, or made by an earlier version) counts as backed up, and every one counts
+  //    against the quota.
   const inventoryKeys = [...new Set(candidates.map((c) => `${c.accountId}/${c.pipelineRegion}`))];
   const inventories = await mapPool(inventoryKeys, input.concurrency, async (key) => {
     const [accountId, region] = key.split('/') as [string, string];
-    const api = deps.pipelines(accountId, region);
-    const statuses = await api.describe(await api.listIds());
-    return { count: statuses.length, arns: new Set(statuses.map((s) => s.tags[TAG_TABLE_ARN]).filter((a) => a !== undefined)) };
+    return deps.engine.inventory(accountId, region);
   });
-  const inventory = new Map(inventoryKeys.map((k, i) => [k, inventories[i] as PromiseSettledResult<{ count: number; arns: Set<string> }>]));
+  const inventory = new Map(inventoryKeys.map((k, i) => [k, inventories[i] as PromiseSettledResult<BackupInventory>]));
   const fresh: Candidate[] = [];
   for (const c of candidates) {
     const inv = inventory.get(`${c.accountId}/${c.pipelineRegion}`);
     if (inv?.status === 'rejected') fail(c, inv.reason);
-    else if (inv?.value.arns.has(c.tableArn)) already(c);
+    else if (inv?.value.covers(c.tableArn)) already(c);
     else fresh.push(c);
   }
   const existing = new Map(

@@ -1,14 +1,16 @@
-import type { BucketPolicyStore } from '../adapters/bucket-policy';
-import type { Registry } from '../adapters/registry';
-import { parsePolicy, planGrants, type PolicyLayout } from '../domain/policy';
+import { parsePolicy, planGrants, type PolicyLayout, type WriterAccess } from '../domain/policy';
 import { LeaseLostError, LockBusyError, PolicyConflictError } from '../errors';
+import type { BucketPolicyStore } from '../ports/bucket-policy-store';
+import type { GrantCatalog } from '../ports/grant-catalog';
 import { backoffMs, type LockOptions } from './lock';
 
 export interface GrantDeps {
   bucket: string;
   layout: PolicyLayout;
   organizationId?: string;
-  registry: Registry;
+  /** What the backup engine's writers need in an account's prefix (BackupEngine.writerAccess). */
+  access: WriterAccess;
+  grants: GrantCatalog;
   policy: BucketPolicyStore;
   lock: LockOptions;
   newOwnerId: () => string;
@@ -40,14 +42,14 @@ const MAX_POLICY_CONFLICTS = 3;
  * writes nothing), write, then release the lease and record the grant together.
  */
 export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<GrantResult> {
-  const { registry, bucket, lock } = deps;
+  const { grants, bucket, lock } = deps;
   const owner = deps.newOwnerId();
   const warming = deps.policy.warm?.();
   warming?.catch(() => undefined); // awaited once the lease is held; a failure surfaces there
   const deadline = lock.now() + lock.waitMs;
   let held;
   for (let attempt = 0; ; attempt++) {
-    held = await registry.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
+    held = await grants.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
     if (held.state === 'granted') {
       return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
     }
@@ -59,18 +61,18 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
   let released = false;
   const release = async () => {
     released = true;
-    await registry.releasePolicyLock(bucket, owner, accounts);
+    await grants.releasePolicyLock(bucket, owner, accounts);
   };
   try {
     await warming;
     let text = await deps.policy.get();
     for (let conflicts = 0; ; conflicts++) {
-      const { result: merged, layout } = planGrants(parsePolicy(text), accounts, bucket, deps.layout, deps.organizationId);
+      const { result: merged, layout } = planGrants(parsePolicy(text), accounts, bucket, deps.access, deps.layout, deps.organizationId);
       if (!merged.changed) {
         await release();
         return { accountId, alreadyGranted: false, policyWritten: false, statementsWritten: [], statementsRemoved: [], layout, policyBytes: merged.bytes };
       }
-      const [stillHeld, again] = await Promise.all([registry.renewPolicyLock(bucket, owner, lock.leaseMs), deps.policy.get()]);
+      const [stillHeld, again] = await Promise.all([grants.renewPolicyLock(bucket, owner, lock.leaseMs), deps.policy.get()]);
       if (!stillHeld) throw new LeaseLostError(`the lease on the policy of ${bucket} expired or was taken over before the write; nothing was written`);
       if (again !== text) {
         if (conflicts + 1 >= MAX_POLICY_CONFLICTS) {
@@ -85,6 +87,6 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
     }
   } finally {
     // Best effort, and without recording a grant that was not written: an unreleased lease simply expires.
-    if (!released) await registry.releasePolicyLock(bucket, owner, []).catch(() => undefined);
+    if (!released) await grants.releasePolicyLock(bucket, owner, []).catch(() => undefined);
   }
 }

@@ -1,12 +1,12 @@
-import type { Registry, TableRecord } from '../adapters/registry';
-import type { PipelineApi, PipelineStatus } from '../engine/datapipeline/api';
-import { classifyPipeline, type PipelineProblem } from '../engine/datapipeline/health';
+import { type TableRecord, WITH_BACKUP_RESOURCE } from '../domain/lifecycle';
 import { errorFields, MetricName, type Telemetry } from '../observability';
+import type { BackupEngine, BackupHealth } from '../ports/backup-engine';
+import type { TableRegistry } from '../ports/table-registry';
 import { mapPool } from './pool';
 
 export interface HealthDeps {
-  registry: Registry;
-  pipelines: (accountId: string, region: string) => PipelineApi;
+  registry: TableRegistry;
+  engine: BackupEngine;
   telemetry: Telemetry;
 }
 
@@ -16,7 +16,7 @@ export interface TableHealth {
   table: string;
   pipelineId: string;
   pipelineRegion: string;
-  status: 'ok' | PipelineProblem;
+  status: BackupHealth['status'] | 'unreachable';
   state?: string;
   health?: string;
   latestRunTime?: string;
@@ -30,16 +30,13 @@ export interface HealthReport {
   tables: TableHealth[];
 }
 
-/** Registry states whose pipeline should exist. */
-const WATCHED = new Set<TableRecord['status']>(['ACTIVE', 'ACTIVATION_FAILED', 'CREATED']);
-
 /**
- * Describes every registered pipeline (one ListPipelines per account and region to spot the
- * vanished ones, then DescribePipelines 25 ids a call) and emits one gauge per problem kind,
- * zero included, so that the alarms always have data.
+ * Asks the engine about every registered backup resource, one account and region at a time
+ * (for Data Pipeline: one ListPipelines to spot the vanished ones, then DescribePipelines 25 ids
+ * a call), and emits one gauge per problem kind, zero included, so that the alarms always have data.
  */
 export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Promise<HealthReport> {
-  const records = (await deps.registry.listTables()).filter((r) => WATCHED.has(r.status) && r.pipelineId !== undefined);
+  const records = (await deps.registry.listTables()).filter((r) => WITH_BACKUP_RESOURCE.includes(r.status) && r.pipelineId !== undefined);
   const groups = new Map<string, TableRecord[]>();
   for (const r of records) {
     const key = `${r.accountId}/${r.pipelineRegion ?? r.region}`;
@@ -47,11 +44,8 @@ export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Pro
   }
   const settled = await mapPool([...groups.values()], 4, async (group) => {
     const first = group[0] as TableRecord;
-    const api = deps.pipelines(first.accountId, first.pipelineRegion ?? first.region);
-    const existing = new Set(await api.listIds());
-    const present = group.map((r) => r.pipelineId as string).filter((id) => existing.has(id));
-    const statuses = new Map((await api.describe(present)).map((s) => [s.pipelineId, s]));
-    return group.map((r) => row(r, statuses.get(r.pipelineId as string)));
+    const found = await deps.engine.health(first.accountId, first.pipelineRegion ?? first.region, group);
+    return group.map((r, i) => row(r, found[i]));
   });
   const tables = settled.flatMap((s, i) => {
     if (s.status === 'fulfilled') return s.value;
@@ -79,17 +73,18 @@ export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Pro
   return { checkedAt: now.toISOString(), summary, tables };
 }
 
-function row(r: TableRecord, s: PipelineStatus | undefined): TableHealth {
+/** A table's row; without the engine's word (its account unreachable) the status is filled in by the caller. */
+function row(r: TableRecord, found: BackupHealth | undefined): TableHealth {
   return {
     account: r.accountId,
     region: r.region,
     table: r.tableName,
     pipelineId: r.pipelineId as string,
     pipelineRegion: r.pipelineRegion ?? r.region,
-    status: classifyPipeline(s) ?? 'ok',
-    state: s?.state,
-    health: s?.health,
-    latestRunTime: s?.latestRunTime,
-    nextRunTime: s?.nextRunTime,
+    status: found?.status ?? 'vanished',
+    state: found?.state,
+    health: found?.health,
+    latestRunTime: found?.latestRunTime,
+    nextRunTime: found?.nextRunTime,
   };
 }

@@ -1,6 +1,7 @@
-import { LockBusyError } from '../errors';
-import type { ClaimResult, Registry } from '../adapters/registry';
+import type { TableStatus } from '../domain/lifecycle';
 import { tableKey, type TableRef } from '../domain/table-ref';
+import { LockBusyError } from '../errors';
+import type { ClaimResult, TableRegistry } from '../ports/table-registry';
 
 export interface LockOptions {
   leaseMs: number;
@@ -18,19 +19,19 @@ export function backoffMs(attempt: number, random: () => number = Math.random, b
 
 /**
  * Claims a table's registry record (its lease), waiting with backoff while another worker holds
- * it. Returns unclaimed at once when `stopWhen` says the record needs no more work (e.g. the
- * table is already ACTIVE); throws LockBusyError (retryable) after `waitMs`.
+ * it (only in one of `statuses`, when given). Returns unclaimed at once when `stopWhen` says the
+ * record needs no more work (e.g. the table is already ACTIVE); throws LockBusyError (retryable) after `waitMs`.
  */
 export async function claimTableWithWait(
-  registry: Registry,
+  registry: TableRegistry,
   table: TableRef,
   owner: string,
   opts: LockOptions,
-  claim: { evenIfActive?: boolean; stopWhen?: (record: NonNullable<ClaimResult['record']>) => boolean } = {},
+  claim: { statuses?: readonly TableStatus[]; stopWhen?: (record: NonNullable<ClaimResult['record']>) => boolean } = {},
 ): Promise<ClaimResult> {
   const deadline = opts.now() + opts.waitMs;
   for (let attempt = 0; ; attempt++) {
-    const result = await registry.claimTable(table, owner, opts.leaseMs, { evenIfActive: claim.evenIfActive });
+    const result = await registry.claimTable(table, owner, opts.leaseMs, { statuses: claim.statuses });
     if (result.claimed || (result.record !== undefined && claim.stopWhen?.(result.record))) return result;
     if (opts.now() >= deadline) {
       throw new LockBusyError(`table ${tableKey(table)} is being worked on by another worker; gave up after ${opts.waitMs} ms`);

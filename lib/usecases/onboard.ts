@@ -1,24 +1,23 @@
-import type { BucketPolicyStore } from '../adapters/bucket-policy';
-import type { Registry, TableRecord } from '../adapters/registry';
 import type { Config } from '../config';
+import { isReborn, ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
 import { tableOutputUri } from '../domain/layout';
-import { requirePipelineRegion } from '../domain/regions';
-import { nextRunStart } from '../domain/schedule';
 import { selectTable } from '../domain/selection';
 import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
-import type { PipelineApi } from '../engine/datapipeline/api';
-import { buildExportDefinition } from '../engine/datapipeline/definition';
-import { assertValidDefinition, provisionExportPipeline } from '../engine/datapipeline/provision';
 import { ActivationFailedError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
+import type { BackupEngine, ClaimedTable, PreparedBackup } from '../ports/backup-engine';
+import type { BucketPolicyStore } from '../ports/bucket-policy-store';
+import type { GrantCatalog } from '../ports/grant-catalog';
+import type { TableRegistry } from '../ports/table-registry';
 import { type GrantResult, ensureGrant } from './grant';
 import { type Ignored, intake } from './intake';
 import { claimTableWithWait, type LockOptions } from './lock';
 
 export interface OnboardDeps {
   config: Config;
-  registry: Registry;
-  pipelines: (accountId: string, region: string) => PipelineApi;
+  registry: TableRegistry;
+  grants: GrantCatalog;
+  engine: BackupEngine;
   policy: BucketPolicyStore;
   telemetry: Telemetry;
   lock: LockOptions;
@@ -48,9 +47,10 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
 }
 
 /**
- * Brings one table under backup: its export pipeline (source account) and its account's grant
- * in the bucket policy (backup account), in parallel. Both are idempotent; a failure of either
- * fails the call so that it is retried, after the other has finished.
+ * Brings one table under backup: its backup resource made by the engine (source account) and
+ * its account's grant in the bucket policy (backup account), in parallel. Both are idempotent; a
+ * failure of either fails the call so that it is retried, after the other has finished. The
+ * result names the engine's resource `pipelineId` / `pipelineRegion` (the function's output).
  */
 export async function onboardTable(
   deps: OnboardDeps,
@@ -58,24 +58,19 @@ export async function onboardTable(
   event: { eventTime?: string; eventId?: string; keySchema?: KeyAttribute[] } = {},
 ): Promise<OnboardResult> {
   const { config, telemetry } = deps;
-  const pipelineRegion = requirePipelineRegion(table.region, config.pipelineRegion);
-  const definition = buildExportDefinition({
-    table,
-    bucket: config.backupBucket,
-    readThroughputRatio: config.readThroughputRatio,
-    startDateTime: nextRunStart(new Date(deps.lock.now()), config.backupTimeUtc),
-    alarmTopicArn: config.alarmTopicArn,
-  });
-  assertValidDefinition(definition);
+  // Offline checks first (a region the engine cannot serve, an invalid definition): nothing is written.
+  const prepared = deps.engine.prepare(table, config, new Date(deps.lock.now()));
+  const pipelineRegion = prepared.region;
 
   const [pipeline, grant] = await Promise.allSettled([
-    ensurePipeline(deps, table, pipelineRegion, definition, event.eventTime, event.keySchema),
+    ensureBackup(deps, table, prepared, event.eventTime, event.keySchema),
     ensureGrant(
       {
         bucket: config.backupBucket,
         layout: config.policyLayout,
         organizationId: config.organizationId,
-        registry: deps.registry,
+        access: deps.engine.writerAccess,
+        grants: deps.grants,
         policy: deps.policy,
         lock: deps.lock,
         newOwnerId: deps.newOwnerId,
@@ -128,29 +123,32 @@ export async function onboardTable(
   };
 }
 
-interface EnsuredPipeline {
+interface EnsuredBackup {
   record: { pipelineId: string; pipelineRegion: string; already: boolean };
   created: boolean;
   /** Set (to the DeleteTable time) when the table was deleted after this CreateTable: nothing was done. */
   stale?: string;
 }
 
-async function ensurePipeline(
+async function ensureBackup(
   deps: OnboardDeps,
   table: TableRef,
-  pipelineRegion: string,
-  definition: Parameters<typeof provisionExportPipeline>[0]['definition'],
+  prepared: PreparedBackup,
   eventTime: string | undefined,
   keySchema: KeyAttribute[] | undefined,
-): Promise<EnsuredPipeline> {
+): Promise<EnsuredBackup> {
   const { registry, lock } = deps;
   const owner = deps.newOwnerId();
-  const api = deps.pipelines(table.accountId, pipelineRegion);
-  const warming = api.warm(); // the source role's credentials, fetched while the table is claimed
+  const pipelineRegion = prepared.region;
+  const warming = prepared.warm(); // the source role's credentials, fetched while the table is claimed
   warming.catch(() => undefined); // awaited below; a failure surfaces there
-  const claim = await claimTableWithWait(registry, table, owner, lock, { stopWhen: (r) => r.status === 'ACTIVE' && r.pipelineId !== undefined });
+  const claim = await claimTableWithWait(registry, table, owner, lock, {
+    statuses: ONBOARDING_CLAIMS,
+    stopWhen: (r) => r.status === 'ACTIVE' && r.pipelineId !== undefined,
+  });
   if (!claim.claimed) {
     const existing = claim.record as TableRecord;
+    transition(existing.status, 'duplicateCreate');
     return {
       record: { pipelineId: existing.pipelineId as string, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
       created: false,
@@ -159,29 +157,33 @@ async function ensurePipeline(
   const record = claim.record;
   const deletedAt = record.deletedEventTime;
   if (record.status === 'OFFBOARDED' && eventTime !== undefined && deletedAt !== undefined && eventTime <= deletedAt) {
+    transition(record.status, 'staleCreate');
     await registry.updateClaimed(table, owner, {}, { release: true });
     return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: deletedAt };
   }
-  const save = (fields: Partial<TableRecord>) => registry.updateClaimed(table, owner, { ...fields, keySchema });
-  // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
-  // lease owner stays recorded so that a failed activation can still overwrite the mark.
-  const markActive = (pipelineId: string) =>
-    registry.updateClaimed(
-      table,
-      owner,
-      { status: 'ACTIVE', activatedAt: new Date(lock.now()).toISOString(), pipelineId },
-      { expireLease: true, remove: ['lastError'] },
-    );
+  const claimed: ClaimedTable = {
+    record,
+    recordCreated: (fields: RecordFields) =>
+      registry.updateClaimed(table, owner, { ...fields, keySchema }, { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated') }),
+    // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
+    // lease owner stays recorded so that a failed activation can still overwrite the mark.
+    markActive: (pipelineId) =>
+      registry.updateClaimed(
+        table,
+        owner,
+        { activatedAt: new Date(lock.now()).toISOString(), pipelineId },
+        { transition: step('activated'), expireLease: true, remove: ['lastError'] },
+      ),
+  };
   try {
     await warming;
-    const result = await provisionExportPipeline({ table, record, pipelineRegion, definition, api, save, markActive });
-    if (result.warnings.length > 0) deps.telemetry.warn('Data Pipeline reported warnings', { warnings: result.warnings });
-    return { record: { pipelineId: result.pipelineId, pipelineRegion, already: false }, created: result.created };
+    const result = await prepared.ensure(claimed, deps.telemetry);
+    return { record: { pipelineId: result.resourceId, pipelineRegion, already: false }, created: result.created };
   } catch (e) {
-    const status = e instanceof ActivationFailedError ? 'ACTIVATION_FAILED' : undefined;
+    const failed = e instanceof ActivationFailedError ? step('activationFailed') : undefined;
     // Best effort: release the lease at once so the retry need not wait for it to expire.
     await registry
-      .updateClaimed(table, owner, { status, lastError: errorFields(e).errorMessage as string }, { release: true })
+      .updateClaimed(table, owner, { lastError: errorFields(e).errorMessage as string }, { transition: failed, release: true })
       .catch(() => undefined);
     throw e;
   }

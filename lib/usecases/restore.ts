@@ -1,18 +1,16 @@
 import { z } from 'zod';
-import type { S3BucketPolicyStore } from '../adapters/bucket-policy';
-import type { Registry } from '../adapters/registry';
-import type { SourceTables } from '../adapters/source-tables';
 import type { Config } from '../config';
-import { tableLogUri, tablePrefix } from '../domain/layout';
-import { isRegion, requirePipelineRegion } from '../domain/regions';
-import { SNAPSHOT_NAME, type Snapshot, snapshotsFrom } from '../domain/snapshots';
+import { tablePrefix } from '../domain/layout';
+import { isRegion } from '../domain/regions';
+import { SNAPSHOT_NAME, type Snapshot } from '../domain/snapshots';
+import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_RESTORED_FROM } from '../domain/tags';
 import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from '../domain/table-ref';
-import type { PipelineApi } from '../engine/datapipeline/api';
-import { buildImportDefinition } from '../engine/datapipeline/definition';
-import { PRODUCT_NAME, pipelineTags, restoreUniqueId, TAG_MANAGED_BY } from '../engine/datapipeline/naming';
-import { assertValidDefinition } from '../engine/datapipeline/provision';
 import { InvalidEventError, OrchestratorError } from '../errors';
 import type { Telemetry } from '../observability';
+import type { BackupEngine } from '../ports/backup-engine';
+import type { BackupBucket } from '../ports/bucket-policy-store';
+import type { SourceTables, SourceTablesOf } from '../ports/source-tables';
+import type { TableRegistry } from '../ports/table-registry';
 
 /** A restore that cannot go ahead, and why (nothing was written). */
 export class RestoreRefusedError extends OrchestratorError {
@@ -21,10 +19,10 @@ export class RestoreRefusedError extends OrchestratorError {
 
 export interface RestoreDeps {
   config: Config;
-  registry: Registry;
-  backupBucket: Pick<S3BucketPolicyStore, 'listKeys'>;
-  sourceTables: (accountId: string, region: string) => SourceTables;
-  pipelines: (accountId: string, region: string) => PipelineApi;
+  registry: TableRegistry;
+  backupBucket: BackupBucket;
+  sourceTables: SourceTablesOf;
+  engine: BackupEngine;
   telemetry: Telemetry;
 }
 
@@ -70,13 +68,31 @@ export function parseRestoreInput(input: unknown, allowedAccounts: readonly stri
 
 export type RestoreResult =
   | { action: 'list'; table: string; snapshots: Snapshot[]; incomplete: string[] }
-  | { action: 'restore'; source: string; snapshot: string; targetTable: string; targetCreated: boolean; pipelineId: string; pipelineRegion: string };
+  | {
+      action: 'restore';
+      source: string;
+      snapshot: string;
+      targetTable: string;
+      /** Whether this call created the target table. */
+      targetCreated: boolean;
+      /** The engine's restore resource (Data Pipeline: the import pipeline) and its region. */
+      pipelineId: string;
+      pipelineRegion: string;
+      /** True when the same restore (same target, same snapshot) had been started before: nothing was done. */
+      alreadyStarted: boolean;
+    };
 
-/** `sls invoke -f restore --data '{…}'`: list a table's snapshots, or restore one into a table. */
+/**
+ * `sls invoke -f restore --data '{…}'`: list a table's snapshots, or restore one into a table.
+ * A restore is idempotent: the same request again (same target table, same snapshot) returns the
+ * restore already started, and resumes one whose attempt died before starting it. A different
+ * request for a target table another restore may still be writing into is refused.
+ */
 export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreResult> {
-  const input = parseRestoreInput(raw, deps.config.sourceAccounts);
+  const { config, engine } = deps;
+  const input = parseRestoreInput(raw, config.sourceAccounts);
   const source: TableRef = { accountId: input.account, region: input.region, tableName: input.table, tableArn: tableArn(input.region, input.account, input.table) };
-  const listing = snapshotsFrom(deps.config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
+  const listing = engine.snapshots(config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
   if (input.action === 'list') {
     return { action: 'list', table: source.tableArn, snapshots: listing.snapshots, incomplete: listing.incomplete };
   }
@@ -86,36 +102,40 @@ export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreR
     const why = listing.incomplete.includes(input.snapshot) ? 'its run folder has no manifest (the export did not finish)' : 'there is no such run folder';
     throw new RestoreRefusedError(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
   }
-  const pipelineRegion = requirePipelineRegion(input.region, deps.config.pipelineRegion);
-  const tables = deps.sourceTables(input.account, input.region);
   const target: TableRef = { ...source, tableName: input.targetTable, tableArn: tableArn(input.region, input.account, input.targetTable) };
+  const prepared = engine.prepareRestore({ source, target, snapshot }, config); // offline: a region without the engine, an invalid definition
+  const started = (pipelineId: string, targetCreated: boolean, alreadyStarted: boolean): RestoreResult => ({
+    action: 'restore',
+    source: source.tableArn,
+    snapshot: input.snapshot,
+    targetTable: target.tableArn,
+    targetCreated,
+    pipelineId,
+    pipelineRegion: prepared.region,
+    alreadyStarted,
+  });
 
+  // Before looking at the target: the restore started earlier has created it, and may be filling it.
+  const earlier = await prepared.find();
+  if (earlier.kind === 'started') {
+    deps.telemetry.info('restore already started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId: earlier.resourceId });
+    return started(earlier.resourceId, false, true);
+  }
+  if (earlier.kind === 'other') {
+    throw new RestoreRefusedError(`table ${input.targetTable} is already being restored ${earlier.description}`);
+  }
+
+  const tables = deps.sourceTables(input.account, input.region);
   const existing = await tables.describe(input.targetTable);
   if (existing !== undefined && !input.force && (await tables.hasItems(input.targetTable))) {
     throw new RestoreRefusedError(`table ${input.targetTable} exists and holds items; pass "force": true to import into it anyway`);
   }
   const keySchema = existing === undefined ? await keySchemaOf(deps, source, tables) : existing.keySchema;
-  const definition = buildImportDefinition({
-    target,
-    snapshotUri: snapshot.location,
-    logUri: tableLogUri(deps.config.backupBucket, source),
-    writeThroughputRatio: deps.config.readThroughputRatio,
-    alarmTopicArn: deps.config.alarmTopicArn,
-  });
-  assertValidDefinition(definition);
-  if (existing === undefined) await tables.create(input.targetTable, keySchema, { [TAG_MANAGED_BY]: PRODUCT_NAME, 'ddb-backup:restored-from': `${input.table}@${input.snapshot}` });
+  if (existing === undefined) await tables.create(input.targetTable, keySchema, { [TAG_MANAGED_BY]: PRODUCT_NAME, [TAG_RESTORED_FROM]: `${input.table}@${input.snapshot}` });
 
-  const api = deps.pipelines(input.account, pipelineRegion);
-  const pipelineId = await api.create({
-    name: `ddb-restore-${input.targetTable}`,
-    uniqueId: restoreUniqueId(target, snapshot.location),
-    description: `Restore of ${snapshot.location} into ${target.tableArn}`,
-    tags: pipelineTags(target),
-  });
-  await api.putDefinition(pipelineId, definition);
-  await api.activate(pipelineId);
+  const pipelineId = await prepared.start(earlier.kind === 'unfinished' ? earlier.resourceId : undefined);
   deps.telemetry.info('restore started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId, targetCreated: existing === undefined });
-  return { action: 'restore', source: source.tableArn, snapshot: input.snapshot, targetTable: target.tableArn, targetCreated: existing === undefined, pipelineId, pipelineRegion };
+  return started(pipelineId, existing === undefined, false);
 }
 
 /** The source table's key schema: from the registry (kept from its CreateTable), else DescribeTable. */

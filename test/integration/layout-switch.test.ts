@@ -1,7 +1,7 @@
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../lib/adapters/services';
+import { createServices, type Services } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
 import { onboardTable } from '../../lib/usecases/onboard';

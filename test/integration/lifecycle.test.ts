@@ -2,7 +2,7 @@ import { DeletePipelineCommand, ListPipelinesCommand } from '@aws-sdk/client-dat
 import { ScanCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
-import { createServices, type Services } from '../../lib/adapters/services';
+import { createServices, type Services } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
 import type { BackfillSummary } from '../../lib/domain/backfill';
 import { checkHealth } from '../../lib/usecases/health';

@@ -2,14 +2,18 @@ import { GetPipelineDefinitionCommand, ListPipelinesCommand, DescribePipelinesCo
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
-import { fromApiObjects } from '../../lib/engine/datapipeline/definition';
-import { buildExportDefinition } from '../../lib/engine/datapipeline/definition';
-import { accountStatements, type PolicyDocument, TLS_ONLY_SID } from '../../lib/domain/policy';
+import { fromApiObjects } from '../../lib/backup-engines/datapipeline/definition';
+import { buildExportDefinition } from '../../lib/backup-engines/datapipeline/definition';
+import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
+import { accountStatements as accountStatementsFor, type PolicyDocument, TLS_ONLY_SID } from '../../lib/domain/policy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { parseConfig } from '../../lib/config';
 import { loadEvent, tableEvent } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, OUTSIDER, REGISTRY, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { lambdaContext } from '../../scripts/lambda-context';
+
+/** The statements an account's grant holds for the Data Pipeline engine's writers. */
+const accountStatements = (bucket: string, account: string) => accountStatementsFor(bucket, account, EXPORT_S3_ACCESS);
 
 const foreignStatement = {
   Sid: 'SecurityTeamRead',

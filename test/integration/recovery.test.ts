@@ -1,9 +1,11 @@
 import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { createServices, type Services } from '../../lib/adapters/services';
+import type { PipelineCalls } from '../../lib/backup-engines/datapipeline/api';
+import { dataPipelineEngine } from '../../lib/backup-engines/datapipeline/engine';
 import { parseConfig } from '../../lib/config';
 import type { TableRef } from '../../lib/domain/table-ref';
-import type { PipelineApi } from '../../lib/engine/datapipeline/api';
+import type { TableRegistry } from '../../lib/ports/table-registry';
+import { createServices, type Services } from '../../lib/wiring';
 import { ActivationFailedError } from '../../lib/errors';
 import { onboardTable, type OnboardResult } from '../../lib/usecases/onboard';
 import { provisionSandbox } from '../../scripts/sandbox';
@@ -38,36 +40,47 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     clients = accountClients();
   });
 
-  /** The real PipelineApi, with one method made to fail the first `times` calls. */
+  /** The Data Pipeline engine on the real calls, with one of them made to fail the first `times` times. */
   function failing(method: 'activate' | 'putDefinition', times: number, error = new Error('InternalServiceError: injected')) {
     let left = times;
-    return (accountId: string, region: string): PipelineApi => {
-      const real = services.pipelines(accountId, region);
-      return new Proxy(real, {
-        get(target, prop, receiver) {
-          if (prop === method) {
-            return async (...args: unknown[]) => {
-              if (left-- > 0) throw error;
-              return (target[method] as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-            };
-          }
-          return Reflect.get(target, prop, receiver);
-        },
-      });
+    const fault = () => {
+      if (left-- > 0) throw error;
     };
+    return dataPipelineEngine((accountId: string, region: string): PipelineCalls => {
+      const real = services.pipelines(accountId, region);
+      return {
+        warm: () => real.warm(),
+        create: (input) => real.create(input),
+        putDefinition: async (id, objects) => {
+          if (method === 'putDefinition') fault();
+          return real.putDefinition(id, objects);
+        },
+        activate: async (id) => {
+          if (method === 'activate') fault();
+          return real.activate(id);
+        },
+        deactivate: (id) => real.deactivate(id),
+        delete: (id) => real.delete(id),
+        getDefinition: (id) => real.getDefinition(id),
+        describe: (ids) => real.describe(ids),
+        list: () => real.list(),
+        listIds: () => real.listIds(),
+        findByUniqueId: (uniqueId) => real.findByUniqueId(uniqueId),
+      };
+    });
   }
 
   it('emits ActivationFailed exactly for the failed attempt, and the retry completes the same pipeline', async () => {
     const telemetry = recordingTelemetry();
     const before = await pipelineCount();
-    const pipelines = failing('activate', 1);
-    await expect(onboardTable({ ...services, pipelines, telemetry }, table('ledger'))).rejects.toThrow(ActivationFailedError);
+    const engine = failing('activate', 1);
+    await expect(onboardTable({ ...services, engine, telemetry }, table('ledger'))).rejects.toThrow(ActivationFailedError);
     expect(telemetry.metrics.filter((m) => m === 'ActivationFailed')).toHaveLength(1);
     const failed = await record('ledger');
     expect(failed?.status?.S).toBe('ACTIVATION_FAILED');
     expect(failed?.leaseOwner).toBeUndefined();
 
-    const retry = await onboardTable({ ...services, pipelines, telemetry }, table('ledger'));
+    const retry = await onboardTable({ ...services, engine, telemetry }, table('ledger'));
     expect(retry).toMatchObject({ outcome: 'onboarded', pipelineCreated: false, pipelineId: failed?.pipelineId?.S });
     expect(telemetry.metrics.filter((m) => m === 'ActivationFailed')).toHaveLength(1);
     expect(telemetry.metrics).toContain('TableOnboarded');
@@ -83,11 +96,16 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
   it('finds the pipeline made by an attempt that died before recording it, instead of making a second', async () => {
     const before = await pipelineCount();
     // The first attempt creates the pipeline, then "dies": its registry write of the id fails.
-    const registry = Object.create(services.registry) as typeof services.registry;
+    const real = services.registry;
     let dropped = 0;
-    registry.updateClaimed = async (t, owner, fields, opts) => {
-      if (fields.status === 'CREATED' && dropped++ === 0) throw new Error('Lambda timed out');
-      return services.registry.updateClaimed(t, owner, fields, opts);
+    const registry: TableRegistry = {
+      getTable: (t) => real.getTable(t),
+      claimTable: (t, owner, leaseMs, opts) => real.claimTable(t, owner, leaseMs, opts),
+      listTables: () => real.listTables(),
+      updateClaimed: async (t, owner, fields, opts) => {
+        if (opts?.transition?.to === 'CREATED' && dropped++ === 0) throw new Error('Lambda timed out');
+        return real.updateClaimed(t, owner, fields, opts);
+      },
     };
     const telemetry = recordingTelemetry();
     await expect(onboardTable({ ...services, registry, telemetry }, table('audit'))).rejects.toThrow('Lambda timed out');
@@ -100,8 +118,8 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     expect((await record('audit'))?.pipelineId?.S).toBe(retry.pipelineId);
     recordFigure({
       scenario: 'Crash after CreatePipeline',
-      size: 'the worker dies between CreatePipeline and recording its id (emulator ignores uniqueId)',
-      outcome: `the retry found the pipeline by its uniqueId and activated it: ${(await pipelineCount()) - before} pipeline`,
+      size: 'the worker dies between CreatePipeline and recording its id',
+      outcome: `the retry found the pipeline by its uniqueId (no second CreatePipeline) and activated it: ${(await pipelineCount()) - before} pipeline`,
     });
   });
 

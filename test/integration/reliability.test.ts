@@ -4,7 +4,7 @@ import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3BucketPolicyStore } from '../../lib/adapters/bucket-policy';
-import { createServices, type Services } from '../../lib/adapters/services';
+import { createServices, type Services } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
 import { LeaseLostError, PolicyParseError } from '../../lib/errors';
@@ -149,7 +149,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
   it('a lock holder that dies → the next writer proceeds once the lease expires', async () => {
     const bucket = 'rel-dead-holder';
     const services = await servicesFor(bucket);
-    await services.registry.acquirePolicyLock(bucket, 'a-writer-that-died', 3000, '000000000000');
+    await services.grants.acquirePolicyLock(bucket, 'a-writer-that-died', 3000, '000000000000');
     const started = Date.now();
     const result = await onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', LOCKERS[0] as string, 'orders'));
     const waited = (Date.now() - started) / 1000;
@@ -162,7 +162,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const bucket = 'rel-expired-holder';
     const services = await servicesFor(bucket);
     const lock = { ...services.lock, leaseMs: 1500, waitMs: 10_000 };
-    const base = (policy: GrantDeps['policy']): GrantDeps => ({ bucket, layout: 'per-account', registry: services.registry, policy, lock, newOwnerId: services.newOwnerId });
+    const base = (policy: GrantDeps['policy']): GrantDeps => ({ bucket, layout: 'per-account', access: services.engine.writerAccess, grants: services.grants, policy, lock, newOwnerId: services.newOwnerId });
     const real = services.policy;
     let reads = 0;
     // The first writer stalls right after reading the policy, past the end of its lease.
@@ -226,7 +226,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
       put: (p) => real.put(p),
     };
     const grant = await ensureGrant(
-      { bucket, layout: 'per-account', registry: services.registry, policy: editing, lock: services.lock, newOwnerId: services.newOwnerId },
+      { bucket, layout: 'per-account', access: services.engine.writerAccess, grants: services.grants, policy: editing, lock: services.lock, newOwnerId: services.newOwnerId },
       SOURCE_A,
     );
     expect(grant.policyWritten).toBe(true);

@@ -1,7 +1,8 @@
+import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
-import { createServices } from '../../lib/adapters/services';
+import { createServices } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
 import { InvalidEventError } from '../../lib/errors';
 import { RestoreRefusedError } from '../../lib/usecases/restore';
@@ -113,6 +114,37 @@ describeWithMoto('restore (against moto_server)', () => {
     await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'unknown-table', snapshot: '2026-11-20-03-00-00', targetTable: 'unknown-restored' })).rejects.toThrow(
       /the key schema of .*unknown-table is unknown/,
     );
+  });
+
+  describe('Given the same restore asked for again', () => {
+    const restorePipelines = async (target: string) =>
+      ((await clients.pipelines(SOURCE_A).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).filter((p) => p.name === `ddb-restore-${target}`).map((p) => p.id);
+    const input = { action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-24-03-00-00', targetTable: 'orders-again' };
+
+    it('returns the restore already started, with its pipeline, and makes no second one', async () => {
+      const first = await invoke(input);
+      expect(first).toMatchObject({ targetCreated: true, alreadyStarted: false });
+      const again = await invoke(input);
+      expect(again).toEqual({ ...first, targetCreated: false, alreadyStarted: true });
+      expect(await restorePipelines('orders-again')).toEqual([first.pipelineId]);
+    });
+
+    it('refuses a different snapshot into that table while its import pipeline is active, naming it', async () => {
+      const [pipelineId] = await restorePipelines('orders-again');
+      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00', force: true })).rejects.toThrow(RestoreRefusedError);
+      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00', force: true })).rejects.toThrow(
+        `table orders-again is already being restored from s3://${BUCKET}/${prefix}2026-11-24-03-00-00/ by pipeline ${pipelineId} (SCHEDULED); delete that pipeline once its import has finished to restore into the table again`,
+      );
+      expect(await restorePipelines('orders-again')).toEqual([pipelineId]);
+    });
+
+    it('starts one import pipeline for two identical restores at the same moment (CreatePipeline is idempotent on its uniqueId)', async () => {
+      await provisionSandbox(parseConfig(process.env), [{ accountId: SOURCE_A, region: REGION, tableName: 'orders-twice' }]);
+      const twice = { ...input, targetTable: 'orders-twice' };
+      const [a, b] = await Promise.all([invoke(twice), invoke(twice)]);
+      expect(a.pipelineId).toBe(b.pipelineId);
+      expect(await restorePipelines('orders-twice')).toEqual([a.pipelineId]);
+    });
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { RoleAssumer } from '../../lib/adapters/credentials';
-import { PipelineApi } from '../../lib/engine/datapipeline/api';
+import { PipelineApi } from '../../lib/backup-engines/datapipeline/api';
 import { PipelineDefinitionError } from '../../lib/errors';
 
 const sts = mockClient(STSClient);

@@ -1,5 +1,5 @@
 import { parseBackfillInput, planQuota, summarize } from '../../lib/domain/backfill';
-import { classifyPipeline } from '../../lib/engine/datapipeline/health';
+import { classifyPipeline } from '../../lib/backup-engines/datapipeline/health';
 import { InvalidEventError } from '../../lib/errors';
 
 const allowed = ['111111111111', '222222222222'];

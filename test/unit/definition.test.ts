@@ -1,7 +1,7 @@
-import { buildExportDefinition, exportStep, fromApiObjects, type PipelineObject, toApiObjects } from '../../lib/engine/datapipeline/definition';
-import { validateDefinition } from '../../lib/engine/datapipeline/validate';
+import { buildExportDefinition, exportStep, fromApiObjects, type PipelineObject, toApiObjects } from '../../lib/backup-engines/datapipeline/definition';
+import { validateDefinition } from '../../lib/backup-engines/datapipeline/validate';
 import { nextRunStart } from '../../lib/domain/schedule';
-import { pipelineRegionFor } from '../../lib/domain/regions';
+import { pipelineRegionFor } from '../../lib/backup-engines/datapipeline/regions';
 
 const table = { accountId: '111111111111', region: 'eu-central-1', tableName: 'orders', tableArn: 'arn:aws:dynamodb:eu-central-1:111111111111:table/orders' };
 const build = (extra: Partial<Parameters<typeof buildExportDefinition>[0]> = {}) =>

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { accessMatrix } from '../../lib/domain/access-matrix';
+import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import {
   grantedAccountsIn,
   parsePolicy,
-  planGrants,
+  planGrants as planGrantsFor,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
@@ -18,6 +19,9 @@ const OWN = '111111111111';
 const OTHER = '222222222222';
 const OUTSIDER = '333333333333';
 const ORG = 'o-a1b2c3d4e5';
+/** The policy as the Data Pipeline engine's writers need it (the access matrix is theirs). */
+const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout, organizationId?: string) =>
+  planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
 
 /** Statements a real backup bucket carries besides ours (an auditor, break-glass, replication, an encryption rule). */
 const FOREIGN = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument).Statement;

@@ -1,18 +1,24 @@
+import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import {
-  accountStatements,
+  accountStatements as accountStatementsFor,
   assertForeignKept,
   canonical,
-  desiredStatements,
+  desiredStatements as desiredStatementsFor,
   mergePolicy,
   parsePolicy,
-  planGrants,
+  planGrants as planGrantsFor,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
+  type PolicyLayout,
   TLS_ONLY_SID,
 } from '../../lib/domain/policy';
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../../lib/errors';
 
 const BUCKET = 'corp-ddb-backups';
+/** The policy as the Data Pipeline engine's writers need it. */
+const accountStatements = (bucket: string, account: string) => accountStatementsFor(bucket, account, EXPORT_S3_ACCESS);
+const desiredStatements = (bucket: string, accounts: Iterable<string>) => desiredStatementsFor(bucket, accounts, EXPORT_S3_ACCESS);
+const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout);
 const A = '111111111111';
 const B = '222222222222';
 

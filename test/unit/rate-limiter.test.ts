@@ -3,7 +3,7 @@ import { HttpResponse } from '@smithy/protocol-http';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { Readable } from 'node:stream';
 import { TokenBucket } from '../../lib/adapters/rate-limiter';
-import { PipelineApi } from '../../lib/engine/datapipeline/api';
+import { PipelineApi } from '../../lib/backup-engines/datapipeline/api';
 
 describe('TokenBucket', () => {
   /** A clock that only moves when the bucket sleeps. */

@@ -1,6 +1,6 @@
 import { snapshotsFrom, snapshotTime } from '../../lib/domain/snapshots';
-import { buildImportDefinition } from '../../lib/engine/datapipeline/definition';
-import { validateDefinition } from '../../lib/engine/datapipeline/validate';
+import { buildImportDefinition } from '../../lib/backup-engines/datapipeline/definition';
+import { validateDefinition } from '../../lib/backup-engines/datapipeline/validate';
 
 const table = { accountId: '111111111111', region: 'us-east-1', tableName: 'orders' };
 const p = '111111111111/us-east-1/orders/';

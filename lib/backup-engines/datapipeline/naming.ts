@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
+import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_TABLE_ARN } from '../../domain/tags';
 import type { TableRef } from '../../domain/table-ref';
 
-export const PRODUCT_NAME = 'ddb-backup-orchestrator';
-export const TAG_TABLE_ARN = 'ddb-backup:table-arn';
-export const TAG_MANAGED_BY = 'ddb-backup:managed-by';
 const MAX_TAG_VALUE = 256;
 
 export function pipelineName(ref: TableRef): string {
   return `ddb-backup-${ref.tableName}`;
+}
+
+/** The import pipeline of a restore into `target`: one name per target table, which is how a restore finds the ones before it. */
+export function restorePipelineName(target: TableRef): string {
+  return `ddb-restore-${target.tableName}`;
 }
 
 /** Deterministic per table and generation (a table deleted and created again is a new generation). */
@@ -22,11 +25,13 @@ export function restoreUniqueId(target: TableRef, snapshotLocation: string): str
   return `${PRODUCT_NAME}-restore-${digest}`;
 }
 
+/** The value of the table-ARN tag: Data Pipeline tag values stop at 256 characters, and a table ARN can be longer. */
+export function tableArnTag(tableArn: string): string {
+  return tableArn.length <= MAX_TAG_VALUE
+    ? tableArn
+    : `${tableArn.slice(0, MAX_TAG_VALUE - 17)}#${createHash('sha256').update(tableArn).digest('hex').slice(0, 16)}`;
+}
+
 export function pipelineTags(ref: TableRef): Record<string, string> {
-  // Data Pipeline tag values stop at 256 characters; a table ARN can be longer.
-  const arn =
-    ref.tableArn.length <= MAX_TAG_VALUE
-      ? ref.tableArn
-      : `${ref.tableArn.slice(0, MAX_TAG_VALUE - 17)}#${createHash('sha256').update(ref.tableArn).digest('hex').slice(0, 16)}`;
-  return { [TAG_TABLE_ARN]: arn, [TAG_MANAGED_BY]: PRODUCT_NAME };
+  return { [TAG_TABLE_ARN]: tableArnTag(ref.tableArn), [TAG_MANAGED_BY]: PRODUCT_NAME };
 }

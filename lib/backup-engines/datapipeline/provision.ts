@@ -1,22 +1,19 @@
-import type { TableRecord } from '../../adapters/registry';
+import { isReborn } from '../../domain/lifecycle';
 import type { TableRef } from '../../domain/table-ref';
 import { ActivationFailedError, LeaseLostError, PipelineDefinitionError } from '../../errors';
-import type { PipelineApi } from './api';
+import type { ClaimedTable } from '../../ports/backup-engine';
+import type { PipelineCalls } from './api';
 import type { PipelineObject } from './definition';
 import { pipelineName, pipelineTags, pipelineUniqueId } from './naming';
 import { validateDefinition } from './validate';
 
 export interface ProvisionInput {
   table: TableRef;
-  /** The registry record as claimed (this worker holds its lease). */
-  record: TableRecord;
+  /** The registry record as claimed (this worker holds its lease), and how to record progress on it. */
+  claim: ClaimedTable;
   pipelineRegion: string;
   definition: readonly PipelineObject[];
-  api: PipelineApi;
-  /** Persists fields on the claimed record; resolves false if the lease was lost. */
-  save: (fields: Partial<TableRecord>) => Promise<boolean>;
-  /** Records the table as backed up; run alongside ActivatePipeline (see provisionExportPipeline). */
-  markActive: (pipelineId: string) => Promise<unknown>;
+  api: PipelineCalls;
 }
 
 export interface ProvisionResult {
@@ -38,8 +35,9 @@ export function assertValidDefinition(definition: readonly PipelineObject[]): vo
  * and recording the id, the pipeline is found by its uniqueId instead of being made twice.
  */
 export async function provisionExportPipeline(input: ProvisionInput): Promise<ProvisionResult> {
-  const { record, api, table } = input;
-  const reborn = record.status === 'OFFBOARDED';
+  const { claim, api, table } = input;
+  const { record } = claim;
+  const reborn = isReborn(record);
   const generation = reborn ? record.generation + 1 : record.generation;
   const uniqueId = pipelineUniqueId(table, generation);
 
@@ -57,7 +55,7 @@ export async function provisionExportPipeline(input: ProvisionInput): Promise<Pr
       });
       created = true;
     }
-    saved = input.save({ pipelineId, pipelineRegion: input.pipelineRegion, uniqueId, generation, status: 'CREATED' });
+    saved = claim.recordCreated({ pipelineId, pipelineRegion: input.pipelineRegion, uniqueId, generation });
   }
   const id = pipelineId;
   const [stillOurs, warnings] = await Promise.all([saved, api.putDefinition(id, input.definition)]);
@@ -68,7 +66,7 @@ export async function provisionExportPipeline(input: ProvisionInput): Promise<Pr
   // completes the same pipeline. The one case not covered is the process dying while both are
   // in flight: the registry then says ACTIVE for a pipeline that may not be, which the hourly
   // health check reports as not SCHEDULED (and alarms on).
-  const [activation, marked] = await Promise.allSettled([api.activate(id), input.markActive(id)]);
+  const [activation, marked] = await Promise.allSettled([api.activate(id), claim.markActive(id)]);
   if (activation.status === 'rejected') throw new ActivationFailedError(id, activation.reason);
   if (marked.status === 'rejected') throw marked.reason;
   return { pipelineId: id, created, warnings };

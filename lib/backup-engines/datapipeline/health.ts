@@ -1,7 +1,7 @@
 import type { PipelineStatus } from './api';
 
 /** What is wrong with a registered pipeline, if anything. */
-export type PipelineProblem = 'error' | 'not-scheduled' | 'vanished' | 'unreachable';
+export type PipelineProblem = 'error' | 'not-scheduled' | 'vanished';
 
 /**
  * A pipeline is healthy when it is SCHEDULED and its health is not ERROR. A pipeline the

@@ -6,7 +6,7 @@ import {
   DescribePipelinesCommand,
   type DataPipelineClient,
   GetPipelineDefinitionCommand,
-  ListPipelinesCommand,
+  paginateListPipelines,
   PutPipelineDefinitionCommand,
   type ServiceInputTypes,
   type ServiceOutputTypes,
@@ -21,6 +21,7 @@ export const DESCRIBE_BATCH = 25;
 export interface PipelineStatus {
   pipelineId: string;
   name: string;
+  description?: string;
   state?: string;
   health?: string;
   latestRunTime?: string;
@@ -29,8 +30,26 @@ export interface PipelineStatus {
   tags: Record<string, string>;
 }
 
-/** The Data Pipeline calls the product makes, in one account and region. */
-export class PipelineApi {
+/** The Data Pipeline calls the product makes, in one account and region: what the engine is handed (a test can wrap it). */
+export interface PipelineCalls {
+  /** Fetches the client's credentials ahead of the first call, so that it can overlap other work. */
+  warm(): Promise<void>;
+  create(input: { name: string; uniqueId: string; description: string; tags: Record<string, string> }): Promise<string>;
+  /** Replaces the definition; a definition the service marks errored or invalid throws. Returns the service's warnings. */
+  putDefinition(pipelineId: string, objects: readonly PipelineObject[]): Promise<string[]>;
+  activate(pipelineId: string): Promise<void>;
+  deactivate(pipelineId: string): Promise<void>;
+  delete(pipelineId: string): Promise<void>;
+  getDefinition(pipelineId: string): Promise<PipelineObject[]>;
+  describe(pipelineIds: readonly string[]): Promise<PipelineStatus[]>;
+  /** Every pipeline of the account in this region: id and name. */
+  list(): Promise<Array<{ id: string; name: string }>>;
+  listIds(): Promise<string[]>;
+  findByUniqueId(uniqueId: string): Promise<PipelineStatus | undefined>;
+}
+
+/** PipelineCalls through the Data Pipeline client. */
+export class PipelineApi implements PipelineCalls {
   constructor(
     private readonly client: DataPipelineClient,
     /** Fetches the client's credentials ahead of the first call, so that it can overlap other work. */
@@ -105,6 +124,7 @@ export class PipelineApi {
         out.push({
           pipelineId: d.pipelineId ?? '',
           name: d.name ?? '',
+          description: d.description,
           state: field('@pipelineState'),
           health: field('@healthStatus'),
           latestRunTime: field('@latestRunTime'),
@@ -117,15 +137,17 @@ export class PipelineApi {
     return out;
   }
 
+  async list(): Promise<Array<{ id: string; name: string }>> {
+    const pipelines: Array<{ id: string; name: string }> = [];
+    for await (const page of paginateListPipelines({ client: this.client }, {})) {
+      for (const p of page.pipelineIdList ?? []) if (p.id !== undefined) pipelines.push({ id: p.id, name: p.name ?? '' });
+      if (page.hasMoreResults !== true) break; // the API's own end marker; `marker` alone may be left set
+    }
+    return pipelines;
+  }
+
   async listIds(): Promise<string[]> {
-    const ids: string[] = [];
-    let marker: string | undefined;
-    do {
-      const out = await this.client.send(new ListPipelinesCommand({ marker }));
-      for (const p of out.pipelineIdList ?? []) if (p.id !== undefined) ids.push(p.id);
-      marker = out.hasMoreResults === true ? out.marker : undefined;
-    } while (marker !== undefined);
-    return ids;
+    return (await this.list()).map((p) => p.id);
   }
 
   /**

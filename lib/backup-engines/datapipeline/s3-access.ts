@@ -1,3 +1,5 @@
+import type { WriterAccess } from '../../domain/policy';
+
 /**
  * What the Data Pipeline export's EMR job does in the backup bucket, found from S3 access logs
  * (the blog's minimal policy, aws-facts §1): it writes and reads run folders and manifests, and
@@ -8,4 +10,4 @@ export const EXPORT_S3_ACCESS = {
   objects: { actions: ['s3:PutObject*', 's3:GetObject*'], key: '*' },
   cleanup: { actions: ['s3:DeleteObject'], keys: ['*/logs/*', '*_$folder$', '*.instruction'] },
   bucket: { actions: ['s3:ListBucket', 's3:GetBucketLocation'] },
-} as const;
+} as const satisfies WriterAccess;

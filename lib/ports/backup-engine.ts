@@ -1,0 +1,107 @@
+import type { Config } from '../config';
+import type { RecordFields, TableRecord } from '../domain/lifecycle';
+import type { WriterAccess } from '../domain/policy';
+import type { Snapshot, SnapshotListing } from '../domain/snapshots';
+import type { TableRef } from '../domain/table-ref';
+import type { Telemetry } from '../observability';
+
+/**
+ * The thing that takes a table's nightly backup. The use cases (onboard, offboard, backfill,
+ * health, restore, and the grant through `writerAccess`) speak to this port only; each engine
+ * owns its definition, its API calls and the S3 access its writers need.
+ * Implementations: lib/backup-engines/datapipeline/ (the first); test/support/fakes/backup-engine.ts.
+ */
+
+/** The engines there are, by the name a configuration would choose one with. */
+export type BackupEngineName = 'datapipeline';
+
+/** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
+export type EngineSettings = Pick<Config, 'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion'>;
+
+/** Where a table's backup resource would live, or why it cannot be backed up here. */
+export type Placement = { region: string } | { region?: undefined; unsupported: string };
+
+type Log = Pick<Telemetry, 'warn'>;
+
+/** The table's registry record as claimed by the worker, and how the engine records its progress on it while the claim is held. */
+export interface ClaimedTable {
+  record: TableRecord;
+  /** Records the backup resource made (or found): resolves false when the lease was lost. */
+  recordCreated(fields: Required<Pick<RecordFields, 'pipelineId' | 'pipelineRegion' | 'uniqueId' | 'generation'>>): Promise<boolean>;
+  /** Records the table as backed up; the engine runs it alongside its activation (a failed activation is recorded after both settle). */
+  markActive(resourceId: string): Promise<unknown>;
+}
+
+/** A table's backup, checked and built offline, ready to be brought into being. */
+export interface PreparedBackup {
+  /** Where the backup resource lives (Data Pipeline: the pipeline's region). */
+  readonly region: string;
+  /** Fetches what the first call needs (credentials) ahead of it, so that it overlaps the claim; a failure surfaces in `ensure`. */
+  warm(): Promise<void>;
+  /**
+   * Finds or makes, defines and activates the table's backup resource. Idempotent across retries:
+   * the resource recorded in the claimed record is reused, and one an attempt that died before
+   * recording it made is found again. Throws ActivationFailedError when only the activation failed.
+   */
+  ensure(claim: ClaimedTable, log: Log): Promise<{ resourceId: string; created: boolean }>;
+}
+
+/** What the health check is told about one registered table's backup resource. */
+export interface BackupHealth {
+  status: 'ok' | 'error' | 'not-scheduled' | 'vanished';
+  state?: string;
+  health?: string;
+  latestRunTime?: string;
+  nextRunTime?: string;
+}
+
+/** The backup resources of one account and region, whoever made them. */
+export interface BackupInventory {
+  /** How many there are (they count against the engine's quota). */
+  count: number;
+  /** Whether one of them backs up this table already (the registry lost, or made by an earlier version). */
+  covers(tableArn: string): boolean;
+}
+
+/** What an earlier restore into the same target table left. */
+export type RestoreFound =
+  | { kind: 'none' }
+  /** The same request (same target, same snapshot), started: nothing more to do. */
+  | { kind: 'started'; resourceId: string }
+  /** The same request, made but never started (its attempt died): `start` resumes it. */
+  | { kind: 'unfinished'; resourceId: string }
+  /** Another request into the same target that may still be running: in words, for the refusal. */
+  | { kind: 'other'; description: string };
+
+export interface RestoreRequest {
+  source: TableRef;
+  target: TableRef;
+  snapshot: Snapshot;
+}
+
+/** A restore, checked and built offline. */
+export interface PreparedRestore {
+  /** Where the restore runs (Data Pipeline: the import pipeline's region). */
+  readonly region: string;
+  find(): Promise<RestoreFound>;
+  /** Makes (or, given `resume`, reuses) the restore's resource and starts it; resolves its id. */
+  start(resume?: string): Promise<string>;
+}
+
+export interface BackupEngine {
+  readonly name: BackupEngineName;
+  /** What the engine's writers do in their account's prefix of the backup bucket: the bucket policy grants exactly this. */
+  readonly writerAccess: WriterAccess;
+  placement(tableRegion: string, settings: EngineSettings): Placement;
+  /** Checks and builds the table's backup offline; throws (ConfigError, PipelineDefinitionError) before any call when it cannot be made. */
+  prepare(table: TableRef, settings: EngineSettings, now: Date): PreparedBackup;
+  /** Stops and removes the table's backup resource; its backups stay. A resource already gone is not an error. */
+  remove(record: TableRecord & { pipelineId: string }, log: Log): Promise<{ deactivation: 'done' | 'failed' }>;
+  /** The health of the backup resources of `records`, all in one account and region; one entry per record, in order. */
+  health(accountId: string, region: string, records: readonly TableRecord[]): Promise<BackupHealth[]>;
+  inventory(accountId: string, region: string): Promise<BackupInventory>;
+  /** A table's snapshots, read from the keys listed under its prefix of the backup bucket. */
+  snapshots(bucket: string, table: TableRef, keys: readonly string[]): SnapshotListing;
+  /** Checks and builds a restore offline; throws before any call when it cannot be made. */
+  prepareRestore(request: RestoreRequest, settings: EngineSettings): PreparedRestore;
+}

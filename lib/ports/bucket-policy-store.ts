@@ -1,0 +1,14 @@
+/** Reads and writes the backup bucket's policy as text (through the backup-account role). Adapter: lib/adapters/bucket-policy.ts. */
+export interface BucketPolicyStore {
+  /** The policy text, or undefined when the bucket has no policy. */
+  get(): Promise<string | undefined>;
+  put(policy: string): Promise<void>;
+  /** Fetches credentials ahead of the first call, so that it can overlap other work. */
+  warm?(): Promise<void>;
+}
+
+/** Lists the backup bucket's keys (through the backup-account role, which may list only below an account prefix). */
+export interface BackupBucket {
+  /** Every key under `prefix`. */
+  listKeys(prefix: string): Promise<string[]>;
+}

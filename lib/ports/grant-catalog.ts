@@ -1,0 +1,17 @@
+/**
+ * Per bucket, the accounts its policy grants and the lease that serializes the policy's writers
+ * (adapter: lib/adapters/grant-catalog.ts, one DynamoDB item per bucket). The catalog and the
+ * lease live on one item so that "already granted?" and "take the lease" are one conditional write.
+ */
+export interface GrantCatalog {
+  /**
+   * Takes the bucket-policy lease unless `accountId` is already granted (nothing to do) or
+   * another live lease holds it. Returns the catalog either way. A lease of ours applied by an
+   * earlier try whose response was lost counts as acquired.
+   */
+  acquirePolicyLock(bucket: string, owner: string, leaseMs: number, accountId: string): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }>;
+  /** Extends the lease if `owner` still holds it and it has not expired: the fence checked right before the policy write. */
+  renewPolicyLock(bucket: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Releases the lease and records `grant` in the catalog; if the lease was lost meanwhile, the grant is still recorded. */
+  releasePolicyLock(bucket: string, owner: string, grant: readonly string[]): Promise<void>;
+}

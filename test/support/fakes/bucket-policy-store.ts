@@ -1,0 +1,34 @@
+import type { BackupBucket, BucketPolicyStore } from '../../../lib/ports/bucket-policy-store';
+
+/**
+ * The backup bucket in memory: its policy as JSON text, exactly as written (so an invalid policy
+ * in place can be modelled, as S3's own PutBucketPolicy would never have let it be), and its keys.
+ */
+export class FakeBucketPolicyStore implements BucketPolicyStore, BackupBucket {
+  /** Every policy written, in order. */
+  readonly writes: string[] = [];
+  reads = 0;
+  /** Runs before each read returns (the read's number, from 1): a stall, or an edit made behind our back. */
+  beforeRead?: (read: number) => Promise<void> | void;
+
+  constructor(
+    public text?: string,
+    public keys: string[] = [],
+  ) {}
+
+  async get(): Promise<string | undefined> {
+    this.reads++;
+    const text = this.text;
+    await this.beforeRead?.(this.reads);
+    return text;
+  }
+
+  async put(policy: string): Promise<void> {
+    this.writes.push(policy);
+    this.text = policy;
+  }
+
+  async listKeys(prefix: string): Promise<string[]> {
+    return this.keys.filter((k) => k.startsWith(prefix)).sort();
+  }
+}

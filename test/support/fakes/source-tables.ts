@@ -1,0 +1,73 @@
+import type { KeyAttribute } from '../../../lib/domain/table-ref';
+import type { SourceTables, SourceTablesOf } from '../../../lib/ports/source-tables';
+
+interface Table {
+  keySchema: KeyAttribute[];
+  items: number;
+  tags: Record<string, string>;
+}
+
+/** The source accounts' tables in memory, per account and region; a place can be made unreachable. */
+export class FakeSourceAccounts {
+  private readonly places = new Map<string, Map<string, Table>>();
+  private readonly unreachable = new Map<string, Error>();
+  /** Tables created through the port (a restore's target), as `account/region/table`. */
+  readonly created: string[] = [];
+
+  add(accountId: string, region: string, tableName: string, table: Partial<Table> = {}): void {
+    this.place(accountId, region).set(tableName, { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table });
+  }
+
+  table(accountId: string, region: string, tableName: string): Table | undefined {
+    return this.place(accountId, region).get(tableName);
+  }
+
+  /** Every call in this account and region fails with `error` (e.g. the source role cannot be assumed). */
+  breakPlace(accountId: string, region: string, error: Error): void {
+    this.unreachable.set(`${accountId}/${region}`, error);
+  }
+
+  readonly of: SourceTablesOf = (accountId, region) => {
+    const tables = this.place(accountId, region);
+    const reach = () => {
+      const error = this.unreachable.get(`${accountId}/${region}`);
+      if (error !== undefined) throw error;
+    };
+    const port: SourceTables = {
+      listNames: async () => {
+        reach();
+        return [...tables.keys()].sort();
+      },
+      describe: async (name) => {
+        reach();
+        const t = tables.get(name);
+        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), status: 'ACTIVE' };
+      },
+      hasItems: async (name) => {
+        reach();
+        return (tables.get(name)?.items ?? 0) > 0;
+      },
+      create: async (name, keySchema, tags) => {
+        reach();
+        if (tables.has(name)) throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
+        tables.set(name, { keySchema: [...keySchema], items: 0, tags: { ...tags } });
+        this.created.push(`${accountId}/${region}/${name}`);
+      },
+      tags: async (arn) => {
+        reach();
+        return { ...(tables.get(arn.slice(arn.indexOf(':table/') + 7))?.tags ?? {}) };
+      },
+    };
+    return port;
+  };
+
+  private place(accountId: string, region: string): Map<string, Table> {
+    const key = `${accountId}/${region}`;
+    let tables = this.places.get(key);
+    if (tables === undefined) {
+      tables = new Map();
+      this.places.set(key, tables);
+    }
+    return tables;
+  }
+}

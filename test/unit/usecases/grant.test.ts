@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { grantedAccountsIn, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
+import { LeaseLostError, LockBusyError, PolicyConflictError, PolicyParseError } from '../../../lib/errors';
+import { ensureGrant, type GrantDeps } from '../../../lib/usecases/grant';
+import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS } from '../../support/fakes/world';
+
+const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+
+describe('ensureGrant', () => {
+  let w: FakeWorld;
+  let deps: GrantDeps;
+  beforeEach(() => {
+    w = fakeWorld();
+    w.policy.text = JSON.stringify(FOREIGN);
+    deps = { bucket: BUCKET, layout: 'per-account', access: w.engine.writerAccess, grants: w.grants, policy: w.policy, lock: w.deps.lock, newOwnerId: w.deps.newOwnerId };
+  });
+  const granted = () => [...grantedAccountsIn(parsePolicy(w.policy.text))].sort();
+
+  it('writes the account’s statements once, in five calls: lease, read, renew with a re-read, write, release with the grant', async () => {
+    const result = await ensureGrant(deps, A);
+    expect(result).toMatchObject({ accountId: A, alreadyGranted: false, policyWritten: true, layout: 'per-account', statementsWritten: ['DdbBackupOrchDenyInsecureTransport', `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`] });
+    expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);
+    expect([w.policy.reads, w.policy.writes.length]).toEqual([2, 1]);
+    expect(parsePolicy(w.policy.text).Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
+    expect(w.grants.granted(BUCKET)).toEqual([A]);
+  });
+
+  it('costs one call, and reads no policy, for an account already granted', async () => {
+    await ensureGrant(deps, A);
+    const [calls, reads] = [w.grants.calls.length, w.policy.reads];
+    await expect(ensureGrant(deps, A)).resolves.toMatchObject({ alreadyGranted: true, policyWritten: false });
+    expect(w.grants.calls.slice(calls)).toEqual([`acquire ${A}`]);
+    expect(w.policy.reads).toBe(reads);
+  });
+
+  it('records the grant without writing when the policy already holds it', async () => {
+    await ensureGrant(deps, A);
+    const other = fakeWorld();
+    other.policy.text = w.policy.text; // a policy granted by an earlier installation, a catalog that does not know it
+    const result = await ensureGrant({ ...deps, grants: other.grants, policy: other.policy }, A);
+    expect(result).toMatchObject({ alreadyGranted: false, policyWritten: false });
+    expect(other.policy.writes).toEqual([]);
+    expect(other.grants.granted(BUCKET)).toEqual([A]);
+  });
+
+  it('keeps every account the policy grants when it adds another', async () => {
+    await ensureGrant(deps, A);
+    await ensureGrant(deps, B);
+    expect(granted()).toEqual([A, B]);
+  });
+
+  it('refuses a policy in place that is not valid JSON, writes nothing and frees the lease', async () => {
+    w.policy.text = '{"Statement": [ {} {} ]}';
+    await expect(ensureGrant(deps, A)).rejects.toThrow(PolicyParseError);
+    expect(w.policy.writes).toEqual([]);
+    expect(w.grants.lease(BUCKET).owner).toBeUndefined();
+    expect(w.grants.granted(BUCKET)).toEqual([]);
+  });
+
+  it('merges again when the policy is edited between its read and the write, keeping the edit', async () => {
+    const edit = { Sid: 'AddedByAHuman', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::555555555555:role/analyst' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/*` };
+    w.policy.beforeRead = (read) => {
+      if (read === 1) w.policy.text = JSON.stringify({ ...FOREIGN, Statement: [...FOREIGN.Statement, edit] });
+    };
+    await expect(ensureGrant(deps, A)).resolves.toMatchObject({ policyWritten: true });
+    expect(parsePolicy(w.policy.text).Statement).toContainEqual(edit);
+    expect(granted()).toEqual([A]);
+    expect(w.policy.reads).toBe(3);
+  });
+
+  it('gives up, writing nothing, when the policy keeps changing under it', async () => {
+    let n = 0;
+    w.policy.beforeRead = () => {
+      w.policy.text = JSON.stringify({ ...FOREIGN, Statement: [...FOREIGN.Statement, { Sid: `Edit${n++}`, Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/x/*` }] });
+    };
+    await expect(ensureGrant(deps, A)).rejects.toThrow(PolicyConflictError);
+    expect(w.policy.writes).toEqual([]);
+  });
+
+  it('writes nothing once its lease has expired and another writer holds it', async () => {
+    w.policy.beforeRead = async (read) => {
+      if (read !== 1) return;
+      w.clock.advance(LEASE_MS + 1);
+      await w.grants.acquirePolicyLock(BUCKET, 'successor', LEASE_MS, B);
+    };
+    await expect(ensureGrant(deps, A)).rejects.toThrow(LeaseLostError);
+    expect(w.policy.writes).toEqual([]);
+    expect(w.grants.lease(BUCKET).owner).toBe('successor');
+  });
+
+  it('waits for a lease held by a writer that died, then writes', async () => {
+    await w.grants.acquirePolicyLock(BUCKET, 'died', LEASE_MS, '000000000000');
+    const started = w.clock.now();
+    await expect(ensureGrant(deps, A)).resolves.toMatchObject({ policyWritten: true });
+    expect(w.clock.now() - started).toBeGreaterThan(LEASE_MS);
+  });
+
+  it('stops waiting as soon as another worker has granted the account', async () => {
+    await w.grants.acquirePolicyLock(BUCKET, 'other-table-same-account', LEASE_MS, A);
+    const sleep = deps.lock.sleep;
+    let slept = 0;
+    const lock = {
+      ...deps.lock,
+      sleep: async (ms: number) => {
+        if (slept++ === 0) await w.grants.releasePolicyLock(BUCKET, 'other-table-same-account', [A]);
+        await sleep(ms);
+      },
+    };
+    await expect(ensureGrant({ ...deps, lock }, A)).resolves.toMatchObject({ alreadyGranted: true, policyWritten: false });
+    expect(w.policy.writes).toEqual([]);
+  });
+
+  it('gives up, retryably, after waiting its limit for a lease that stays held', async () => {
+    await w.grants.acquirePolicyLock(BUCKET, 'slow', 10 * LEASE_MS, B);
+    const error = await ensureGrant(deps, A).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockBusyError);
+    expect((error as LockBusyError).retryable).toBe(true);
+  });
+});

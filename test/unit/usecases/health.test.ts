@@ -1,0 +1,56 @@
+import { checkHealth } from '../../../lib/usecases/health';
+import { onboardTable } from '../../../lib/usecases/onboard';
+import { A, B, fakeWorld, type FakeWorld, ref, REGION } from '../../support/fakes/world';
+
+describe('health check', () => {
+  let w: FakeWorld;
+  beforeEach(async () => {
+    w = fakeWorld();
+    for (const t of ['orders', 'payments', 'invoices']) await onboardTable(w.deps, ref(A, t));
+    await onboardTable(w.deps, ref(B, 'customers'));
+  });
+  const resourceOf = (account: string, table: string) => w.registry.record(ref(account, table))?.pipelineId as string;
+
+  it('reports every backed-up table as the engine sees it, one engine call per account and region, and gauges zero problems', async () => {
+    const report = await checkHealth(w.deps, new Date('2026-11-26T11:00:00Z'));
+    expect(report.summary).toEqual({ pipelines: 4, ok: 4, error: 0, notScheduled: 0, vanished: 0, unreachable: 0 });
+    expect(report.tables.map((t) => `${t.account}/${t.table}:${t.status}:${t.state}`)).toEqual([
+      `${A}/invoices:ok:SCHEDULED`,
+      `${A}/orders:ok:SCHEDULED`,
+      `${A}/payments:ok:SCHEDULED`,
+      `${B}/customers:ok:SCHEDULED`,
+    ]);
+    expect(report.tables[0]).toMatchObject({ pipelineId: resourceOf(A, 'invoices'), pipelineRegion: REGION });
+    expect(w.engine.calls.filter((c) => c.startsWith('health'))).toEqual([`health ${A}/${REGION}`, `health ${B}/${REGION}`]);
+    expect(w.telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0 });
+    expect(report.checkedAt).toBe('2026-11-26T11:00:00.000Z');
+  });
+
+  it('counts each kind of problem: in error, not scheduled, vanished', async () => {
+    (w.engine.resources.get(resourceOf(A, 'orders')) as { health: string }).health = 'error';
+    (w.engine.resources.get(resourceOf(A, 'payments')) as { health: string }).health = 'not-scheduled';
+    w.engine.resources.delete(resourceOf(A, 'invoices'));
+    const report = await checkHealth(w.deps);
+    expect(report.summary).toEqual({ pipelines: 4, ok: 1, error: 1, notScheduled: 1, vanished: 1, unreachable: 0 });
+    expect(w.telemetry.gauges).toEqual({ PipelinesInError: 1, PipelinesNotScheduled: 1, PipelinesVanished: 1, PipelinesUnreachable: 0 });
+    expect(w.telemetry.logs.find((l) => l.message === 'health check')?.level).toBe('warn');
+  });
+
+  it('marks the tables of an account it cannot reach as unreachable, and still reports the others', async () => {
+    w.engine.failAt('health', { where: `${B}/${REGION}`, error: new Error('AccessDenied: cannot assume the source role') });
+    const report = await checkHealth(w.deps);
+    expect(report.summary).toMatchObject({ ok: 3, unreachable: 1 });
+    expect(report.tables.find((t) => t.account === B)).toMatchObject({ status: 'unreachable', error: 'AccessDenied: cannot assume the source role' });
+    expect(w.telemetry.gauges.PipelinesUnreachable).toBe(1);
+    expect(w.telemetry.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'health check could not reach an account' }));
+  });
+
+  it('looks only at tables whose backup resource should exist', async () => {
+    w.registry.seed({ accountId: A, region: REGION, tableName: 'claimed-only', status: 'PENDING' });
+    w.registry.seed({ accountId: A, region: REGION, tableName: 'deleted', status: 'OFFBOARDED', pipelineId: 'res-gone' });
+    w.registry.seed({ accountId: A, region: REGION, tableName: 'half-made', status: 'ACTIVATION_FAILED', pipelineId: 'res-half' });
+    const report = await checkHealth(w.deps);
+    expect(report.tables.map((t) => t.table)).not.toEqual(expect.arrayContaining(['claimed-only', 'deleted']));
+    expect(report.tables.find((t) => t.table === 'half-made')).toMatchObject({ status: 'vanished' });
+  });
+});
