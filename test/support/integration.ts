@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../../lib/adapters/credentials';
-import { MOTO_INSTALL_HINT, type Moto, motoAvailable, startMoto } from '../../scripts/moto';
+import { type Moto, motoAvailable, startMoto } from '../../scripts/moto';
 
 export const ORCHESTRATOR = '123456789012'; // moto's default account: the caller's own credentials
 export const SOURCE_A = '111111111111';
@@ -26,13 +26,10 @@ export const baseEnv = {
 
 /**
  * `describe` for a suite that needs moto_server. Where moto_server is missing the suite is
- * skipped with the install command — except under CI=true, where it runs and fails with it.
+ * skipped, and test/support/moto-notice.ts says so once, after jest's summary, with the install
+ * command — except under CI=true, where the suite runs and fails with it.
  */
-export const describeWithMoto: jest.Describe = (() => {
-  if (motoAvailable() || process.env.CI === 'true') return describe;
-  console.warn(`integration tests skipped: ${MOTO_INSTALL_HINT}`);
-  return describe.skip;
-})();
+export const describeWithMoto: jest.Describe = motoAvailable() || process.env.CI === 'true' ? describe : describe.skip;
 
 /** Starts a moto_server for the current test file and points the AWS SDK at it. */
 export function useMoto(extraEnv: Record<string, string> = {}): { readonly endpoint: string } {
