@@ -65,9 +65,9 @@ export function accountClients(region = 'us-east-1') {
 }
 
 /**
- * The object keys moto holds in a bucket, read from its state dump rather than through S3: once
- * the orchestrator has written the TLS-only deny, moto (which enforces bucket policies) refuses
- * every plain-HTTP S3 request to the bucket, listing included — as S3 would.
+ * The object keys moto holds in a bucket (one entry per version), read from its state dump rather
+ * than through S3: once the orchestrator has written the TLS-only deny, moto (which enforces
+ * bucket policies on object requests) refuses every plain-HTTP object request — as S3 would.
  */
 export async function motoObjectKeys(endpoint: string, bucket: string): Promise<string[]> {
   const state = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { s3?: { FakeKey?: Array<{ bucket_name: string; name: string; disposed?: boolean }> } };
