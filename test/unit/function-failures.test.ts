@@ -211,3 +211,15 @@ describe('Given a malformed event', () => {
     expect(out.errorLines()).toHaveLength(1);
   });
 });
+
+describe('Given an invocation about to run out of time', () => {
+  it('ends it just before Lambda would, counting and logging it as a TimeoutError', async () => {
+    const l = load('health-check');
+    l.registry.callsFake(() => new Promise(() => undefined)); // a registry call that never answers
+    const out = captureOutput();
+    const context = { ...lambdaContext('healthCheck'), getRemainingTimeInMillis: () => 100 };
+    await expect(l.handler({}, context)).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(out.metric('HealthCheckFailed')).toBe(1);
+    expect(out.errorLines()).toEqual([expect.objectContaining({ message: 'healthCheck failed', errorName: 'TimeoutError' })]);
+  });
+});
