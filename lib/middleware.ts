@@ -5,13 +5,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { errorFields, logger as defaultLogger, type MetricName, metrics as defaultMetrics } from './observability';
 
-/**
- * What every function does around its use case, in one place: tag the log lines with the
- * invocation, publish the metrics the invocation stored, and turn ANY error — thrown before the
- * use case (its settings, the event), inside it or after it (publishing its metrics) — into one
- * error log line naming the error and one count of the function's failure metric, then rethrow
- * it so that Lambda and EventBridge retry as configured.
- */
+/** How a function names itself in its failure log line, and the metric its failures count in. */
 export interface FunctionReport {
   /** The function, as its log line names it: `onboard failed`. */
   name: string;
@@ -21,7 +15,17 @@ export interface FunctionReport {
   captureColdStart?: boolean;
 }
 
-export function reportInvocation(report: FunctionReport, sinks: { logger: Logger; metrics: Metrics } = { logger: defaultLogger, metrics: defaultMetrics }): MiddlewareObj<unknown, unknown, Error, Context> {
+/**
+ * What every function does around its use case, in one place: publish the metrics the
+ * invocation stored, and turn ANY error — thrown before the use case (its settings, the event),
+ * inside it, or after it (publishing its metrics; middy's early timeout) — into one error log
+ * line naming the error and one count of the function's failure metric, then let it propagate
+ * so that Lambda retries as configured.
+ */
+export function reportInvocation<TEvent, TResult>(
+  report: FunctionReport,
+  sinks: { logger: Logger; metrics: Metrics } = { logger: defaultLogger, metrics: defaultMetrics },
+): MiddlewareObj<TEvent, TResult, Error, Context> {
   const { logger, metrics } = sinks;
   // Powertools' own logMetrics publishes even when nothing was stored, and then warns "No
   // application metrics to publish": restore (and a backfill with nothing to report) store none.
@@ -70,6 +74,6 @@ export function loadOnce<T>(make: () => T): () => T {
 export function lambdaHandler<TEvent, TResult>(report: FunctionReport, run: (event: TEvent, context: Context) => Promise<TResult>) {
   return middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(defaultLogger, { resetKeys: true }))
-    .use(reportInvocation(report) as MiddlewareObj<TEvent, TResult, Error, Context>)
+    .use(reportInvocation<TEvent, TResult>(report))
     .handler(run);
 }
