@@ -11,7 +11,14 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], slowTestThreshold: 30 },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      slowTestThreshold: 30,
+      // Runs after jest's summary: the last lines say when the suites needing moto_server were skipped.
+      globalTeardown: '<rootDir>/test/support/moto-notice.ts',
+    },
     // sls package + cfn-lint on every template we ship (offline, no AWS credentials).
     { ...common, displayName: 'stack', testMatch: ['<rootDir>/test/stack/**/*.test.ts'], slowTestThreshold: 30 },
   ],

@@ -4,7 +4,9 @@ import { OrchestratorError } from './errors';
 
 /**
  * Logs and metrics, in one place. Metrics are CloudWatch EMF in the namespace below; the alarms
- * in serverless.yml watch these names.
+ * in serverless.yml watch these names. Each function's failure metric (OnboardFailed,
+ * OffboardFailed, BackfillFailed, RestoreFailed, HealthCheckFailed) is counted by one
+ * middleware (lib/middleware.ts) for every failed invocation, with its one error log line.
  */
 export const SERVICE_NAME = 'ddb-backup-orchestrator';
 export const METRICS_NAMESPACE = 'DdbBackupOrchestrator';
@@ -25,6 +27,8 @@ export const MetricName = {
   PipelinesVanished: 'PipelinesVanished',
   PipelinesUnreachable: 'PipelinesUnreachable',
   BackfillFailed: 'BackfillFailed',
+  RestoreFailed: 'RestoreFailed',
+  HealthCheckFailed: 'HealthCheckFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -20,7 +20,7 @@ import { OrchestratorError } from '../lib/errors';
 import { evaluateMatrix, formatMatrix } from './simulate';
 
 const USAGE = `usage: npm run plan -- --account <12 digits> --region <region> --table <name>
-                     [--layout per-account|compact|organization|auto] [--policy current.json]
+                     [--layout per-account|compact|organization|auto] [--policy current.json (a policy, or get-bucket-policy's output)]
                      [--bucket name] [--org o-…] [--backup-account <12 digits>] [--pipeline-region <region>]`;
 
 class UsageError extends Error {}
@@ -79,15 +79,48 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
   if (pipelineRegion !== undefined && !DATA_PIPELINE_REGIONS.includes(pipelineRegion)) {
     throw new UsageError(`--pipeline-region "${pipelineRegion}" has no Data Pipeline endpoint (${DATA_PIPELINE_REGIONS.join(', ')})`);
   }
-  let policyText: string | undefined;
-  if (values.policy !== undefined) {
-    try {
-      policyText = readFileSync(values.policy, 'utf8');
-    } catch (e) {
-      throw new UsageError(`--policy ${values.policy}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-    }
-  }
+  const policyText = values.policy === undefined ? undefined : readPolicyFile(values.policy);
   return { account, region, table, layout, policyText, bucket: values.bucket ?? env.BACKUP_BUCKET ?? 'corp-ddb-backups', organizationId, backupAccount, pipelineRegion, now: new Date() };
+}
+
+const WRAPPER_HINT = 'a bucket policy document, or what `aws s3api get-bucket-policy` prints ({"Policy": "…"})';
+
+/**
+ * The policy text in `path`: a bucket policy document as it is, or the one inside the
+ * `{"Policy": "…"}` that `aws s3api get-bucket-policy` prints. Anything else is a UsageError
+ * naming the file and the problem.
+ */
+export function readPolicyFile(path: string): string {
+  const fail = (problem: string) => new UsageError(`--policy ${path}: ${problem}`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fail((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
+  }
+  const json = (t: string, what: string): unknown => {
+    try {
+      return JSON.parse(t);
+    } catch (e) {
+      throw fail(`${what} is not valid JSON (${(e as Error).message}); expected ${WRAPPER_HINT}`);
+    }
+  };
+  let doc = json(text, 'the file');
+  if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && 'Policy' in doc && !('Statement' in doc)) {
+    const inner = (doc as { Policy: unknown }).Policy;
+    if (typeof inner !== 'string') throw fail('its "Policy" is not a string: expected the policy document as a JSON string, as `aws s3api get-bucket-policy` prints it');
+    text = inner;
+    doc = json(text, 'its "Policy" string');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail(`not a JSON object; expected ${WRAPPER_HINT}`);
+  if (!('Statement' in doc)) throw fail(`no "Statement": not a bucket policy; expected ${WRAPPER_HINT}`);
+  try {
+    parsePolicy(text);
+  } catch (e) {
+    if (e instanceof OrchestratorError) throw fail(e.message.replace(/; refusing to merge into it$/, ''));
+    throw e;
+  }
+  return text;
 }
 
 export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean }> {

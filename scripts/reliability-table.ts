@@ -1,8 +1,9 @@
 /**
- * `npm run report:reliability`: renders reports/reliability.json — written by the reliability
- * and recovery integration tests — as the README's reliability table (between the markers).
+ * `npm run report:reliability`: prints, on stdout, the reliability table made from
+ * reports/reliability.json — the figures the reliability and recovery integration tests wrote
+ * on their last run — in the form of the README's table. It writes no file.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Figure {
@@ -24,22 +25,19 @@ const ORDER = [
   'Bad input',
 ];
 
-const root = join(__dirname, '..');
-const figures = JSON.parse(readFileSync(join(root, 'reports', 'reliability.json'), 'utf8')) as Figure[];
+const file = join(__dirname, '..', 'reports', 'reliability.json');
+let figures: Figure[];
+try {
+  figures = JSON.parse(readFileSync(file, 'utf8')) as Figure[];
+} catch (e) {
+  console.error(`report:reliability: cannot read ${file} (${(e as Error).message}) — run npm run test:integration first`);
+  process.exit(1);
+}
 const missing = ORDER.filter((s) => !figures.some((f) => f.scenario === s));
 if (missing.length > 0) {
   console.error(`reports/reliability.json lacks: ${missing.join(', ')} — run npm run test:integration first`);
   process.exit(1);
 }
 const rows = ORDER.map((s) => figures.find((f) => f.scenario === s) as Figure).map((f) => `| ${f.scenario} | ${f.size} | ${f.outcome} |`);
-const table = ['| scenario | size | outcome (measured) |', '|---|---|---|', ...rows].join('\n');
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-const start = '<!-- reliability:start -->';
-const end = '<!-- reliability:end -->';
-if (!readme.includes(start) || !readme.includes(end)) {
-  console.error('README.md has no reliability markers');
-  process.exit(1);
-}
-const updated = `${readme.slice(0, readme.indexOf(start) + start.length)}\n${table}\n${readme.slice(readme.indexOf(end))}`;
-writeFileSync(join(root, 'README.md'), updated);
-console.log(table);
+console.log(['| scenario | size | outcome (measured) |', '|---|---|---|', ...rows].join('\n'));
+console.error(`(from ${file}, written ${statSync(file).mtime.toISOString()})`);

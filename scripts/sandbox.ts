@@ -1,8 +1,19 @@
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  GetBucketPolicyCommand,
+  HeadBucketCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { parseArgs } from 'node:util';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
+import { tablePrefix } from '../lib/domain/layout';
 
 /**
  * Creates what a local run needs, against whatever AWS_ENDPOINT_URL points at, from the same
@@ -58,6 +69,57 @@ export async function provisionSandbox(config: Config, samples: SampleTable[], e
   return summary;
 }
 
+/** The run folder names of the `count` nightly runs (at BACKUP_TIME_UTC) before `now`, newest first. */
+export function pastRunFolders(now: Date, time: Config['backupTimeUtc'], count: number): string[] {
+  const last = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), time.hour, time.minute, 0));
+  if (last.getTime() >= now.getTime()) last.setUTCDate(last.getUTCDate() - 1);
+  return Array.from({ length: count }, (_, i) => {
+    const run = new Date(last.getTime() - i * 86_400_000);
+    return run.toISOString().slice(0, 19).replace(/[T:]/g, '-');
+  });
+}
+
+/**
+ * Writes `count` finished nightly snapshots of a table into the backup bucket, as the export
+ * writes them (emr-dynamodb-tools on EMRFS): per run folder a data file, a `manifest` naming it
+ * and the `<run>_$folder$` marker — what `restore` lists and restores. Local endpoints only.
+ *
+ * The bucket's policy denies every request made without TLS, and the emulator speaks plain HTTP,
+ * so once the orchestrator has written that policy nobody can put an object there by hand. The
+ * provisioning lifts the policy for these writes and puts the same text back afterwards.
+ */
+export async function seedSnapshots(config: Config, table: SampleTable, count: number, env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<{ runs: string[]; policyLifted: boolean }> {
+  if (!env.AWS_ENDPOINT_URL) throw new Error('AWS_ENDPOINT_URL is not set: snapshots are only ever seeded into a local endpoint such as moto_server');
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const roles = new RoleAssumer(new STSClient({ region }), { externalId: config.externalId });
+  // moto 5.2.1 does not take the SDK's default streaming checksums on PutObject.
+  const s3 = new S3Client({ region, forcePathStyle: true, credentials: roles.provider(config.backupRoleArn), requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const Bucket = config.backupBucket;
+  const policy = await s3.send(new GetBucketPolicyCommand({ Bucket })).then(
+    (out) => out.Policy,
+    (e: Error) => {
+      if (e.name === 'NoSuchBucketPolicy') return undefined;
+      throw e;
+    },
+  );
+  const runs = pastRunFolders(now, config.backupTimeUtc, count);
+  const prefix = tablePrefix(table);
+  if (policy !== undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket }));
+  try {
+    for (const run of runs) {
+      // A UUID-shaped name, as the export's, fixed per run so that seeding twice writes the same keys.
+      const dataKey = `${prefix}${run}/00000000-0000-4000-8000-${run.replace(/-/g, '').slice(0, 12)}_000000`;
+      const manifest = { name: 'DynamoDB-export', version: 3, entries: [{ url: `s3://${Bucket}/${dataKey}`, mandatory: true }] };
+      await s3.send(new PutObjectCommand({ Bucket, Key: dataKey, Body: '{"pk":{"s":"sample-1"}}\n' }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}/manifest`, Body: JSON.stringify(manifest) }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}_$folder$`, Body: new Uint8Array(0) }));
+    }
+  } finally {
+    if (policy !== undefined) await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: policy }));
+  }
+  return { runs, policyLifted: policy !== undefined };
+}
+
 async function createTable(client: DynamoDBClient, tableName: string): Promise<boolean> {
   try {
     await client.send(
@@ -76,21 +138,52 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<b
   }
 }
 
-/** `npm run sandbox:provision`: one sample table, `SAMPLE_TABLE` (default orders), in the first source account. */
-async function main(): Promise<void> {
+const USAGE = 'usage: npm run sandbox:provision [-- --snapshots N]   (N finished nightly snapshots of the sample table, 0-30)';
+
+/** The number of snapshots asked for on the command line, or a message saying what is wrong. */
+export function parseSnapshotsOption(argv: string[]): number | string {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { snapshots: { type: 'string' } } }));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (values.snapshots === undefined) return 0;
+  const n = Number(values.snapshots);
+  return /^\d+$/.test(values.snapshots) && n <= 30 ? n : `--snapshots must be a whole number from 0 to 30, got "${values.snapshots}"`;
+}
+
+/**
+ * `npm run sandbox:provision [-- --snapshots N]`: one sample table, `SAMPLE_TABLE` (default
+ * orders), in the first source account, and optionally N finished snapshots of it in the bucket.
+ */
+async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const snapshots = parseSnapshotsOption(process.argv.slice(2));
+  if (typeof snapshots === 'string') {
+    console.error(`sandbox:provision: ${snapshots}\n${USAGE}`);
+    return 2;
+  }
   const config = parseConfig(process.env);
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const summary = await provisionSandbox(config, [
-    { accountId: config.sourceAccounts[0] as string, region, tableName: process.env.SAMPLE_TABLE ?? 'orders' },
-  ]);
+  const sample = { accountId: config.sourceAccounts[0] as string, region, tableName: process.env.SAMPLE_TABLE ?? 'orders' };
+  const summary = await provisionSandbox(config, [sample]);
   for (const c of summary.created) console.log(`created   ${c}`);
   for (const c of summary.existing) console.log(`existing  ${c}`);
+  if (snapshots > 0) {
+    const seeded = await seedSnapshots(config, sample, snapshots);
+    console.log(`seeded    ${seeded.runs.length} snapshot(s) of ${sample.tableName} under s3://${config.backupBucket}/${tablePrefix(sample)}: ${seeded.runs.join(', ')}`);
+    if (seeded.policyLifted) console.log('          (the bucket policy, which refuses plain HTTP, was lifted for these writes and put back unchanged)');
+  }
+  return 0;
 }
 
 if (require.main === module) {
-  main().catch((e: Error) => {
-    console.error(`sandbox:provision failed: ${e.message}`);
-    process.exit(1);
-  });
+  main().then(
+    (code) => process.exit(code),
+    (e: Error) => {
+      console.error(`sandbox:provision failed: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

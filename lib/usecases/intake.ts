@@ -1,7 +1,7 @@
 import { type ParsedEvent, parseTableEvent, type TableEvent, type TableEventName } from '../domain/event';
 import type { Ignore } from '../domain/selection';
 import { InvalidEventError } from '../errors';
-import { errorFields, MetricName, type Telemetry } from '../observability';
+import { MetricName, type Telemetry } from '../observability';
 
 export interface Ignored {
   outcome: 'ignored';
@@ -11,8 +11,8 @@ export interface Ignored {
 }
 
 /**
- * The common front of the event-driven functions: parse (a malformed event is counted, logged
- * and rethrown), tag the invocation's log lines, and turn failed calls and calls of another API
+ * The common front of the event-driven functions: parse (a malformed event is counted and
+ * rethrown), tag the invocation's log lines, and turn failed calls and calls of another API
  * into logged, counted ignores. Returns the table event to act on, or the ignore to return.
  */
 export function intake(telemetry: Telemetry, event: unknown, expected: TableEventName): { event: TableEvent; ignore: (reason: Ignore['reason'], message: string) => Ignored } | Ignored {
@@ -20,10 +20,8 @@ export function intake(telemetry: Telemetry, event: unknown, expected: TableEven
   try {
     parsed = parseTableEvent(event);
   } catch (e) {
-    if (e instanceof InvalidEventError) {
-      telemetry.count(MetricName.EventRejected);
-      telemetry.error('rejected a malformed event', errorFields(e));
-    }
+    // Logged (once, with the function's failure metric) by the handler's middleware.
+    if (e instanceof InvalidEventError) telemetry.count(MetricName.EventRejected);
     throw e;
   }
   const eventId = parsed.eventId;

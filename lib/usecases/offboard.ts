@@ -79,8 +79,7 @@ export async function offboardTable(deps: OffboardDeps, table: TableRef, eventTi
     telemetry.info('table offboarded', { table: tableKey(table), pipelineId, deactivation });
     return { outcome: 'offboarded', table, pipelineId, deactivation };
   } catch (e) {
-    telemetry.count(MetricName.OffboardFailed);
-    telemetry.error('offboarding failed', { table: tableKey(table), ...errorFields(e) });
+    // Logged and counted (OffboardFailed) by the handler.
     await registry.updateClaimed(table, owner, { lastError: errorFields(e).errorMessage as string }, { release: true }).catch(() => undefined);
     throw e;
   }

@@ -81,7 +81,8 @@ export async function onboardTable(
   const context = { table: tableKey(table), pipelineRegion };
   if (grant.status === 'rejected') {
     telemetry.count(MetricName.PolicyFailed);
-    telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
+    // The error thrown is reported by the caller (the handler's middleware, or backfill's summary); this one only when it is not the one thrown.
+    if (pipeline.status === 'rejected') telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
   } else if (grant.value.policyWritten) {
     telemetry.count(MetricName.PolicyUpdated);
     telemetry.info('bucket policy updated', {
@@ -94,14 +95,9 @@ export async function onboardTable(
   }
   if (pipeline.status === 'rejected') {
     if (pipeline.reason instanceof ActivationFailedError) telemetry.count(MetricName.ActivationFailed);
-    telemetry.count(MetricName.OnboardFailed);
-    telemetry.error('pipeline set-up failed', { ...context, ...errorFields(pipeline.reason) });
     throw pipeline.reason;
   }
-  if (grant.status === 'rejected') {
-    telemetry.count(MetricName.OnboardFailed);
-    throw grant.reason;
-  }
+  if (grant.status === 'rejected') throw grant.reason;
   if (pipeline.value.stale !== undefined) {
     const message = `CreateTable of ${table.tableArn} at ${event.eventTime} is older than its DeleteTable at ${pipeline.value.stale}`;
     telemetry.count(MetricName.EventIgnored, { Reason: 'StaleEvent' });

@@ -122,7 +122,9 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
               return;
             } catch (e) {
               const root = ((e as Error).cause ?? e) as Error & { $metadata?: { attempts?: number } };
-              causes.push(`${(e as Error).name}${root !== e ? ` ← ${root.name}` : ''} after ${root.$metadata?.attempts ?? '?'} SDK attempts`);
+              const attempts = root.$metadata?.attempts;
+              // A lease wait that ran out (LockBusyError) made no failed AWS call: it has no SDK attempts to count.
+              causes.push(`${(e as Error).name}${root !== e ? ` ← ${root.name}` : ''}${attempts === undefined ? ' (no SDK error)' : ` after ${attempts} SDK attempts`}`);
               if (attempt >= 4) throw e;
               await new Promise((r) => setTimeout(r, 1000));
             }

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../../lib/adapters/credentials';
-import { MOTO_INSTALL_HINT, type Moto, motoAvailable, startMoto } from '../../scripts/moto';
+import { type Moto, motoAvailable, startMoto } from '../../scripts/moto';
 
 export const ORCHESTRATOR = '123456789012'; // moto's default account: the caller's own credentials
 export const SOURCE_A = '111111111111';
@@ -26,13 +26,10 @@ export const baseEnv = {
 
 /**
  * `describe` for a suite that needs moto_server. Where moto_server is missing the suite is
- * skipped with the install command — except under CI=true, where it runs and fails with it.
+ * skipped, and test/support/moto-notice.ts says so once, after jest's summary, with the install
+ * command — except under CI=true, where the suite runs and fails with it.
  */
-export const describeWithMoto: jest.Describe = (() => {
-  if (motoAvailable() || process.env.CI === 'true') return describe;
-  console.warn(`integration tests skipped: ${MOTO_INSTALL_HINT}`);
-  return describe.skip;
-})();
+export const describeWithMoto: jest.Describe = motoAvailable() || process.env.CI === 'true' ? describe : describe.skip;
 
 /** Starts a moto_server for the current test file and points the AWS SDK at it. */
 export function useMoto(extraEnv: Record<string, string> = {}): { readonly endpoint: string } {
@@ -68,9 +65,9 @@ export function accountClients(region = 'us-east-1') {
 }
 
 /**
- * The object keys moto holds in a bucket, read from its state dump rather than through S3: once
- * the orchestrator has written the TLS-only deny, moto (which enforces bucket policies) refuses
- * every plain-HTTP S3 request to the bucket, listing included — as S3 would.
+ * The object keys moto holds in a bucket (one entry per version), read from its state dump rather
+ * than through S3: once the orchestrator has written the TLS-only deny, moto (which enforces
+ * bucket policies on object requests) refuses every plain-HTTP object request — as S3 would.
  */
 export async function motoObjectKeys(endpoint: string, bucket: string): Promise<string[]> {
   const state = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { s3?: { FakeKey?: Array<{ bucket_name: string; name: string; disposed?: boolean }> } };
