@@ -3,6 +3,7 @@ import { CreateBucketCommand, HeadBucketCommand, PutBucketVersioningCommand, S3C
 import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
+import { localStageEnv } from './local-stage';
 
 /**
  * Creates what a local run needs, against whatever AWS_ENDPOINT_URL points at, from the same
@@ -76,10 +77,14 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<b
   }
 }
 
-/** `npm run sandbox:provision`: one sample table, `SAMPLE_TABLE` (default orders), in the first source account. */
+/**
+ * `npm run sandbox:provision`: what the dev stage's settings name (the ones `sls invoke local` uses,
+ * which win over the shell's as they do there), and one sample table, `SAMPLE_TABLE` (default
+ * orders), in the first source account.
+ */
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const config = parseConfig(process.env);
+  const config = parseConfig({ ...process.env, ...localStageEnv() });
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const summary = await provisionSandbox(config, [
     { accountId: config.sourceAccounts[0] as string, region, tableName: process.env.SAMPLE_TABLE ?? 'orders' },
