@@ -99,6 +99,35 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     expect(Object.fromEntries(resources('AWS::CloudWatch::Alarm'))).toMatchSnapshot();
   });
 
+  describe('When the packaged onboard bundle fails', () => {
+    let bundle: string;
+    beforeAll(async () => {
+      await run('python3', ['-m', 'zipfile', '-e', join(out, 'ddb-backup-orchestrator.zip'), join(out, 'code')]);
+      bundle = join(out, 'code', 'functions', 'onboard.js');
+    });
+
+    /** A fresh node loads the bundle with these settings (and a dead local endpoint), hands it `event`, and reports the error's name. */
+    async function errorOf(settings: Record<string, string>, event: unknown): Promise<{ name: string; constructor: string; message: string }> {
+      const script =
+        `const report=(e)=>console.log(JSON.stringify({name:e.name,constructor:e.constructor.name,message:e.message}));` +
+        `let h;try{h=require(${JSON.stringify(bundle)}).handler}catch(e){report(e);process.exit(0)}` +
+        `h(${JSON.stringify(event)},{functionName:'onboard',awsRequestId:'r',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:onboard',getRemainingTimeInMillis:()=>60000}).then(()=>console.log('{}'),report)`;
+      const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...settings };
+      const { stdout } = await run(process.execPath, ['-e', script], { env, timeout: 30_000 });
+      return JSON.parse(stdout.trim().split('\n').pop() as string);
+    }
+    const stageSettings = () => (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
+
+    it('names a missing setting’s error ConfigError, as the code names it', async () => {
+      const { BACKUP_BUCKET: _, ...settings } = stageSettings();
+      expect(await errorOf(settings, {})).toMatchObject({ name: 'ConfigError', constructor: 'ConfigError', message: expect.stringContaining('BACKUP_BUCKET') });
+    });
+
+    it('names a malformed event’s error InvalidEventError, as the code names it', async () => {
+      expect(await errorOf(stageSettings(), { 'detail-type': 'not a CloudTrail event' })).toMatchObject({ name: 'InvalidEventError', constructor: 'InvalidEventError' });
+    });
+  });
+
   it.each([
     ['CreateTable', 'OnboardLambdaFunction'],
     ['DeleteTable', 'OffboardLambdaFunction'],
