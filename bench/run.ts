@@ -158,7 +158,7 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
 
 const BASE: BuildOptions = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' };
 /** The esbuild settings of serverless.yml's `custom.esbuild`: how every function is deployed. */
-const AS_DEPLOYED: BuildOptions = { ...BASE, minify: true, mainFields: ['module', 'main'] };
+const AS_DEPLOYED: BuildOptions = { ...BASE, minify: true, keepNames: true, mainFields: ['module', 'main'] };
 /** The same handler with node_modules left outside the bundle, loaded from there at run time. */
 const UNBUNDLED: BuildOptions = { ...BASE, packages: 'external' };
 

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
 import { tablePrefix } from '../lib/domain/layout';
+import { localStageEnv } from './local-stage';
 
 /**
  * Creates what a local run needs, against whatever AWS_ENDPOINT_URL points at, from the same
@@ -154,8 +155,10 @@ export function parseSnapshotsOption(argv: string[]): number | string {
 }
 
 /**
- * `npm run sandbox:provision [-- --snapshots N]`: one sample table, `SAMPLE_TABLE` (default
- * orders), in the first source account, and optionally N finished snapshots of it in the bucket.
+ * `npm run sandbox:provision [-- --snapshots N]`: what the dev stage's settings name (the ones
+ * `sls invoke local` uses, which win over the shell's as they do there), one sample table,
+ * `SAMPLE_TABLE` (default orders), in the first source account, and optionally N finished
+ * snapshots of it in the bucket.
  */
 async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -164,7 +167,7 @@ async function main(): Promise<number> {
     console.error(`sandbox:provision: ${snapshots}\n${USAGE}`);
     return 2;
   }
-  const config = parseConfig(process.env);
+  const config = parseConfig({ ...process.env, ...localStageEnv() });
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const sample = { accountId: config.sourceAccounts[0] as string, region, tableName: process.env.SAMPLE_TABLE ?? 'orders' };
   const summary = await provisionSandbox(config, [sample]);

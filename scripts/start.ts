@@ -7,15 +7,8 @@
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localStageEnv } from './local-stage';
 import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from './moto';
-
-const DEFAULTS = {
-  BACKUP_BUCKET: 'corp-ddb-backups',
-  BACKUP_ROLE_ARN: 'arn:aws:iam::999999999999:role/ddb-backup-policy-writer',
-  SOURCE_ROLE_NAME: 'ddb-backup-orchestrator',
-  SOURCE_ACCOUNTS: '111111111111,222222222222',
-  REGISTRY_TABLE: 'ddb-backup-registry',
-};
 
 async function main(): Promise<number> {
   if (!motoAvailable()) {
@@ -24,8 +17,8 @@ async function main(): Promise<number> {
   }
   const moto = await startMoto();
   try {
-    // Local only: fixed fake credentials, the local endpoint, quiet logs.
-    Object.assign(process.env, DEFAULTS, {
+    // Local only: the dev stage's settings (as `sls invoke local` has them), fake credentials, the local endpoint, quiet logs.
+    Object.assign(process.env, localStageEnv(), {
       AWS_ENDPOINT_URL: moto.endpoint,
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'testing',

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../lib/config';
+import { localStageEnv } from '../../scripts/local-stage';
 import { provisionSandbox } from '../../scripts/sandbox';
-import { describeWithMoto, SOURCE_A, useMoto } from '../support/integration';
+import { describeWithMoto, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -11,15 +12,29 @@ const root = join(__dirname, '..', '..');
 describeWithMoto('npx sls invoke local -f onboard (against moto_server)', () => {
   const moto = useMoto();
 
-  it('onboards events/create-table.json through the bundled handler, as the README shows', async () => {
-    await provisionSandbox(parseConfig(process.env), [{ accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders' }]);
-    const { stdout } = await run('npx', ['sls', 'invoke', 'local', '-f', 'onboard', '--path', 'events/create-table.json'], {
+  /** The README's local recipe: the settings come from the dev stage, or from `--env`, never from the shell. */
+  async function invokeOnboard(args: string[], shell: Record<string, string>): Promise<Record<string, unknown>> {
+    const { stdout } = await run('npx', ['sls', 'invoke', 'local', '-f', 'onboard', '--path', 'events/create-table.json', ...args], {
       cwd: root,
-      env: { ...process.env, AWS_ENDPOINT_URL: moto.endpoint, POWERTOOLS_LOG_LEVEL: 'WARN' },
+      env: { ...process.env, ...shell, AWS_ENDPOINT_URL: moto.endpoint, POWERTOOLS_LOG_LEVEL: 'WARN' },
       timeout: 120_000,
     });
-    const result = JSON.parse(stdout.slice(stdout.indexOf('{\n')));
+    return JSON.parse(stdout.slice(stdout.indexOf('{\n')));
+  }
+
+  beforeAll(async () => {
+    // What `npm run sandbox:provision` provisions: the registry and bucket the dev stage names.
+    await provisionSandbox(parseConfig(localStageEnv()), [{ accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders' }]);
+  }, 60_000);
+
+  it('onboards events/create-table.json with the dev stage’s settings, ignoring settings exported in the shell', async () => {
+    const result = await invokeOnboard([], { REGISTRY_TABLE: 'not-the-dev-stage-registry', BACKUP_BUCKET: 'not-the-dev-stage-bucket', SOURCE_ACCOUNTS: SOURCE_B });
     expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true, table: { accountId: SOURCE_A, tableName: 'orders' } });
     expect(result.pipelineId).toMatch(/^df-/);
+  }, 120_000);
+
+  it('takes a setting given with --env over the stage’s', async () => {
+    const result = await invokeOnboard(['--env', `SOURCE_ACCOUNTS=${SOURCE_B}`], {});
+    expect(result).toMatchObject({ outcome: 'ignored', reason: 'AccountNotAllowed' });
   }, 120_000);
 });

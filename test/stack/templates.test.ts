@@ -39,15 +39,41 @@ function iamStatements(t: Template): Array<{ resource: string; statement: Statem
   });
 }
 
+/** The README's own-moto recipe, as a shell that followed it would still have it exported. */
+const README_SANDBOX_SHELL = {
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  BACKUP_BUCKET: 'corp-ddb-backups',
+  BACKUP_ROLE_ARN: 'arn:aws:iam::999999999999:role/ddb-backup-policy-writer',
+  SOURCE_ROLE_NAME: 'ddb-backup-orchestrator',
+  SOURCE_ACCOUNTS: '111111111111,222222222222',
+  REGISTRY_TABLE: 'ddb-backup-registry',
+};
+
+const packageStack = (dir: string, env: NodeJS.ProcessEnv = process.env) =>
+  run('npx', ['sls', 'package', '--stage', 'example', '--package', dir], { cwd: root, env, timeout: 120_000 });
+const readTemplate = (dir: string) => readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
+/** A template, but for the one thing that differs between two packagings: the artifact folder, named after the time. */
+const withoutPackagingTime = (template: string): unknown => JSON.parse(template.replace(/\/\d{13}-[\dTZ:.-]+\//g, '/<packaged at>/'));
+
 describe('Given the orchestrator stack packaged for the example stage', () => {
   const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
+  const outFromSandboxShell = mkdtempSync(join(tmpdir(), 'sls-package-shell-'));
   let template: Template;
+  let functionSettings: string[];
 
   beforeAll(async () => {
-    await run('npx', ['sls', 'package', '--stage', 'example', '--package', out], { cwd: root, timeout: 120_000 });
-    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 120_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in README_SANDBOX_SHELL)));
+    await packageStack(out, clean);
+    template = JSON.parse(readTemplate(out));
+    // Every setting a function is given, exported in the shell with a value of its own, over the README's.
+    functionSettings = Object.keys((Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')?.Properties as any).Environment.Variables);
+    const shell = { ...Object.fromEntries(functionSettings.map((k) => [k, `from-the-shell-${k}`])), ...README_SANDBOX_SHELL };
+    await packageStack(outFromSandboxShell, { ...clean, ...shell });
+  }, 240_000);
+  afterAll(() => [out, outFromSandboxShell].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -55,6 +81,52 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     const { code, output } = await cfnLint(join(out, 'cloudformation-template-update-stack.json'));
     expect({ errors: code & 3, output: code & 3 ? output : '' }).toEqual({ errors: 0, output: '' });
   }, 60_000);
+
+  it('renders the same template when the README’s sandbox settings are exported in the shell: a deploy takes the stage’s settings only', () => {
+    expect(functionSettings).toEqual(expect.arrayContaining(Object.keys(README_SANDBOX_SHELL).filter((k) => !k.startsWith('AWS_'))));
+    expect(withoutPackagingTime(readTemplate(outFromSandboxShell))).toEqual(withoutPackagingTime(readTemplate(out)));
+  });
+
+  it('gives every function the registry table and bucket the example stage names', () => {
+    const registry = template.Resources.RegistryTable?.Properties?.TableName;
+    expect(registry).toBe('ddb-backup-orchestrator-example-registry');
+    for (const [, fn] of resources('AWS::Lambda::Function')) {
+      expect((fn.Properties as any).Environment.Variables).toMatchObject({ REGISTRY_TABLE: registry, BACKUP_BUCKET: 'example-corp-ddb-backups' });
+    }
+  });
+
+  it('renders the alarms exactly as the snapshot recorded from the hand-written ones', () => {
+    expect(Object.fromEntries(resources('AWS::CloudWatch::Alarm'))).toMatchSnapshot();
+  });
+
+  describe('When the packaged onboard bundle fails', () => {
+    let bundle: string;
+    beforeAll(async () => {
+      await run('python3', ['-m', 'zipfile', '-e', join(out, 'ddb-backup-orchestrator.zip'), join(out, 'code')]);
+      bundle = join(out, 'code', 'functions', 'onboard.js');
+    });
+
+    /** A fresh node loads the bundle with these settings (and a dead local endpoint), hands it `event`, and reports the error's name. */
+    async function errorOf(settings: Record<string, string>, event: unknown): Promise<{ name: string; constructor: string; message: string }> {
+      const script =
+        `const report=(e)=>console.log(JSON.stringify({name:e.name,constructor:e.constructor.name,message:e.message}));` +
+        `let h;try{h=require(${JSON.stringify(bundle)}).handler}catch(e){report(e);process.exit(0)}` +
+        `h(${JSON.stringify(event)},{functionName:'onboard',awsRequestId:'r',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:onboard',getRemainingTimeInMillis:()=>60000}).then(()=>console.log('{}'),report)`;
+      const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...settings };
+      const { stdout } = await run(process.execPath, ['-e', script], { env, timeout: 30_000 });
+      return JSON.parse(stdout.trim().split('\n').pop() as string);
+    }
+    const stageSettings = () => (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
+
+    it('names a missing setting’s error ConfigError, as the code names it', async () => {
+      const { BACKUP_BUCKET: _, ...settings } = stageSettings();
+      expect(await errorOf(settings, {})).toMatchObject({ name: 'ConfigError', constructor: 'ConfigError', message: expect.stringContaining('BACKUP_BUCKET') });
+    });
+
+    it('names a malformed event’s error InvalidEventError, as the code names it', async () => {
+      expect(await errorOf(stageSettings(), { 'detail-type': 'not a CloudTrail event' })).toMatchObject({ name: 'InvalidEventError', constructor: 'InvalidEventError' });
+    });
+  });
 
   it.each([
     ['CreateTable', 'OnboardLambdaFunction'],

@@ -1,0 +1,94 @@
+/**
+ * The stack's CloudWatch alarms, from one list. serverless.yml merges what this returns into its
+ * `resources` (`- ${file(./stack/alarms.js)}`), which `sls package` renders offline. Every alarm
+ * fires on one datum ≥ 1 in one period, treats missing data as fine, and notifies AlarmTopic.
+ */
+
+/** Our own metrics (lib/observability.ts: namespace and the `service` dimension). */
+const own = { Namespace: 'DdbBackupOrchestrator', Dimensions: [{ Name: 'service', Value: 'ddb-backup-orchestrator' }] };
+
+/** A failure the code counts: any in five minutes. */
+const counted = (metric) => ({ ...own, MetricName: metric, Statistic: 'Sum', Period: 300 });
+/** A gauge the hourly health check sets: any non-zero reading in the hour. */
+const gauge = (metric) => ({ ...own, MetricName: metric, Statistic: 'Maximum', Period: 3600 });
+/** Lambda's own count of a function's failed invocations (`<Function>LambdaFunction` is the name osls gives it). */
+const functionErrors = (fn) => ({
+  Namespace: 'AWS/Lambda',
+  MetricName: 'Errors',
+  Dimensions: [{ Name: 'FunctionName', Value: { Ref: `${fn}LambdaFunction` } }],
+  Statistic: 'Sum',
+  Period: 300,
+});
+/** Messages waiting in one of the stack's dead-letter queues. */
+const queueDepth = (queue) => ({
+  Namespace: 'AWS/SQS',
+  MetricName: 'ApproximateNumberOfMessagesVisible',
+  Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+  Statistic: 'Maximum',
+  Period: 300,
+});
+
+/** [resource name, alarm name after `<service>-<stage>-`, description, metric] */
+const ALARMS = [
+  ['ActivationFailedAlarm', 'activation-failed', "A pipeline could not be activated; the onboarding is being retried. See the onboard function's logs.", counted('ActivationFailed')],
+  ['OnboardFailedAlarm', 'onboard-failed', 'An onboarding failed (pipeline or bucket policy); it is being retried.', counted('OnboardFailed')],
+  ['OnboardErrorsAlarm', 'onboard-errors', 'The onboard function failed.', functionErrors('Onboard')],
+  ['PipelinesInErrorAlarm', 'pipelines-in-error', 'At least one backup pipeline reports ERROR health. Invoke healthCheck for the list.', gauge('PipelinesInError')],
+  [
+    'PipelinesNotScheduledAlarm',
+    'pipelines-not-scheduled',
+    'At least one backup pipeline is not SCHEDULED (never activated, finished or deactivated). Invoke healthCheck for the list.',
+    gauge('PipelinesNotScheduled'),
+  ],
+  [
+    'PipelinesVanishedAlarm',
+    'pipelines-vanished',
+    'A registered table has lost its pipeline (deleted outside the orchestrator). Invoke healthCheck for the list.',
+    gauge('PipelinesVanished'),
+  ],
+  [
+    'PipelinesUnreachableAlarm',
+    'pipelines-unreachable',
+    'The health check could not reach an account (role missing or denied). Invoke healthCheck for the list.',
+    gauge('PipelinesUnreachable'),
+  ],
+  ['OffboardFailedAlarm', 'offboard-failed', "Removing a deleted table's pipeline failed; it is being retried.", counted('OffboardFailed')],
+  ['BackfillFailedAlarm', 'backfill-failed', 'A backfill finished with failed tables; its summary lists them.', counted('BackfillFailed')],
+  ['OffboardErrorsAlarm', 'offboard-errors', 'The offboard function failed.', functionErrors('Offboard')],
+  ['BackfillErrorsAlarm', 'backfill-errors', 'The backfill function failed.', functionErrors('Backfill')],
+  ['HealthCheckErrorsAlarm', 'health-check-errors', 'The health-check function failed.', functionErrors('HealthCheck')],
+  ['RestoreErrorsAlarm', 'restore-errors', 'The restore function failed.', functionErrors('Restore')],
+  [
+    'EventDeadLetterAlarm',
+    'event-dlq',
+    'EventBridge could not deliver table events to the orchestrator; they wait in the event dead-letter queue.',
+    queueDepth('EventDeadLetterQueue'),
+  ],
+  ['FunctionDeadLetterAlarm', 'function-dlq', 'An invocation failed after all its retries; the event waits in the function dead-letter queue.', queueDepth('FunctionDeadLetterQueue')],
+];
+
+/** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */
+module.exports = async ({ resolveVariable }) => {
+  const prefix = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
+  const alarm = ([resource, name, description, { Namespace, MetricName, Dimensions, Statistic, Period }]) => [
+    resource,
+    {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: `${prefix}-${name}`,
+        AlarmDescription: description,
+        Namespace,
+        MetricName,
+        Dimensions,
+        Statistic,
+        Period,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    },
+  ];
+  return { Resources: Object.fromEntries(ALARMS.map(alarm)) };
+};
