@@ -131,9 +131,15 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
         if (result.outcome !== 'onboarded') throw new Error(`bench: expected onboarded, got ${result.outcome}`);
         calls[s.name] = variant.proxy.stats.calls;
         await new Promise((r) => setTimeout(r, 5)); // let the last response's 'finish' land
-        if (variant.name === 'parallel@1') (chains[s.name] ??= []).push(longestChain(variant.proxy.calls));
+        if (variant.name === 'parallel@1') {
+          const chain = chains[s.name] ?? [];
+          chains[s.name] = chain;
+          chain.push(longestChain(variant.proxy.calls));
+        }
       }
-      (times[s.name] ??= {})[variant.name] = median(samples);
+      const byVariant = times[s.name] ?? {};
+      times[s.name] = byVariant;
+      byVariant[variant.name] = median(samples);
     }
   }
   await Promise.all(variants.map((v) => v.proxy.stop()));

@@ -143,15 +143,15 @@ const USAGE = 'usage: npm run sandbox:provision [-- --snapshots N]   (N finished
 
 /** The number of snapshots asked for on the command line, or a message saying what is wrong. */
 export function parseSnapshotsOption(argv: string[]): number | string {
-  let values;
+  let snapshots: string | undefined;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { snapshots: { type: 'string' } } }));
+    snapshots = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { snapshots: { type: 'string' } } }).values.snapshots;
   } catch (e) {
     return (e as Error).message;
   }
-  if (values.snapshots === undefined) return 0;
-  const n = Number(values.snapshots);
-  return /^\d+$/.test(values.snapshots) && n <= 30 ? n : `--snapshots must be a whole number from 0 to 30, got "${values.snapshots}"`;
+  if (snapshots === undefined) return 0;
+  const n = Number(snapshots);
+  return /^\d+$/.test(snapshots) && n <= 30 ? n : `--snapshots must be a whole number from 0 to 30, got "${snapshots}"`;
 }
 
 /**
