@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
+import { DEFAULT_PIPELINE_ROLES, type PipelineRoles } from './backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -48,18 +49,6 @@ const roleName = (name: string, fallback: string) =>
     }
     return value;
   });
-
-/**
- * The roles the pipelines run as, as templates/source-account.yml names them by default (PipelineRoleName,
- * PipelineResourceRoleName, RestoreResourceRoleName): `role` runs the pipeline and is the EMR service role (and the
- * SnsAlarm's publisher), `resourceRole` the export clusters' instance profile, `restoreResourceRole` the import's.
- */
-export const DEFAULT_PIPELINE_ROLES = {
-  role: 'ddb-backup-pipeline',
-  resourceRole: 'ddb-backup-pipeline-resource',
-  restoreResourceRole: 'ddb-backup-restore-resource',
-} as const;
-export type PipelineRoles = { role: string; resourceRole: string; restoreResourceRole: string };
 
 const schema = z.object({
   BACKUP_BUCKET: text('BACKUP_BUCKET').refine((v) => BUCKET.test(v), {
@@ -157,7 +146,7 @@ export interface Config {
   snapshotReaderRoleArn?: string;
   /** Prefix of the per-function roles in every source account: `<sourceRoleName>-<function>`. */
   sourceRoleName: string;
-  /** The roles the pipelines run as in the source accounts. */
+  /** The roles the pipelines run as in the source accounts (PIPELINE_ROLE, PIPELINE_RESOURCE_ROLE, RESTORE_RESOURCE_ROLE; the source template's defaults). */
   pipelineRoles?: PipelineRoles;
   sourceAccounts: readonly string[];
   registryTable: string;

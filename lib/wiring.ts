@@ -98,10 +98,10 @@ export function createServices(config: Config, fn: FunctionName = 'onboard', env
         return new S3BucketPolicyStore(s3Config, config.backupBucket, () => roles.credentials(arn));
       });
     return {
-      get: () => store().get(),
-      put: (policy) => store().put(policy),
-      warm: () => store().warm(),
-      listKeys: (prefix) => store().listKeys(prefix),
+      get: async () => store().get(),
+      put: async (policy) => store().put(policy),
+      warm: async () => store().warm(),
+      listKeys: async (prefix) => store().listKeys(prefix),
     };
   };
   const snapshotReader = () => {
