@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
 import { createServices } from '../lib/wiring';
-import { parseConfig } from '../lib/config';
+import { parseConfig, sourceRoleArn } from '../lib/config';
 import type { TableRef } from '../lib/domain/table-ref';
 import { onboardTable } from '../lib/usecases/onboard';
 import { FaultProxy, longestChain } from '../scripts/fault-proxy';
@@ -123,7 +123,7 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
         const acct = account();
         if (!s.newAccount) await onboardTable({ ...createServices(config), telemetry: silent }, ref(acct, 'first')); // grant the account
         const services = createServices(config);
-        if (s.warm) await Promise.all([services.roles.credentials(`arn:aws:iam::${acct}:role/ddb-backup-orchestrator`), services.roles.credentials(config.backupRoleArn)]);
+        if (s.warm) await Promise.all([services.roles.credentials(sourceRoleArn(config, acct, 'onboard')), services.roles.credentials(config.backupRoleArn)]);
         variant.proxy.reset();
         const started = performance.now();
         const result = await onboardTable({ ...services, telemetry: silent }, ref(acct, `t${r}`));

@@ -4,7 +4,10 @@ import { lambdaHandler, loadOnce } from '../lib/middleware';
 import { MetricName, telemetry } from '../lib/observability';
 import { checkHealth } from '../lib/usecases/health';
 
-const services = loadOnce(() => createServices(parseConfig(process.env)));
+const services = loadOnce(() => createServices(parseConfig(process.env), 'healthCheck'));
 
 /** Hourly (and `sls invoke -f healthCheck`): every registered pipeline described, problems counted, a report returned. */
-export const handler = lambdaHandler({ name: 'healthCheck', failureMetric: MetricName.HealthCheckFailed }, async () => checkHealth({ ...services(), telemetry }));
+export const handler = lambdaHandler({ name: 'healthCheck', failureMetric: MetricName.HealthCheckFailed }, async (_event: unknown, context) => {
+  const s = services();
+  return s.inInvocation(context.awsRequestId, () => checkHealth({ ...s, telemetry }));
+});

@@ -4,10 +4,10 @@ import { lambdaHandler, loadOnce } from '../lib/middleware';
 import { MetricName, telemetry } from '../lib/observability';
 import { onboardFromEvent } from '../lib/usecases/onboard';
 
-const services = loadOnce(() => createServices(parseConfig(process.env)));
+const services = loadOnce(() => createServices(parseConfig(process.env), 'onboard'));
 
 /** CreateTable (CloudTrail via EventBridge) → nightly export pipeline + bucket-policy grant. */
 export const handler = lambdaHandler({ name: 'onboard', failureMetric: MetricName.OnboardFailed, captureColdStart: true }, async (event: unknown, context) => {
   const s = services();
-  return onboardFromEvent({ ...s, config: withAlarmTopic(s.config, context.invokedFunctionArn), telemetry }, event);
+  return s.inInvocation(context.awsRequestId, () => onboardFromEvent({ ...s, config: withAlarmTopic(s.config, context.invokedFunctionArn), telemetry }, event));
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
+import { DEFAULT_PIPELINE_ROLES, type PipelineRoles } from './backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -38,6 +39,17 @@ const numberVar = (name: string, o: { fallback: number; min: number; max: number
     return n;
   });
 
+/** An optional role-name variable: its default when unset. */
+const roleName = (name: string, fallback: string) =>
+  optionalText.transform((v, ctx) => {
+    const value = v ?? fallback;
+    if (!ROLE_NAME.test(value)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be an IAM role name (not an ARN): letters, digits and +=,.@_- only` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
 const schema = z.object({
   BACKUP_BUCKET: text('BACKUP_BUCKET').refine((v) => BUCKET.test(v), {
     message: 'BACKUP_BUCKET is not a valid S3 bucket name',
@@ -45,9 +57,17 @@ const schema = z.object({
   BACKUP_ROLE_ARN: text('BACKUP_ROLE_ARN').refine((v) => ROLE_ARN.test(v), {
     message: 'BACKUP_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/name',
   }),
-  SOURCE_ROLE_NAME: text('SOURCE_ROLE_NAME').refine((v) => ROLE_NAME.test(v), {
-    message: 'SOURCE_ROLE_NAME must be an IAM role name (not an ARN): letters, digits and +=,.@_- only',
+  SNAPSHOT_READER_ROLE_ARN: optionalText.refine((v) => v === undefined || ROLE_ARN.test(v), {
+    message: 'SNAPSHOT_READER_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/ddb-backup-snapshot-reader',
   }),
+  // The prefix of the per-function roles (<prefix>-healthCheck is the longest): at most 50 characters, as the source
+  // template's OrchestratorRoleName allows.
+  SOURCE_ROLE_NAME: text('SOURCE_ROLE_NAME').refine((v) => ROLE_NAME.test(v) && v.length <= 50, {
+    message: 'SOURCE_ROLE_NAME must be an IAM role name prefix (not an ARN) of the source roles: at most 50 letters, digits and +=,.@_-',
+  }),
+  PIPELINE_ROLE: roleName('PIPELINE_ROLE', DEFAULT_PIPELINE_ROLES.role),
+  PIPELINE_RESOURCE_ROLE: roleName('PIPELINE_RESOURCE_ROLE', DEFAULT_PIPELINE_ROLES.resourceRole),
+  RESTORE_RESOURCE_ROLE: roleName('RESTORE_RESOURCE_ROLE', DEFAULT_PIPELINE_ROLES.restoreResourceRole),
   SOURCE_ACCOUNTS: text('SOURCE_ACCOUNTS').transform((v, ctx) => {
     const ids = v
       .split(',')
@@ -122,7 +142,12 @@ export interface Config {
   backupBucket: string;
   backupRoleArn: string;
   backupAccountId: string;
+  /** The backup-account role restore lists a table's snapshots with (and nothing else). */
+  snapshotReaderRoleArn?: string;
+  /** Prefix of the per-function roles in every source account: `<sourceRoleName>-<function>`. */
   sourceRoleName: string;
+  /** The roles the pipelines run as in the source accounts (PIPELINE_ROLE, PIPELINE_RESOURCE_ROLE, RESTORE_RESOURCE_ROLE; the source template's defaults). */
+  pipelineRoles?: PipelineRoles;
   sourceAccounts: readonly string[];
   registryTable: string;
   externalId?: string;
@@ -159,7 +184,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     backupBucket: e.BACKUP_BUCKET,
     backupRoleArn: e.BACKUP_ROLE_ARN,
     backupAccountId,
+    snapshotReaderRoleArn: e.SNAPSHOT_READER_ROLE_ARN,
     sourceRoleName: e.SOURCE_ROLE_NAME,
+    pipelineRoles: { role: e.PIPELINE_ROLE, resourceRole: e.PIPELINE_RESOURCE_ROLE, restoreResourceRole: e.RESTORE_RESOURCE_ROLE },
     sourceAccounts: e.SOURCE_ACCOUNTS,
     registryTable: e.REGISTRY_TABLE,
     externalId: e.EXTERNAL_ID,
@@ -178,8 +205,31 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
-export function sourceRoleArn(config: Pick<Config, 'sourceRoleName'>, accountId: string): string {
-  return `arn:aws:iam::${accountId}:role/${config.sourceRoleName}`;
+/** The orchestrator's functions, by the names serverless.yml gives them (and their roles: `<service>-<stage>-<function>`). */
+export const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'revoke'] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+/** The functions that act in source accounts, each through a role of its own there (templates/source-account.yml). */
+export const SOURCE_ROLE_FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck'] as const satisfies readonly FunctionName[];
+export type SourceRoleFunction = (typeof SOURCE_ROLE_FUNCTIONS)[number];
+
+export function hasSourceRole(fn: FunctionName): fn is SourceRoleFunction {
+  return (SOURCE_ROLE_FUNCTIONS as readonly string[]).includes(fn);
+}
+
+/** The role function `fn` assumes in a source account: `<SOURCE_ROLE_NAME>-<fn>`, the only one of them its own role may assume. */
+export function sourceRoleArn(config: Pick<Config, 'sourceRoleName'>, accountId: string, fn: SourceRoleFunction): string {
+  return `arn:aws:iam::${accountId}:role/${config.sourceRoleName}-${fn}`;
+}
+
+/**
+ * The session name a function's assumed roles carry, which the other account's CloudTrail records as who acted:
+ * `ddb-backup-<function>`, and `ddb-backup-<function>-<requestId>` inside an invocation. STS allows 2-64 characters
+ * of letters, digits and +=,.@_-; anything else in the request id becomes `-`, and the name is cut at 64.
+ */
+export function roleSessionName(fn: FunctionName, requestId?: string): string {
+  const base = `ddb-backup-${fn}`;
+  if (requestId === undefined || requestId === '') return base;
+  return `${base}-${requestId.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
 }
 
 /**

@@ -12,8 +12,10 @@ import { DynamoSourceTables } from './adapters/source-tables';
 import { DynamoTableRegistry } from './adapters/table-registry';
 import { PipelineApi } from './backup-engines/datapipeline/api';
 import { dataPipelineEngine } from './backup-engines/datapipeline/engine';
-import { type Config, sourceRoleArn } from './config';
+import { type Config, type FunctionName, hasSourceRole, roleSessionName, sourceRoleArn } from './config';
+import { ConfigError } from './errors';
 import type { BackupEngine } from './ports/backup-engine';
+import type { BackupBucket, BucketPolicyStore } from './ports/bucket-policy-store';
 import type { GrantCatalog } from './ports/grant-catalog';
 import type { SourceTablesOf } from './ports/source-tables';
 import type { TableRegistry } from './ports/table-registry';
@@ -22,17 +24,24 @@ import type { LockOptions } from './usecases/lock';
 /**
  * The composition root: what the use cases are handed in production. Each port gets its AWS
  * adapter here, and nothing else in lib/ chooses one. SDK clients are made once per container and
- * reused; those of a source account on its first use.
+ * reused; those acting through an assumed role once per role session (an SDK client keeps the
+ * credentials it was first given): inside `inInvocation`, once per invocation (see RoleAssumer).
  */
 export interface Services {
   config: Config;
+  /** The function these services act for: it picks the role assumed in source accounts and names the sessions. */
+  fn: FunctionName;
+  /** Runs one invocation's work: every role it assumes carries the session name `ddb-backup-<function>-<requestId>`. */
+  inInvocation<T>(requestId: string, work: () => Promise<T>): Promise<T>;
   /** The registry's table records and the grant catalog: one DynamoDB table, one client. */
   registry: TableRegistry;
   grants: GrantCatalog;
   engine: BackupEngine;
   sourceTables: SourceTablesOf;
-  /** The backup bucket: its policy, and its keys (restore lists snapshots). */
-  policy: S3BucketPolicyStore;
+  /** The backup bucket's policy, through the policy-writer role (BACKUP_ROLE_ARN). */
+  policy: BucketPolicyStore & BackupBucket;
+  /** The backup bucket's keys, through the snapshot-reader role (SNAPSHOT_READER_ROLE_ARN): what restore lists snapshots with. */
+  snapshots: BackupBucket;
   roles: RoleAssumer;
   /** The Data Pipeline engine's calls in an account and region (what the engine uses; tools and tests read pipelines through it). */
   pipelines: (accountId: string, region: string) => PipelineApi;
@@ -40,37 +49,76 @@ export interface Services {
   newOwnerId: () => string;
 }
 
-export function createServices(config: Config, env: NodeJS.ProcessEnv = process.env): Services {
+/** Kept per role session at most; an invocation's session is of no use once it is over. */
+const MAX_KEPT = 256;
+function keep<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+    if (map.size > MAX_KEPT) map.delete(map.keys().next().value as string);
+  }
+  return value;
+}
+
+/**
+ * `fn` is the function the services act for (tools and tests that drive the use cases directly act as `onboard`):
+ * in a source account they assume `<SOURCE_ROLE_NAME>-<fn>`, the one role there that trusts that function's role.
+ */
+export function createServices(config: Config, fn: FunctionName = 'onboard', env: NodeJS.ProcessEnv = process.env): Services {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const roles = new RoleAssumer(new STSClient({ region, ...CLIENT_SETTINGS }), { externalId: config.externalId });
-  /** One client per source account and region, made on first use and kept for the container's life. */
+  const roles = new RoleAssumer(new STSClient({ region, ...CLIENT_SETTINGS }), { externalId: config.externalId, sessionName: roleSessionName(fn) });
+  const sourceRole = (accountId: string): string => {
+    if (!hasSourceRole(fn)) throw new ConfigError(`the ${fn} function has no role in source accounts`);
+    return sourceRoleArn(config, accountId, fn);
+  };
+  /** One client per source account and region and role session, made on first use. */
   const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T) => {
     const cache = new Map<string, T>();
-    return (accountId: string, r: string): T => {
-      const key = `${accountId}/${r}`;
-      let value = cache.get(key);
-      if (value === undefined) {
-        const roleArn = sourceRoleArn(config, accountId);
-        value = make(accountId, r, roles.provider(roleArn), roleArn);
-        cache.set(key, value);
-      }
-      return value;
-    };
+    return (accountId: string, r: string): T =>
+      keep(cache, `${roles.sessionName()} ${accountId}/${r}`, () => {
+        const roleArn = sourceRole(accountId);
+        return make(accountId, r, roles.provider(roleArn), roleArn);
+      });
   };
-  const pipelines = perAccount((_, r, credentials, roleArn) => {
-    const bucket = new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst);
+  /** Data Pipeline's pace is per account and region, whatever the session: one token bucket each, for the container's life. */
+  const paces = new Map<string, TokenBucket>();
+  const pipelines = perAccount((account, r, credentials, roleArn) => {
+    const bucket = keep(paces, `${account}/${r}`, () => new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst));
     return new PipelineApi(new DataPipelineClient({ region: r, credentials, ...CLIENT_SETTINGS }), () => roles.credentials(roleArn), () => bucket.take());
   });
   const sourceTables = perAccount((_, r, credentials) => new DynamoSourceTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })));
-  const s3Config = { region, credentials: roles.provider(config.backupRoleArn), ...CLIENT_SETTINGS, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
+  /** The backup bucket through one of the backup account's roles, one S3 client per role session. */
+  const backupBucketAs = (roleArn: () => string): BucketPolicyStore & BackupBucket => {
+    const stores = new Map<string, S3BucketPolicyStore>();
+    const store = () =>
+      keep(stores, roles.sessionName(), () => {
+        const arn = roleArn();
+        const s3Config = { region, credentials: roles.provider(arn), ...CLIENT_SETTINGS, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
+        return new S3BucketPolicyStore(s3Config, config.backupBucket, () => roles.credentials(arn));
+      });
+    return {
+      get: async () => store().get(),
+      put: async (policy) => store().put(policy),
+      warm: async () => store().warm(),
+      listKeys: async (prefix) => store().listKeys(prefix),
+    };
+  };
+  const snapshotReader = () => {
+    if (config.snapshotReaderRoleArn === undefined) throw new ConfigError('SNAPSHOT_READER_ROLE_ARN is not set: restore lists snapshots through that role');
+    return config.snapshotReaderRoleArn;
+  };
   const registryClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...CLIENT_SETTINGS }), { marshallOptions: { removeUndefinedValues: true } });
   return {
     config,
+    fn,
+    inInvocation: (requestId, work) => roles.inInvocation(roleSessionName(fn, requestId), work),
     registry: new DynamoTableRegistry(registryClient, config.registryTable),
     grants: new DynamoGrantCatalog(registryClient, config.registryTable),
     engine: dataPipelineEngine(pipelines),
     sourceTables,
-    policy: new S3BucketPolicyStore(s3Config, config.backupBucket, () => roles.credentials(config.backupRoleArn)),
+    policy: backupBucketAs(() => config.backupRoleArn),
+    snapshots: backupBucketAs(snapshotReader),
     roles,
     pipelines,
     lock: {

@@ -64,7 +64,7 @@ export async function provisionSandbox(config: Config, samples: SampleTable[], e
   await s3.send(new PutBucketVersioningCommand({ Bucket: config.backupBucket, VersioningConfiguration: { Status: 'Enabled' } }));
 
   for (const t of samples) {
-    const ddb = new DynamoDBClient({ region: t.region, credentials: roles.provider(sourceRoleArn(config, t.accountId)) });
+    const ddb = new DynamoDBClient({ region: t.region, credentials: roles.provider(sourceRoleArn(config, t.accountId, 'restore')) });
     note(`table ${t.tableName} in ${t.accountId}/${t.region}`, await createTable(ddb, t.tableName));
   }
   return summary;

@@ -58,6 +58,8 @@ const ALARMS = [
   ['BackfillErrorsAlarm', 'backfill-errors', 'The backfill function failed.', functionErrors('Backfill')],
   ['HealthCheckErrorsAlarm', 'health-check-errors', 'The health-check function failed.', functionErrors('HealthCheck')],
   ['RestoreErrorsAlarm', 'restore-errors', 'The restore function failed.', functionErrors('Restore')],
+  ['RestoreFailedAlarm', 'restore-failed', "A restore failed or was refused (nothing was written). See the restore function's logs: they name who asked.", counted('RestoreFailed')],
+  ['HealthCheckFailedAlarm', 'health-check-failed', 'The health check failed: pipelines and grants went unchecked this hour. See its logs.', counted('HealthCheckFailed')],
   [
     'EventDeadLetterAlarm',
     'event-dlq',

@@ -6,6 +6,7 @@ import {
   paginateListTables,
   ResourceNotFoundException,
   ScanCommand,
+  TagResourceCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { KeyAttribute } from '../domain/table-ref';
@@ -68,5 +69,9 @@ export class DynamoSourceTables implements SourceTables {
       token = out.NextToken;
     } while (token !== undefined);
     return tags;
+  }
+
+  async tag(tableArn: string, tags: Record<string, string>): Promise<void> {
+    await this.client.send(new TagResourceCommand({ ResourceArn: tableArn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
   }
 }

@@ -16,7 +16,7 @@ import type { Telemetry } from '../observability';
 export type BackupEngineName = 'datapipeline';
 
 /** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
-export type EngineSettings = Pick<Config, 'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion'>;
+export type EngineSettings = Pick<Config, 'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion' | 'pipelineRoles'>;
 
 /** Where a table's backup resource would live, or why it cannot be backed up here. */
 export type Placement = { region: string } | { region?: undefined; unsupported: string };

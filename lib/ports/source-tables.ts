@@ -10,6 +10,8 @@ export interface SourceTables {
   /** Creates an on-demand table with this key schema, and waits until it is ACTIVE. */
   create(tableName: string, keySchema: readonly KeyAttribute[], tags: Record<string, string>): Promise<void>;
   tags(tableArn: string): Promise<Record<string, string>>;
+  /** Adds (or overwrites) these tags on the table. */
+  tag(tableArn: string, tags: Record<string, string>): Promise<void>;
 }
 
 /** The source tables of an account and region. */

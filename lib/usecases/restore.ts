@@ -28,6 +28,11 @@ export interface RestoreDeps {
 
 const tableName = (field: string) =>
   z.string({ required_error: `${field} is required` }).regex(TABLE_NAME, `${field} is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
+/** The target as a name, or as the table's ARN (which must then name the same account and region). */
+const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/;
+const targetTable = z
+  .string({ required_error: 'targetTable is required' })
+  .refine((v) => TABLE_NAME.test(v) || TABLE_ARN.test(v), 'targetTable is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .) or table ARN');
 const where = {
   account: z.string({ required_error: 'account is required' }).regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
   region: z.string({ required_error: 'region is required' }).refine(isRegion, 'region is not an AWS region name'),
@@ -40,8 +45,9 @@ const schema = z.discriminatedUnion('action', [
       action: z.literal('restore'),
       ...where,
       snapshot: z.string({ required_error: 'snapshot is required (a name from "list")' }).regex(SNAPSHOT_NAME, 'snapshot must be a run folder name such as 2026-11-26-03-00-00'),
-      targetTable: tableName('targetTable'),
-      force: z.boolean({ invalid_type_error: 'force must be true or false' }).default(false),
+      targetTable,
+      /** Who the operator says they are: recorded beside what Lambda says, never instead of it. */
+      requestedBy: z.string({ invalid_type_error: 'requestedBy must be text' }).trim().min(1, 'requestedBy is empty').max(256, 'requestedBy is longer than 256 characters').optional(),
     })
     .strict(),
 ]);
@@ -50,6 +56,9 @@ export type RestoreInput = z.infer<typeof schema>;
 export function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): RestoreInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidEventError('restore input must be a JSON object such as {"action":"list","account":"…","region":"…","table":"…"}');
+  }
+  if ('force' in input && (input as { action?: unknown }).action === 'restore') {
+    throw new InvalidEventError('invalid restore input: "force" is no longer accepted: a restore never writes into a table that holds items (restore into a new table)');
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -63,7 +72,35 @@ export function parseRestoreInput(input: unknown, allowedAccounts: readonly stri
   if (!allowedAccounts.includes(parsed.data.account)) {
     throw new InvalidEventError(`invalid restore input: account ${parsed.data.account} is not in SOURCE_ACCOUNTS`);
   }
-  return parsed.data;
+  const data = parsed.data;
+  if (data.action === 'list') return data;
+  const arn = TABLE_ARN.exec(data.targetTable);
+  if (arn !== null && (arn[1] !== data.region || arn[2] !== data.account)) {
+    throw new RestoreRefusedError(`targetTable ${data.targetTable} is not in ${data.account}/${data.region}: a restore writes into the source table's account and region only`);
+  }
+  const target = arn === null ? data.targetTable : (arn[3] as string);
+  // Table names are case-sensitive, but a target that differs from the source only in case is a slip, not a plan.
+  if (target.toLowerCase() === data.table.toLowerCase()) {
+    throw new RestoreRefusedError(`targetTable ${data.targetTable} is the source table ${data.table}: a restore never writes into the table it restores; choose a new table name`);
+  }
+  return { ...data, targetTable: target };
+}
+
+/**
+ * Who asked for a restore. Lambda gives a function no IAM identity of its caller: `context.identity` is set only for
+ * invocations through the mobile SDKs with Amazon Cognito, `context.clientContext` only when the caller sent one.
+ * For `sls invoke` (the Invoke API with IAM credentials) neither is set; CloudTrail then holds who called, in the
+ * Lambda `Invoke` data event (when a trail records Lambda data events), found by the request id.
+ */
+export interface Requester {
+  /** The invocation's request id (context.awsRequestId). */
+  requestId: string;
+  /** context.identity.cognitoIdentityId, when Lambda gives one. */
+  cognitoIdentityId?: string;
+  /** context.clientContext.client.app_title, when the caller sent a client context. */
+  clientApp?: string;
+  /** The request's own `requestedBy`: what the caller says, not verified. */
+  claimed?: string;
 }
 
 export type RestoreResult =
@@ -80,6 +117,8 @@ export type RestoreResult =
       pipelineRegion: string;
       /** True when the same restore (same target, same snapshot) had been started before: nothing was done. */
       alreadyStarted: boolean;
+      /** Who asked for this call (see Requester). */
+      requestedBy: Requester;
     };
 
 /**
@@ -87,20 +126,34 @@ export type RestoreResult =
  * A restore is idempotent: the same request again (same target table, same snapshot) returns the
  * restore already started, and resumes one whose attempt died before starting it. A different
  * request for a target table another restore may still be writing into is refused.
+ * A restore never writes into its source table, nor into a table that holds items; an existing empty
+ * table is first tagged as the product's (the import's resource role writes only tables so tagged).
  */
-export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreResult> {
+export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<Requester, 'claimed'> = { requestId: 'none' }): Promise<RestoreResult> {
   const { config, engine } = deps;
-  const input = parseRestoreInput(raw, config.sourceAccounts);
+  const claimed = typeof raw === 'object' && raw !== null && typeof (raw as { requestedBy?: unknown }).requestedBy === 'string' ? (raw as { requestedBy: string }).requestedBy : undefined;
+  const requestedBy: Requester = { ...requester, ...(claimed === undefined ? {} : { claimed }) };
+  let input: RestoreInput;
+  try {
+    input = parseRestoreInput(raw, config.sourceAccounts);
+  } catch (e) {
+    if (e instanceof RestoreRefusedError) deps.telemetry.warn('restore refused', { requestedBy, reason: e.message });
+    throw e;
+  }
   const source: TableRef = { accountId: input.account, region: input.region, tableName: input.table, tableArn: tableArn(input.region, input.account, input.table) };
   const listing = engine.snapshots(config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
   if (input.action === 'list') {
     return { action: 'list', table: source.tableArn, snapshots: listing.snapshots, incomplete: listing.incomplete };
   }
 
+  const refuse = (reason: string): never => {
+    deps.telemetry.warn('restore refused', { requestedBy, reason });
+    throw new RestoreRefusedError(reason);
+  };
   const snapshot = listing.snapshots.find((s) => s.snapshot === input.snapshot);
   if (snapshot === undefined) {
     const why = listing.incomplete.includes(input.snapshot) ? 'its run folder has no manifest (the export did not finish)' : 'there is no such run folder';
-    throw new RestoreRefusedError(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
+    return refuse(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
   }
   const target: TableRef = { ...source, tableName: input.targetTable, tableArn: tableArn(input.region, input.account, input.targetTable) };
   const prepared = engine.prepareRestore({ source, target, snapshot }, config); // offline: a region without the engine, an invalid definition
@@ -113,28 +166,33 @@ export async function restore(deps: RestoreDeps, raw: unknown): Promise<RestoreR
     pipelineId,
     pipelineRegion: prepared.region,
     alreadyStarted,
+    requestedBy,
   });
 
   // Before looking at the target: the restore started earlier has created it, and may be filling it.
   const earlier = await prepared.find();
   if (earlier.kind === 'started') {
-    deps.telemetry.info('restore already started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId: earlier.resourceId });
+    deps.telemetry.info('restore already started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId: earlier.resourceId, requestedBy });
     return started(earlier.resourceId, false, true);
   }
   if (earlier.kind === 'other') {
-    throw new RestoreRefusedError(`table ${input.targetTable} is already being restored ${earlier.description}`);
+    return refuse(`table ${input.targetTable} is already being restored ${earlier.description}`);
   }
 
   const tables = deps.sourceTables(input.account, input.region);
   const existing = await tables.describe(input.targetTable);
-  if (existing !== undefined && !input.force && (await tables.hasItems(input.targetTable))) {
-    throw new RestoreRefusedError(`table ${input.targetTable} exists and holds items; pass "force": true to import into it anyway`);
+  if (existing !== undefined && (await tables.hasItems(input.targetTable))) {
+    return refuse(`table ${input.targetTable} exists and holds items: a restore never writes into a table that holds items; restore into a new table`);
   }
+  const tags = { [TAG_MANAGED_BY]: PRODUCT_NAME, [TAG_RESTORED_FROM]: `${input.table}@${input.snapshot}` };
   const keySchema = existing === undefined ? await keySchemaOf(deps, source, tables) : existing.keySchema;
-  if (existing === undefined) await tables.create(input.targetTable, keySchema, { [TAG_MANAGED_BY]: PRODUCT_NAME, [TAG_RESTORED_FROM]: `${input.table}@${input.snapshot}` });
+  // The import's resource role writes only tables tagged as the product's: a new target is created with the tags,
+  // an existing empty one is tagged before the import starts.
+  if (existing === undefined) await tables.create(input.targetTable, keySchema, tags);
+  else await tables.tag(target.tableArn, tags);
 
   const pipelineId = await prepared.start(earlier.kind === 'unfinished' ? earlier.resourceId : undefined);
-  deps.telemetry.info('restore started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId, targetCreated: existing === undefined });
+  deps.telemetry.info('restore started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId, targetCreated: existing === undefined, requestedBy });
   return started(pipelineId, existing === undefined, false);
 }
 

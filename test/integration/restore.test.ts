@@ -1,5 +1,5 @@
 import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
-import { DescribeTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, ListTagsOfResourceCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
 import { createServices } from '../../lib/wiring';
@@ -80,16 +80,47 @@ describeWithMoto('restore (against moto_server)', () => {
     await expect(clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'never-made' }))).rejects.toThrow(/not found|ResourceNotFound/i);
   });
 
-  it('refuses to write into an existing table that holds items, unless forced', async () => {
-    await clients.dynamodb(SOURCE_A).send(new PutItemCommand({ TableName: 'orders', Item: { pk: { S: 'order-1' } } }));
-    const input = { action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'orders' };
-    await expect(invoke(input)).rejects.toThrow('table orders exists and holds items; pass "force": true to import into it anyway');
-    await expect(invoke({ ...input, force: true })).resolves.toMatchObject({ targetCreated: false });
+  describe('Given a target that must never be written', () => {
+    const importPipelines = async () => ((await clients.pipelines(SOURCE_A).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).map((p) => p.name);
+    const tagsOf = async (table: string) =>
+      (await clients.dynamodb(SOURCE_A).send(new ListTagsOfResourceCommand({ ResourceArn: `arn:aws:dynamodb:${REGION}:${SOURCE_A}:table/${table}` }))).Tags ?? [];
+
+    it.each([
+      ['by name', 'orders'],
+      ['by a name differing only in case', 'Orders'],
+      ['by ARN', `arn:aws:dynamodb:${REGION}:${SOURCE_A}:table/orders`],
+    ])('refuses to restore into the source table (%s), and leaves it untagged with no import pipeline', async (_how, targetTable) => {
+      const before = await importPipelines();
+      await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable })).rejects.toThrow(
+        /a restore never writes into the table it restores/,
+      );
+      expect(await importPipelines()).toEqual(before);
+      expect(await tagsOf('orders')).toEqual([]);
+    });
+
+    it('refuses to restore into another table that holds items, and "force" is no longer a way round it', async () => {
+      await provisionSandbox(parseConfig(process.env), [{ accountId: SOURCE_A, region: REGION, tableName: 'ledger' }]);
+      await clients.dynamodb(SOURCE_A).send(new PutItemCommand({ TableName: 'ledger', Item: { pk: { S: 'entry-1' } } }));
+      const input = { action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'ledger' };
+      const before = await importPipelines();
+      await expect(invoke(input)).rejects.toThrow('table ledger exists and holds items: a restore never writes into a table that holds items; restore into a new table');
+      await expect(invoke({ ...input, force: true })).rejects.toThrow(/"force" is no longer accepted/);
+      expect(await importPipelines()).toEqual(before);
+      expect(await tagsOf('ledger')).toEqual([]);
+    });
   });
 
-  it('imports into an existing empty table without being forced', async () => {
+  it('imports into an existing empty table after tagging it as the product’s, and names who asked', async () => {
     await provisionSandbox(parseConfig(process.env), [{ accountId: SOURCE_A, region: REGION, tableName: 'empty-target' }]);
-    await expect(invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'empty-target' })).resolves.toMatchObject({ targetCreated: false });
+    const result = await invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders', snapshot: '2026-11-26-03-00-00', targetTable: 'empty-target', requestedBy: 'alice' });
+    expect(result).toMatchObject({ targetCreated: false, requestedBy: { requestId: expect.stringMatching(/^req-/), claimed: 'alice' } });
+    const tags = await clients.dynamodb(SOURCE_A).send(new ListTagsOfResourceCommand({ ResourceArn: `arn:aws:dynamodb:${REGION}:${SOURCE_A}:table/empty-target` }));
+    expect(tags.Tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'ddb-backup:managed-by', Value: 'ddb-backup-orchestrator' },
+        { Key: 'ddb-backup:restored-from', Value: 'orders@2026-11-26-03-00-00' },
+      ]),
+    );
   });
 
   it('takes the key schema from the registry when the source table no longer exists', async () => {
@@ -100,9 +131,9 @@ describeWithMoto('restore (against moto_server)', () => {
     await services.registry.updateClaimed(gone, 'test', { keySchema: [{ name: 'tenant', type: 'S', keyType: 'HASH' }, { name: 'seq', type: 'N', keyType: 'RANGE' }] }, { release: true });
     expect(claim.claimed).toBe(true);
     await clients.backupS3().send(new PutObjectCommand({ Bucket: BUCKET, Key: `${SOURCE_A}/${REGION}/orders-deleted/2026-11-20-03-00-00/manifest`, Body: '{}' }));
-    const result = await invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders-deleted', snapshot: '2026-11-20-03-00-00', targetTable: 'orders-deleted' });
+    const result = await invoke({ action: 'restore', account: SOURCE_A, region: REGION, table: 'orders-deleted', snapshot: '2026-11-20-03-00-00', targetTable: 'orders-deleted-restored' });
     expect(result).toMatchObject({ targetCreated: true });
-    const table = await clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'orders-deleted' }));
+    const table = await clients.dynamodb(SOURCE_A).send(new DescribeTableCommand({ TableName: 'orders-deleted-restored' }));
     expect(table.Table?.KeySchema).toEqual([
       { AttributeName: 'tenant', KeyType: 'HASH' },
       { AttributeName: 'seq', KeyType: 'RANGE' },
@@ -125,14 +156,15 @@ describeWithMoto('restore (against moto_server)', () => {
       const first = await invoke(input);
       expect(first).toMatchObject({ targetCreated: true, alreadyStarted: false });
       const again = await invoke(input);
-      expect(again).toEqual({ ...first, targetCreated: false, alreadyStarted: true });
+      expect(again).toEqual({ ...first, targetCreated: false, alreadyStarted: true, requestedBy: { requestId: expect.stringMatching(/^req-/) } });
+      expect(again.requestedBy.requestId).not.toBe(first.requestedBy.requestId);
       expect(await restorePipelines('orders-again')).toEqual([first.pipelineId]);
     });
 
     it('refuses a different snapshot into that table while its import pipeline is active, naming it', async () => {
       const [pipelineId] = await restorePipelines('orders-again');
-      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00', force: true })).rejects.toThrow(RestoreRefusedError);
-      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00', force: true })).rejects.toThrow(
+      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00' })).rejects.toThrow(RestoreRefusedError);
+      await expect(invoke({ ...input, snapshot: '2026-11-25-03-00-00' })).rejects.toThrow(
         `table orders-again is already being restored from s3://${BUCKET}/${prefix}2026-11-24-03-00-00/ by pipeline ${pipelineId} (SCHEDULED); delete that pipeline once its import has finished to restore into the table again`,
       );
       expect(await restorePipelines('orders-again')).toEqual([pipelineId]);

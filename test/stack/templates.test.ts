@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseConfig } from '../../lib/config';
 import { METRICS_NAMESPACE, MetricName, SERVICE_NAME } from '../../lib/observability';
-import { loadTemplate, type Template } from '../support/cfn';
+import { loadTemplate, resolveTemplate, type Template } from '../support/cfn';
 
 const run = promisify(execFile);
 const root = join(__dirname, '..', '..');
@@ -37,6 +37,20 @@ function iamStatements(t: Template): Array<{ resource: string; statement: Statem
           : [];
     return docs.flatMap((d) => list(d.Statement).map((statement) => ({ resource: name, statement })));
   });
+}
+
+/** Fn::Split / Fn::Join / Fn::Select over literal values worked out as CloudFormation would; every other intrinsic left as it is. */
+function literal(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(literal);
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node as Record<string, unknown>);
+  const resolved = Object.fromEntries(entries.map(([k, v]) => [k, literal(v)]));
+  const [key, arg] = (entries.length === 1 ? [entries[0]![0], resolved[entries[0]![0]]] : []) as [string?, unknown?];
+  const args = arg as unknown[];
+  if (key === 'Fn::Split' && typeof args[1] === 'string') return args[1].split(args[0] as string);
+  if (key === 'Fn::Join' && Array.isArray(args[1]) && args[1].every((v) => typeof v === 'string')) return args[1].join(args[0] as string);
+  if (key === 'Fn::Select' && Array.isArray(args[1]) && typeof args[1][Number(args[0])] === 'string') return args[1][Number(args[0])];
+  return resolved;
 }
 
 /** The README's own-moto recipe, as a shell that followed it would still have it exported. */
@@ -186,8 +200,131 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     const assume = statements.filter(({ statement }) => list(statement.Action).includes('sts:AssumeRole'));
     expect(assume.length).toBeGreaterThan(0);
     for (const { statement } of assume) expect(JSON.stringify(statement.Resource)).not.toContain('*');
-    const sourceRoles = assume.find(({ statement }) => statement.Sid === 'AssumeSourceRoles')?.statement.Resource;
+    const sourceRoles = assume.find(({ statement }) => statement.Sid === 'AssumeOwnSourceRoles')?.statement.Resource;
     expect(JSON.stringify(sourceRoles)).toContain(':role/ddb-backup-orchestrator');
+  });
+
+  describe('the roles each function assumes', () => {
+    const ORCHESTRATOR = '123456789012';
+    const ACCOUNTS = ['111111111111', '222222222222'];
+    const FUNCTION_ROLES = { onboard: 'OnboardRole', offboard: 'OffboardRole', backfill: 'BackfillRole', restore: 'RestoreRole', healthCheck: 'HealthCheckRole' } as const;
+    const assumed = (roleId: string) =>
+      list((template.Resources[roleId]?.Properties as any).Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>)
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((st) => list(st.Action).includes('sts:AssumeRole'))
+        .flatMap((st) => list(literal(st.Resource) as string | string[]))
+        .sort();
+    const source = resolveTemplate(loadTemplate(join(root, 'templates/source-account.yml')), {
+      accountId: '111111111111',
+      region: 'us-east-1',
+      parameters: { OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: 'example', CentralEventBusArn: `arn:aws:events:us-east-1:${ORCHESTRATOR}:event-bus/b`, BackupBucketName: 'example-corp-ddb-backups' },
+    });
+    const backup = resolveTemplate(loadTemplate(join(root, 'templates/backup-account.yml')), {
+      accountId: '999999999999',
+      region: 'us-east-1',
+      parameters: { BucketName: 'example-corp-ddb-backups', OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: 'example' },
+    });
+    const sourceRole = (fn: string) => Object.values(source.Resources).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties?.RoleName === `ddb-backup-orchestrator-${fn}`);
+    const env = () => (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
+
+    it.each(Object.entries(FUNCTION_ROLES))('lets %s assume in the source accounts exactly its own role, in each of them', (fn, roleId) => {
+      const own = ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/ddb-backup-orchestrator-${fn}`);
+      const backupRoles = { onboard: [env().BACKUP_ROLE_ARN], backfill: [env().BACKUP_ROLE_ARN], restore: [env().SNAPSHOT_READER_ROLE_ARN] } as Record<string, string[]>;
+      expect(assumed(roleId)).toEqual([...own, ...(backupRoles[fn] ?? [])].sort());
+    });
+
+    it.each(Object.entries(FUNCTION_ROLES))('names for %s the role the source account template creates for it, trusting exactly this function’s role', (fn, roleId) => {
+      const name = (template.Resources[roleId]?.Properties as any).RoleName as string;
+      expect(name).toBe(`ddb-backup-orchestrator-example-${fn}`);
+      const role = sourceRole(fn)?.Properties as any;
+      expect(role).toBeDefined();
+      expect(assumed(roleId)).toContain(`arn:aws:iam::111111111111:role/${role.RoleName}`);
+      const trust = role.AssumeRolePolicyDocument.Statement[0];
+      expect(trust.Condition.ArnEquals['aws:PrincipalArn']).toBe(`arn:aws:iam::${ORCHESTRATOR}:role/${name}`);
+    });
+
+    it('lists snapshots through the role the backup account template creates for restore alone, and never gives restore or offboard the policy writer', () => {
+      const reader = backup.Resources.SnapshotReaderRole?.Properties as any;
+      expect(env().SNAPSHOT_READER_ROLE_ARN).toBe(`arn:aws:iam::999999999999:role/${reader.RoleName}`);
+      expect(reader.AssumeRolePolicyDocument.Statement[0].Condition.ArnEquals['aws:PrincipalArn']).toBe(`arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-example-restore`);
+      for (const roleId of ['RestoreRole', 'OffboardRole']) expect(assumed(roleId)).not.toContain(env().BACKUP_ROLE_ARN);
+    });
+
+    it('runs the pipelines as the roles the source account template creates, and grants no registry DeleteItem', () => {
+      expect([env().PIPELINE_ROLE, env().PIPELINE_RESOURCE_ROLE, env().RESTORE_RESOURCE_ROLE]).toEqual([
+        source.Resources.PipelineRole?.Properties?.RoleName,
+        source.Resources.PipelineResourceInstanceProfile?.Properties?.InstanceProfileName,
+        source.Resources.RestoreResourceInstanceProfile?.Properties?.InstanceProfileName,
+      ]);
+      expect(JSON.stringify(iamStatements(template))).not.toContain('dynamodb:DeleteItem');
+    });
+  });
+
+  describe('the alarm topic', () => {
+    const props = (id: string) => template.Resources[id]?.Properties as Record<string, any>;
+    const pipelineRoles = ['arn:aws:iam::111111111111:role/ddb-backup-pipeline', 'arn:aws:iam::222222222222:role/ddb-backup-pipeline'];
+    const roots = ['arn:aws:iam::111111111111:root', 'arn:aws:iam::222222222222:root'];
+
+    it('is encrypted with a customer-managed key that rotates, not alias/aws/sns', () => {
+      expect(props('AlarmTopic').KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+      expect(template.Resources.AlarmTopicKey?.Type).toBe('AWS::KMS::Key');
+      expect(props('AlarmTopicKey').EnableKeyRotation).toBe(true);
+    });
+
+    it('has a key policy admitting the account to administer it, CloudWatch and EventBridge to publish, and only the source accounts’ pipeline role, only through SNS for this topic', () => {
+      const statements = literal(props('AlarmTopicKey').KeyPolicy.Statement) as Array<Record<string, any>>;
+      expect(statements.map((st) => [st.Principal, st.Action])).toEqual([
+        [{ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, 'kms:*'],
+        [{ Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] }, ['kms:Decrypt', 'kms:GenerateDataKey*']],
+        [{ AWS: roots }, ['kms:Decrypt', 'kms:GenerateDataKey*']],
+      ]);
+      expect(statements[2]!.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': pipelineRoles });
+      expect(statements[2]!.Condition.StringEquals).toMatchObject({ 'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' } });
+    });
+
+    it('admits as publishers only this stack’s alarms, its bucket-change rule and the source accounts’ pipeline role', () => {
+      const statements = literal(props('AlarmTopicPolicy').PolicyDocument.Statement) as Array<Record<string, any>>;
+      for (const st of statements) expect([st.Effect, st.Action]).toEqual(['Allow', 'sns:Publish']);
+      expect(statements.map((st) => [st.Principal, st.Condition])).toEqual([
+        [
+          { Service: 'cloudwatch.amazonaws.com' },
+          {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:ddb-backup-orchestrator-example-*' } },
+          },
+        ],
+        [{ Service: 'events.amazonaws.com' }, { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['BackupBucketChangedRule', 'Arn'] } } }],
+        [{ AWS: roots }, { ArnEquals: { 'aws:PrincipalArn': pipelineRoles } }],
+      ]);
+      const alarmNames = resources('AWS::CloudWatch::Alarm').map(([, r]) => (r.Properties as any).AlarmName as string);
+      for (const name of alarmNames) expect(name.startsWith('ddb-backup-orchestrator-example-')).toBe(true);
+    });
+
+    it('receives the backup bucket’s changes: the backup account may put CloudTrail S3 events on the central bus, and a rule there sends those of the bucket to the topic', () => {
+      const busPolicy = literal(props('BackupAccountBusPolicy')) as Record<string, any>;
+      expect(busPolicy.Statement).toMatchObject({
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Principal: { AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${BackupAccount}:root', { BackupAccount: '999999999999' }] } },
+        Condition: { StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': 'AWS API Call via CloudTrail' } },
+      });
+      const rule = literal(props('BackupBucketChangedRule')) as Record<string, any>;
+      expect(rule.EventBusName).toEqual({ Ref: 'CentralEventBus' });
+      expect(rule.EventPattern).toEqual({
+        source: ['aws.s3'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        account: ['999999999999'],
+        detail: { eventSource: ['s3.amazonaws.com'], requestParameters: { bucketName: ['example-corp-ddb-backups'] } },
+      });
+      expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: 'AlarmTopic' }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } })]);
+    });
+
+    it('is where the restore and health-check failures alarm', () => {
+      const alarms = resources('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Record<string, any>);
+      for (const metric of [MetricName.RestoreFailed, MetricName.HealthCheckFailed]) {
+        expect(alarms.find((a) => a.MetricName === metric && a.Namespace === METRICS_NAMESPACE)?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      }
+    });
   });
 
   it('keeps the registry on demand, with point-in-time recovery and TTL on the lease attribute', () => {
@@ -201,10 +338,10 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     });
   });
 
-  it('lets only the source accounts (or the organization) put events on the central bus', () => {
+  it('lets only the source accounts (or the organization) put events on the central bus, and the backup account its bucket’s changes', () => {
     const policies = resources('AWS::Events::EventBusPolicy');
-    expect(policies).toHaveLength(1);
-    const policy = policies[0]![1] as { Properties: Record<string, any> };
+    expect(policies.map(([name]) => name).sort()).toEqual(['BackupAccountBusPolicy', 'CentralEventBusPolicy']);
+    const policy = template.Resources.CentralEventBusPolicy as { Properties: Record<string, any> };
     expect(policy.Properties.Statement.Action).toBe('events:PutEvents');
     expect(JSON.stringify(policy.Properties.Statement.Principal)).toContain('111111111111,222222222222');
     expect(policy.Properties.Statement.Condition['Fn::If'][1]).toEqual({ StringEquals: { 'aws:PrincipalOrgID': '' } });

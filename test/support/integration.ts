@@ -18,6 +18,7 @@ export const BACKUP_ROLE = `arn:aws:iam::${BACKUP}:role/ddb-backup-policy-writer
 export const baseEnv = {
   BACKUP_BUCKET: BUCKET,
   BACKUP_ROLE_ARN: BACKUP_ROLE,
+  SNAPSHOT_READER_ROLE_ARN: `arn:aws:iam::${BACKUP}:role/ddb-backup-snapshot-reader`,
   SOURCE_ROLE_NAME: ROLE_NAME,
   SOURCE_ACCOUNTS: `${SOURCE_A},${SOURCE_B}`,
   REGISTRY_TABLE: REGISTRY,

@@ -15,8 +15,8 @@ describe('buildExportDefinition', () => {
     expect(byId(d, 'Default').fields).toEqual({
       scheduleType: 'cron',
       failureAndRerunMode: 'CASCADE',
-      role: 'DataPipelineDefaultRole',
-      resourceRole: 'DataPipelineDefaultResourceRole',
+      role: 'ddb-backup-pipeline',
+      resourceRole: 'ddb-backup-pipeline-resource',
       pipelineLogUri: 's3://corp-ddb-backups/111111111111/eu-central-1/orders/logs/',
       schedule: { ref: 'DefaultSchedule' },
     });
@@ -51,7 +51,7 @@ describe('buildExportDefinition', () => {
   it('adds an onFail SnsAlarm on Default when an alarm topic is configured', () => {
     const d = build({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:backup-alarms' });
     expect(byId(d, 'Default').fields.onFail).toEqual({ ref: 'FailureAlarm' });
-    expect(byId(d, 'FailureAlarm').fields).toMatchObject({ type: 'SnsAlarm', topicArn: 'arn:aws:sns:us-east-1:123456789012:backup-alarms', role: 'DataPipelineDefaultRole' });
+    expect(byId(d, 'FailureAlarm').fields).toMatchObject({ type: 'SnsAlarm', topicArn: 'arn:aws:sns:us-east-1:123456789012:backup-alarms', role: 'ddb-backup-pipeline' });
     expect(validateDefinition(d)).toEqual([]);
   });
 

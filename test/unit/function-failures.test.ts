@@ -12,6 +12,7 @@ type Handler = ((event: unknown, context: Context) => Promise<unknown>) & { afte
 const SETTINGS = {
   BACKUP_BUCKET: 'corp-ddb-backups',
   BACKUP_ROLE_ARN: 'arn:aws:iam::999999999999:role/ddb-backup-policy-writer',
+  SNAPSHOT_READER_ROLE_ARN: 'arn:aws:iam::999999999999:role/ddb-backup-snapshot-reader',
   SOURCE_ROLE_NAME: 'ddb-backup-orchestrator',
   SOURCE_ACCOUNTS: '111111111111,222222222222',
   REGISTRY_TABLE: 'ddb-backup-registry',

@@ -23,8 +23,23 @@ export const EMR_INSTANCE_TYPE = 'm3.xlarge';
 export const EMR_TERMINATE_AFTER = '6 Hours';
 export const DDB_TOOLS_VERSION = '4.11.0';
 export const RUN_FOLDER_FORMAT = 'YYYY-MM-dd-HH-mm-ss';
-export const DEFAULT_ROLE = 'DataPipelineDefaultRole';
-export const DEFAULT_RESOURCE_ROLE = 'DataPipelineDefaultResourceRole';
+
+/**
+ * The roles the pipelines run as, by the names templates/source-account.yml gives them by default (PipelineRoleName,
+ * PipelineResourceRoleName, RestoreResourceRoleName) — not Data Pipeline's default roles, whose managed policies allow
+ * s3:* and dynamodb:* on everything. `role` runs the pipeline, is its clusters' EMR service role and publishes the
+ * SnsAlarm; `resourceRole` is the export clusters' instance profile, `restoreResourceRole` the import clusters'.
+ */
+export interface PipelineRoles {
+  role: string;
+  resourceRole: string;
+  restoreResourceRole: string;
+}
+export const DEFAULT_PIPELINE_ROLES: Readonly<PipelineRoles> = {
+  role: 'ddb-backup-pipeline',
+  resourceRole: 'ddb-backup-pipeline-resource',
+  restoreResourceRole: 'ddb-backup-restore-resource',
+};
 
 export interface ExportDefinitionInput {
   table: TableRef;
@@ -34,6 +49,8 @@ export interface ExportDefinitionInput {
   startDateTime: string;
   /** When set, every object inherits an onFail SnsAlarm publishing to this topic. */
   alarmTopicArn?: string;
+  /** The roles the pipeline runs as; the source template's defaults when not given. */
+  roles?: PipelineRoles;
 }
 
 export function exportStep(tableRegion: string): string {
@@ -83,26 +100,27 @@ function emrActivity(id: string, refs: { input: string; output: string; cluster:
 }
 
 /** With a topic: an SnsAlarm on `Default`'s onFail, so that every object inherits it. */
-function withFailureAlarm(objects: PipelineObject[], topicArn: string | undefined, subject: string, message: string): PipelineObject[] {
+function withFailureAlarm(objects: PipelineObject[], topicArn: string | undefined, role: string, subject: string, message: string): PipelineObject[] {
   if (topicArn === undefined) return objects;
   const [defaults, ...rest] = objects as [PipelineObject, ...PipelineObject[]];
   return [
     { ...defaults, fields: { ...defaults.fields, onFail: { ref: 'FailureAlarm' } } },
     ...rest,
-    { id: 'FailureAlarm', name: 'FailureAlarm', fields: { type: 'SnsAlarm', topicArn, role: DEFAULT_ROLE, subject: subject.slice(0, 100), message } },
+    { id: 'FailureAlarm', name: 'FailureAlarm', fields: { type: 'SnsAlarm', topicArn, role, subject: subject.slice(0, 100), message } },
   ];
 }
 
 export function buildExportDefinition(input: ExportDefinitionInput): PipelineObject[] {
   const { table, bucket } = input;
+  const roles = input.roles ?? DEFAULT_PIPELINE_ROLES;
   const defaults: PipelineObject = {
     id: 'Default',
     name: 'Default',
     fields: {
       scheduleType: 'cron',
       failureAndRerunMode: 'CASCADE',
-      role: DEFAULT_ROLE,
-      resourceRole: DEFAULT_RESOURCE_ROLE,
+      role: roles.role,
+      resourceRole: roles.resourceRole,
       pipelineLogUri: tableLogUri(bucket, table),
       schedule: { ref: 'DefaultSchedule' },
     },
@@ -137,6 +155,7 @@ export function buildExportDefinition(input: ExportDefinitionInput): PipelineObj
   return withFailureAlarm(
     objects,
     input.alarmTopicArn,
+    roles.role,
     `DynamoDB backup failed: ${table.tableName}`,
     `Nightly export of ${table.tableArn} failed. Scheduled start: #{node.@scheduledStartTime}. Error: #{node.errorMessage}`,
   );
@@ -176,6 +195,8 @@ export interface ImportDefinitionInput {
   logUri: string;
   writeThroughputRatio: number;
   alarmTopicArn?: string;
+  /** The roles the pipeline runs as (its clusters as `restoreResourceRole`); the source template's defaults when not given. */
+  roles?: PipelineRoles;
 }
 
 export function importStep(tableRegion: string): string {
@@ -194,14 +215,16 @@ export function importStep(tableRegion: string): string {
  */
 export function buildImportDefinition(input: ImportDefinitionInput): PipelineObject[] {
   const { target } = input;
+  const roles = input.roles ?? DEFAULT_PIPELINE_ROLES;
   const defaults: PipelineObject = {
     id: 'Default',
     name: 'Default',
     fields: {
       scheduleType: 'ONDEMAND',
       failureAndRerunMode: 'CASCADE',
-      role: DEFAULT_ROLE,
-      resourceRole: DEFAULT_RESOURCE_ROLE,
+      role: roles.role,
+      // The import's clusters may write only tables tagged as the product's (the source template's condition).
+      resourceRole: roles.restoreResourceRole,
       pipelineLogUri: input.logUri,
     },
   };
@@ -224,6 +247,7 @@ export function buildImportDefinition(input: ImportDefinitionInput): PipelineObj
   return withFailureAlarm(
     objects,
     input.alarmTopicArn,
+    roles.role,
     `DynamoDB restore failed: ${target.tableName}`,
     `Restore into ${target.tableArn} from ${input.snapshotUri} failed. Error: #{node.errorMessage}`,
   );

@@ -49,6 +49,7 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         readThroughputRatio: settings.readThroughputRatio,
         startDateTime: nextRunStart(now, settings.backupTimeUtc),
         alarmTopicArn: settings.alarmTopicArn,
+        roles: settings.pipelineRoles,
       });
       assertValidDefinition(definition);
       const api = () => pipelines(table.accountId, region);
@@ -109,6 +110,7 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         logUri: tableLogUri(settings.backupBucket, source),
         writeThroughputRatio: settings.readThroughputRatio,
         alarmTopicArn: settings.alarmTopicArn,
+        roles: settings.pipelineRoles,
       });
       assertValidDefinition(definition);
       const api = () => pipelines(target.accountId, region);

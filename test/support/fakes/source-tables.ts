@@ -57,6 +57,12 @@ export class FakeSourceAccounts {
         reach();
         return { ...(tables.get(arn.slice(arn.indexOf(':table/') + 7))?.tags ?? {}) };
       },
+      tag: async (arn, tags) => {
+        reach();
+        const t = tables.get(arn.slice(arn.indexOf(':table/') + 7));
+        if (t === undefined) throw Object.assign(new Error(`Requested resource not found: ${arn}`), { name: 'ResourceNotFoundException' });
+        Object.assign(t.tags, tags);
+      },
     };
     return port;
   };

@@ -1,6 +1,6 @@
 import { ConfigError, InvalidEventError } from '../../../lib/errors';
 import { restore, RestoreRefusedError } from '../../../lib/usecases/restore';
-import { A, BUCKET, fakeWorld, type FakeWorld, OUTSIDER, REGION } from '../../support/fakes/world';
+import { A, B, BUCKET, fakeWorld, type FakeWorld, OUTSIDER, REGION } from '../../support/fakes/world';
 
 const prefix = `${A}/${REGION}/orders/`;
 const run = (name: string) => [`${prefix}${name}/part-000000`, `${prefix}${name}/manifest`, `${prefix}${name}_$folder$`];
@@ -38,6 +38,7 @@ describe('restore', () => {
       pipelineId: 'restore-1',
       pipelineRegion: REGION,
       alreadyStarted: false,
+      requestedBy: { requestId: 'none' },
     });
     expect(w.accounts.table(A, REGION, 'orders-restored')).toEqual({
       keySchema: [{ name: 'tenant', type: 'S', keyType: 'HASH' }, { name: 'seq', type: 'N', keyType: 'RANGE' }],
@@ -66,10 +67,6 @@ describe('restore', () => {
       expect(w.engine.calls.filter((c) => c.startsWith('create restore'))).toEqual(['create restore restore-1']);
     });
 
-    it('treats a forced and an unforced request for the same snapshot as the same restore', async () => {
-      const first = await restore(w.deps, request());
-      await expect(restore(w.deps, request({ force: true }))).resolves.toMatchObject({ pipelineId: first.action === 'restore' ? first.pipelineId : '', alreadyStarted: true });
-    });
   });
 
   it('refuses a different restore into a table another restore may still be writing, and makes nothing', async () => {
@@ -83,7 +80,7 @@ describe('restore', () => {
   it('lets a different restore go ahead once the one before it has finished', async () => {
     await restore(w.deps, request());
     (w.engine.restores[0] as { running: boolean }).running = false;
-    await expect(restore(w.deps, request({ snapshot: '2026-11-24-03-00-00', force: true }))).resolves.toMatchObject({ alreadyStarted: false, pipelineId: 'restore-2' });
+    await expect(restore(w.deps, request({ snapshot: '2026-11-24-03-00-00' }))).resolves.toMatchObject({ alreadyStarted: false, pipelineId: 'restore-2' });
   });
 
   it.each([
@@ -94,22 +91,75 @@ describe('restore', () => {
     expect([w.accounts.created, w.engine.restores]).toEqual([[], []]);
   });
 
-  it('refuses to import into an existing table that holds items unless forced', async () => {
-    await expect(restore(w.deps, request({ targetTable: 'orders' }))).rejects.toThrow('table orders exists and holds items; pass "force": true to import into it anyway');
-    expect(w.engine.restores).toEqual([]);
-    await expect(restore(w.deps, request({ targetTable: 'orders', force: true }))).resolves.toMatchObject({ targetCreated: false, alreadyStarted: false });
+  describe('Given a target that must never be written', () => {
+    it.each([
+      ['the source table by name', 'orders'],
+      ['the source table by a name differing only in case', 'ORDERS'],
+      ['the source table by its ARN', `arn:aws:dynamodb:${REGION}:${A}:table/orders`],
+    ])('refuses %s, touching nothing in the account', async (_name, targetTable) => {
+      const error = await restore(w.deps, request({ targetTable })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RestoreRefusedError);
+      expect((error as Error).message).toMatch(/a restore never writes into the table it restores/);
+      expect([w.accounts.created, w.engine.restores, w.engine.calls, w.accounts.table(A, REGION, 'orders')?.tags]).toEqual([[], [], [], {}]);
+    });
+
+    it('refuses a target ARN in another account or region', async () => {
+      await expect(restore(w.deps, request({ targetTable: `arn:aws:dynamodb:${REGION}:${B}:table/orders-restored` }))).rejects.toThrow(/is not in .*: a restore writes into the source table's account and region only/);
+      await expect(restore(w.deps, request({ targetTable: `arn:aws:dynamodb:eu-west-1:${A}:table/orders-restored` }))).rejects.toThrow(RestoreRefusedError);
+      expect(w.accounts.created).toEqual([]);
+    });
+
+    it('refuses an existing table that holds items, and never tags or imports into it', async () => {
+      w.accounts.add(A, REGION, 'ledger', { items: 1 });
+      await expect(restore(w.deps, request({ targetTable: 'ledger' }))).rejects.toThrow(
+        'table ledger exists and holds items: a restore never writes into a table that holds items; restore into a new table',
+      );
+      expect([w.engine.restores, w.accounts.table(A, REGION, 'ledger')?.tags]).toEqual([[], {}]);
+    });
+
+    it('no longer takes "force": the request is rejected before anything is read', async () => {
+      w.accounts.add(A, REGION, 'ledger', { items: 1 });
+      await expect(restore(w.deps, request({ targetTable: 'ledger', force: true }))).rejects.toThrow(InvalidEventError);
+      await expect(restore(w.deps, request({ targetTable: 'ledger', force: true }))).rejects.toThrow(/"force" is no longer accepted/);
+      expect(w.engine.calls).toEqual([]);
+    });
+
+    it('logs each refusal with who asked', async () => {
+      await restore(w.deps, request({ targetTable: 'orders', requestedBy: 'alice' }), { requestId: 'req-7' }).catch(() => undefined);
+      expect(w.telemetry.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'restore refused', extra: expect.objectContaining({ requestedBy: { requestId: 'req-7', claimed: 'alice' } }) }));
+    });
   });
 
-  it('imports into an existing empty table without being forced', async () => {
-    w.accounts.add(A, REGION, 'empty-target');
+  it('imports into an existing empty table after tagging it as the product’s (the import role writes only tagged tables)', async () => {
+    w.accounts.add(A, REGION, 'empty-target', { tags: { team: 'payments' } });
     await expect(restore(w.deps, request({ targetTable: 'empty-target' }))).resolves.toMatchObject({ targetCreated: false });
+    expect(w.accounts.table(A, REGION, 'empty-target')?.tags).toEqual({
+      team: 'payments',
+      'ddb-backup:managed-by': 'ddb-backup-orchestrator',
+      'ddb-backup:restored-from': 'orders@2026-11-25-03-00-00',
+    });
+    expect(w.engine.restores).toHaveLength(1);
+  });
+
+  it('accepts the target as a table ARN of the source account and region', async () => {
+    await expect(restore(w.deps, request({ targetTable: `arn:aws:dynamodb:${REGION}:${A}:table/orders-restored` }))).resolves.toMatchObject({
+      targetTable: `arn:aws:dynamodb:${REGION}:${A}:table/orders-restored`,
+      targetCreated: true,
+    });
+  });
+
+  it('names who asked in the result and the log: the invocation Lambda gives, and the request’s own claim apart', async () => {
+    const result = await restore(w.deps, request({ requestedBy: 'alice@example.com' }), { requestId: 'req-1', cognitoIdentityId: 'us-east-1:abc' });
+    const requestedBy = { requestId: 'req-1', cognitoIdentityId: 'us-east-1:abc', claimed: 'alice@example.com' };
+    expect(result).toMatchObject({ requestedBy });
+    expect(w.telemetry.logs).toContainEqual(expect.objectContaining({ message: 'restore started', extra: expect.objectContaining({ requestedBy }) }));
   });
 
   it('takes the key schema from the registry when the source table no longer exists', async () => {
     w.policy.keys.push(`${A}/${REGION}/gone/2026-11-20-03-00-00/manifest`);
     w.registry.seed({ accountId: A, region: REGION, tableName: 'gone', status: 'OFFBOARDED', keySchema: [{ name: 'id', type: 'N', keyType: 'HASH' }] });
-    await restore(w.deps, request({ table: 'gone', snapshot: '2026-11-20-03-00-00', targetTable: 'gone' }));
-    expect(w.accounts.table(A, REGION, 'gone')?.keySchema).toEqual([{ name: 'id', type: 'N', keyType: 'HASH' }]);
+    await restore(w.deps, request({ table: 'gone', snapshot: '2026-11-20-03-00-00', targetTable: 'gone-restored' }));
+    expect(w.accounts.table(A, REGION, 'gone-restored')?.keySchema).toEqual([{ name: 'id', type: 'N', keyType: 'HASH' }]);
   });
 
   it('refuses when neither the source table nor the registry knows the key schema', async () => {
