@@ -3,6 +3,9 @@ import type { SourceTables, SourceTablesOf } from '../../../lib/ports/source-tab
 
 interface Table {
   keySchema: KeyAttribute[];
+  /** The incarnation (DynamoDB's TableId); a fresh one per table added or created. */
+  tableId: string;
+  status: string;
   items: number;
   tags: Record<string, string>;
 }
@@ -15,7 +18,7 @@ export class FakeSourceAccounts {
   readonly created: string[] = [];
 
   add(accountId: string, region: string, tableName: string, table: Partial<Table> = {}): void {
-    this.place(accountId, region).set(tableName, { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table });
+    this.place(accountId, region).set(tableName, { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, tableId: this.newTableId(), status: 'ACTIVE', ...table });
   }
 
   table(accountId: string, region: string, tableName: string): Table | undefined {
@@ -41,7 +44,7 @@ export class FakeSourceAccounts {
       describe: async (name) => {
         reach();
         const t = tables.get(name);
-        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), status: 'ACTIVE' };
+        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), status: t.status, tableId: t.tableId };
       },
       hasItems: async (name) => {
         reach();
@@ -50,7 +53,7 @@ export class FakeSourceAccounts {
       create: async (name, keySchema, tags) => {
         reach();
         if (tables.has(name)) throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
-        tables.set(name, { keySchema: [...keySchema], items: 0, tags: { ...tags } });
+        tables.set(name, { keySchema: [...keySchema], items: 0, tags: { ...tags }, tableId: this.newTableId(), status: 'ACTIVE' });
         this.created.push(`${accountId}/${region}/${name}`);
       },
       tags: async (arn) => {
@@ -60,6 +63,11 @@ export class FakeSourceAccounts {
     };
     return port;
   };
+
+  private ids = 0;
+  private newTableId(): string {
+    return `00000000-0000-4000-8000-${String(++this.ids).padStart(12, '0')}`;
+  }
 
   private place(accountId: string, region: string): Map<string, Table> {
     const key = `${accountId}/${region}`;
