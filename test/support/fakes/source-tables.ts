@@ -3,9 +3,6 @@ import type { SourceTables, SourceTablesOf } from '../../../lib/ports/source-tab
 
 interface Table {
   keySchema: KeyAttribute[];
-  /** The incarnation (DynamoDB's TableId); a fresh one per table added or created. */
-  tableId: string;
-  status: string;
   items: number;
   tags: Record<string, string>;
 }
@@ -17,8 +14,13 @@ export class FakeSourceAccounts {
   /** Tables created through the port (a restore's target), as `account/region/table`. */
   readonly created: string[] = [];
 
-  add(accountId: string, region: string, tableName: string, table: Partial<Table> = {}): void {
-    this.place(accountId, region).set(tableName, { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, tableId: this.newTableId(), status: 'ACTIVE', ...table });
+  /** Each table's incarnation (DynamoDB's TableId, a fresh one per table added or created) and status, as DescribeTable tells them. */
+  private readonly described = new Map<Table, { tableId: string; status: string }>();
+
+  add(accountId: string, region: string, tableName: string, { status, ...table }: Partial<Table> & { status?: string } = {}): void {
+    const t: Table = { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table };
+    this.described.set(t, { tableId: this.newTableId(), status: status ?? 'ACTIVE' });
+    this.place(accountId, region).set(tableName, t);
   }
 
   table(accountId: string, region: string, tableName: string): Table | undefined {
@@ -44,7 +46,7 @@ export class FakeSourceAccounts {
       describe: async (name) => {
         reach();
         const t = tables.get(name);
-        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), status: t.status, tableId: t.tableId };
+        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), ...this.described.get(t) };
       },
       hasItems: async (name) => {
         reach();
@@ -53,7 +55,9 @@ export class FakeSourceAccounts {
       create: async (name, keySchema, tags) => {
         reach();
         if (tables.has(name)) throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
-        tables.set(name, { keySchema: [...keySchema], items: 0, tags: { ...tags }, tableId: this.newTableId(), status: 'ACTIVE' });
+        const t: Table = { keySchema: [...keySchema], items: 0, tags: { ...tags } };
+        this.described.set(t, { tableId: this.newTableId(), status: 'ACTIVE' });
+        tables.set(name, t);
         this.created.push(`${accountId}/${region}/${name}`);
       },
       tags: async (arn) => {
