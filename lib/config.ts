@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { DEFAULT_PIPELINE_ROLES, type PipelineRoles } from './backup-engines/datapipeline/definition';
+import { compileNamePattern, type NamePattern } from './domain/table-ref';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -108,12 +109,12 @@ const schema = z.object({
   }),
   TABLE_EXCLUDE_PATTERN: optionalText.transform((v, ctx) => {
     if (v === undefined) return undefined;
-    try {
-      return new RegExp(v);
-    } catch (e) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `TABLE_EXCLUDE_PATTERN is not a valid regular expression: ${(e as Error).message}` });
+    const pattern = compileNamePattern(v, 'TABLE_EXCLUDE_PATTERN');
+    if ('error' in pattern) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: pattern.error });
       return z.NEVER;
     }
+    return pattern;
   }),
   OPT_OUT_TAG: optionalText.transform((v) => v ?? DEFAULT_OPT_OUT_TAG),
   ALARM_TOPIC_ARN: optionalText.refine((v) => v === undefined || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(v), {
@@ -154,7 +155,8 @@ export interface Config {
   backupTimeUtc: { hour: number; minute: number };
   readThroughputRatio: number;
   pipelineRegion?: string;
-  tableExcludePattern?: RegExp;
+  /** Matched in linear time (RE2): see lib/domain/table-ref.ts. */
+  tableExcludePattern?: NamePattern;
   optOutTag: string;
   lockLeaseSeconds: number;
   /** When set, every pipeline notifies this topic of a failed run (onFail SnsAlarm). */

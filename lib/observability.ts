@@ -26,6 +26,7 @@ export const MetricName = {
   PipelinesNotScheduled: 'PipelinesNotScheduled',
   PipelinesVanished: 'PipelinesVanished',
   PipelinesUnreachable: 'PipelinesUnreachable',
+  TablesExistAgain: 'TablesExistAgain',
   BackfillFailed: 'BackfillFailed',
   RestoreFailed: 'RestoreFailed',
   HealthCheckFailed: 'HealthCheckFailed',

@@ -52,6 +52,12 @@ const ALARMS = [
     'The health check could not reach an account (role missing or denied). Invoke healthCheck for the list.',
     gauge('PipelinesUnreachable'),
   ],
+  [
+    'TablesExistAgainAlarm',
+    'tables-exist-again',
+    'A table the registry says was offboarded exists again in its source account, and nothing backs it up. Invoke healthCheck for the list, then backfill its account.',
+    gauge('TablesExistAgain'),
+  ],
   ['OffboardFailedAlarm', 'offboard-failed', "Removing a deleted table's pipeline failed; it is being retried.", counted('OffboardFailed')],
   ['BackfillFailedAlarm', 'backfill-failed', 'A backfill finished with failed tables; its summary lists them.', counted('BackfillFailed')],
   ['OffboardErrorsAlarm', 'offboard-errors', 'The offboard function failed.', functionErrors('Offboard')],

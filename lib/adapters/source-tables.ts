@@ -22,8 +22,8 @@ export class DynamoSourceTables implements SourceTables {
     return names;
   }
 
-  /** The table's key schema and status, or undefined when there is no such table. */
-  async describe(tableName: string): Promise<{ keySchema: KeyAttribute[]; status?: string } | undefined> {
+  /** The table's key schema, status and incarnation (TableId), or undefined when there is no such table. */
+  async describe(tableName: string): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string } | undefined> {
     try {
       const out = await this.client.send(new DescribeTableCommand({ TableName: tableName }));
       const types = new Map((out.Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
@@ -32,7 +32,7 @@ export class DynamoSourceTables implements SourceTables {
         type: types.get(k.AttributeName) as KeyAttribute['type'],
         keyType: k.KeyType as KeyAttribute['keyType'],
       }));
-      return { keySchema, status: out.Table?.TableStatus };
+      return { keySchema, status: out.Table?.TableStatus, tableId: out.Table?.TableId };
     } catch (e) {
       if (e instanceof ResourceNotFoundException) return undefined;
       throw e;

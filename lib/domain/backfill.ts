@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../errors';
 import { isRegion } from './regions';
-import { ACCOUNT_ID } from './table-ref';
+import { ACCOUNT_ID, compileNamePattern, type NamePattern } from './table-ref';
 
 /** The input of `sls invoke -f backfill --data '{…}'`. Pure: parsing, quota planning, the summary. */
 
@@ -9,8 +9,8 @@ export interface BackfillInput {
   /** Accounts to backfill; default: every account in SOURCE_ACCOUNTS. */
   accounts?: string[];
   regions: string[];
-  /** Only table names matching this regular expression are considered. */
-  tableFilter?: RegExp;
+  /** Only table names matching this regular expression (RE2: linear time) are considered. */
+  tableFilter?: NamePattern;
   dryRun: boolean;
   concurrency: number;
   /** Data Pipeline's pipelines-per-account quota (100 unless raised). */
@@ -50,13 +50,11 @@ export function parseBackfillInput(input: unknown, allowedAccounts: readonly str
   const d = parsed.data;
   const outside = (d.accounts ?? []).filter((a) => !allowedAccounts.includes(a));
   if (outside.length > 0) throw new InvalidEventError(`invalid backfill input: accounts not in SOURCE_ACCOUNTS: ${outside.join(', ')}`);
-  let tableFilter: RegExp | undefined;
+  let tableFilter: NamePattern | undefined;
   if (d.tableFilter !== undefined) {
-    try {
-      tableFilter = new RegExp(d.tableFilter);
-    } catch (e) {
-      throw new InvalidEventError(`invalid backfill input: tableFilter is not a valid regular expression: ${(e as Error).message}`);
-    }
+    const pattern = compileNamePattern(d.tableFilter, 'tableFilter');
+    if ('error' in pattern) throw new InvalidEventError(`invalid backfill input: ${pattern.error}`);
+    tableFilter = pattern;
   }
   return { accounts: d.accounts ? [...new Set(d.accounts)] : undefined, regions: [...new Set(d.regions)], tableFilter, dryRun: d.dryRun, concurrency: d.concurrency, pipelineQuota: d.pipelineQuota };
 }

@@ -17,6 +17,11 @@ export interface TableEvent {
   eventId: string;
   eventTime?: string;
   table: TableRef;
+  /**
+   * The table's incarnation (`responseElements.tableDescription.tableId`): a table deleted and
+   * created again under the same name gets a new one. Absent from older records and AWS's 2015 sample.
+   */
+  tableId?: string;
   /** Tags given in the CreateTable request (empty for DeleteTable). */
   tags: Readonly<Record<string, string>>;
   /** The key schema given in the CreateTable request, when it can be read (kept for restores). */
@@ -45,6 +50,10 @@ const MAX_TAG_KEY = 128;
 const MAX_TAG_VALUE = 256;
 /** A CloudTrail record is at most 256 KB; an event far larger than that was not made by AWS. */
 const MAX_EVENT_BYTES = 256 * 1024;
+/** DynamoDB's TableId pattern (API reference, TableDescription / BulkOperationTableDetail). */
+const TABLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** The UTC timestamps CloudTrail (`eventTime`) and EventBridge (`time`) write: 2026-11-26T09:14:03Z. */
+const UTC_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?Z$/;
 
 const tagSchema = z
   .object({
@@ -75,7 +84,7 @@ const detailSchema = z
     responseElements: z
       .object({
         tableDescription: z
-          .object({ tableArn: z.string().optional(), tableName: z.string().optional() })
+          .object({ tableArn: z.string().optional(), tableName: z.string().optional(), tableId: z.string().optional() })
           .passthrough()
           .nullish(),
       })
@@ -88,6 +97,9 @@ const envelopeSchema = z
   .object({
     source: z.string({ required_error: 'source is missing' }),
     'detail-type': z.string({ required_error: 'detail-type is missing' }),
+    account: z.string({ invalid_type_error: 'account must be a string' }).optional(),
+    region: z.string({ invalid_type_error: 'region must be a string' }).optional(),
+    time: z.string({ invalid_type_error: 'time must be a string' }).optional(),
     detail: z.unknown(),
   })
   .passthrough();
@@ -123,9 +135,11 @@ export function parseTableEvent(input: unknown): ParsedEvent {
     throw new InvalidEventError(`detail.eventSource is "${d.eventSource}", expected "dynamodb.amazonaws.com"`);
   }
   if (d.errorCode !== undefined && d.errorCode !== '') {
+    checkEnvelopeAgrees(envelope.data, d);
     return { kind: 'failed-call', eventName: d.eventName, eventId: d.eventID, errorCode: d.errorCode, errorMessage: d.errorMessage };
   }
   if (d.eventName !== 'CreateTable' && d.eventName !== 'DeleteTable') {
+    checkEnvelopeAgrees(envelope.data, d);
     return { kind: 'other-call', eventName: d.eventName, eventId: d.eventID };
   }
   if (!ACCOUNT_ID.test(d.recipientAccountId)) {
@@ -134,6 +148,7 @@ export function parseTableEvent(input: unknown): ParsedEvent {
   if (!isRegion(d.awsRegion)) {
     throw new InvalidEventError(`detail.awsRegion "${d.awsRegion}" is not a known AWS region name`);
   }
+  checkEnvelopeAgrees(envelope.data, d);
   const tableName = d.requestParameters?.tableName;
   if (tableName === undefined) {
     throw new InvalidEventError('detail.requestParameters.tableName is missing');
@@ -148,15 +163,66 @@ export function parseTableEvent(input: unknown): ParsedEvent {
   if (reportedArn !== undefined && reportedArn !== arn) {
     throw new InvalidEventError(`responseElements.tableDescription.tableArn "${truncate(reportedArn)}" does not match ${arn}`);
   }
+  const tableId = d.responseElements?.tableDescription?.tableId;
+  if (tableId !== undefined && !TABLE_ID.test(tableId)) {
+    throw new InvalidEventError(`detail.responseElements.tableDescription.tableId "${truncate(tableId)}" is not a DynamoDB table id (a lower-case UUID)`);
+  }
   return {
     kind: 'table-event',
     eventName: d.eventName,
     eventId: d.eventID,
     eventTime: d.eventTime,
     table: { accountId: d.recipientAccountId, region: d.awsRegion, tableName, tableArn: arn },
+    tableId,
     tags: d.eventName === 'CreateTable' ? readTags(d.requestParameters?.tags ?? []) : {},
     keySchema: d.eventName === 'CreateTable' ? readKeySchema(d.requestParameters ?? {}) : undefined,
   };
+}
+
+/**
+ * The envelope must describe the same call as its CloudTrail record: EventBridge stamps `account`
+ * and `region` with where the call happened, and a rule forwarding the event to the orchestrator's
+ * bus in another account keeps them (EventBridge user guide, "Sending and receiving events between
+ * AWS accounts"; aws-facts §3), so they equal `recipientAccountId` and `awsRegion`. Each time
+ * present must be a real UTC timestamp: the lifecycle orders a table's events by them.
+ */
+function checkEnvelopeAgrees(
+  envelope: { account?: string; region?: string; time?: string },
+  d: { recipientAccountId: string; awsRegion: string; eventTime?: string },
+): void {
+  if (envelope.account !== undefined && envelope.account !== d.recipientAccountId) {
+    throw new InvalidEventError(
+      `account "${truncate(envelope.account)}" does not match detail.recipientAccountId "${truncate(d.recipientAccountId)}": the envelope and its CloudTrail record disagree`,
+    );
+  }
+  if (envelope.region !== undefined && envelope.region !== d.awsRegion) {
+    throw new InvalidEventError(
+      `region "${truncate(envelope.region)}" does not match detail.awsRegion "${truncate(d.awsRegion)}": the envelope and its CloudTrail record disagree`,
+    );
+  }
+  if (envelope.time !== undefined && !isUtcTimestamp(envelope.time)) {
+    throw new InvalidEventError(`time "${truncate(envelope.time)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`);
+  }
+  if (d.eventTime !== undefined && !isUtcTimestamp(d.eventTime)) {
+    throw new InvalidEventError(`detail.eventTime "${truncate(d.eventTime)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`);
+  }
+}
+
+/** A UTC ISO 8601 timestamp naming a real instant (no 2026-02-30, no 25:00). */
+export function isUtcTimestamp(s: string): boolean {
+  const m = UTC_TIMESTAMP.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return (
+    year >= 1970 &&
+    at.getUTCFullYear() === year &&
+    at.getUTCMonth() === month - 1 &&
+    at.getUTCDate() === day &&
+    at.getUTCHours() === hour &&
+    at.getUTCMinutes() === minute &&
+    at.getUTCSeconds() === second
+  );
 }
 
 /** The key attributes and their types, from keySchema + attributeDefinitions; undefined if incomplete. */

@@ -33,7 +33,9 @@ export type LifecycleEvent =
   | 'staleCreate'
   | 'deletedBeforeBackup'
   | 'offboarded'
-  | 'duplicateDelete';
+  | 'duplicateDelete'
+  | 'recreated'
+  | 'staleDelete';
 
 export interface Transition {
   from: TableStatus | typeof NO_RECORD;
@@ -46,19 +48,31 @@ export interface Transition {
 export const TRANSITIONS: readonly Transition[] = [
   { from: NO_RECORD, to: 'PENDING', on: 'claimed', why: 'the first CreateTable or DeleteTable seen for the table: its record is made, leased by the worker' },
   { from: 'PENDING', to: 'CREATED', on: 'backupCreated', why: 'the engine made the backup resource (or found the one an attempt that died had made)' },
-  { from: 'OFFBOARDED', to: 'CREATED', on: 'reonboarded', why: 'the table was created again after its DeleteTable: a new generation, a new backup resource' },
+  { from: 'OFFBOARDED', to: 'CREATED', on: 'reonboarded', why: 'the table was created again after its DeleteTable: a new incarnation, a new backup resource' },
   { from: 'CREATED', to: 'ACTIVE', on: 'activated', why: 'recorded alongside the activation' },
   { from: 'ACTIVATION_FAILED', to: 'ACTIVE', on: 'activated', why: 'the retry activated the same resource' },
   { from: 'CREATED', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the activation failed' },
   { from: 'ACTIVE', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the activation failed after ACTIVE was recorded alongside it: the failure is written last' },
   { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the retry failed to activate again' },
   { from: 'ACTIVE', to: 'ACTIVE', on: 'duplicateCreate', why: 'a CreateTable delivered again for a table already backed up: nothing is written' },
-  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'staleCreate', why: 'a CreateTable older than the DeleteTable recorded: ignored, the lease released' },
+  {
+    from: 'ACTIVE',
+    to: 'ACTIVE',
+    on: 'recreated',
+    why: 'a CreateTable of a newer incarnation (its table deleted and created again before the DeleteTable arrived): the record takes its tableId, the backup resource (which names the table, not the incarnation) stays',
+  },
+  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'staleCreate', why: 'a CreateTable of the incarnation deleted, or older than the DeleteTable recorded: ignored, the lease released' },
+  { from: 'CREATED', to: 'CREATED', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released' },
+  { from: 'ACTIVE', to: 'ACTIVE', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: nothing is written' },
+  { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released' },
   { from: 'PENDING', to: 'OFFBOARDED', on: 'deletedBeforeBackup', why: 'a DeleteTable for a table with no backup resource (never onboarded): its time is kept' },
-  { from: 'CREATED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable: the backup resource removed, the backups kept' },
-  { from: 'ACTIVE', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable: the backup resource removed, the backups kept' },
-  { from: 'ACTIVATION_FAILED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable: the backup resource removed, the backups kept' },
-  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'duplicateDelete', why: 'a DeleteTable delivered again: the latest DeleteTable time is kept' },
+  { from: 'CREATED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
+  { from: 'ACTIVE', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
+  { from: 'ACTIVATION_FAILED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
+  { from: 'CREATED', to: 'CREATED', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
+  { from: 'ACTIVE', to: 'ACTIVE', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
+  { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
+  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'duplicateDelete', why: 'a DeleteTable delivered again, or of another deleted incarnation: the latest DeleteTable (time and tableId) is kept' },
 ];
 
 /** A move to hand to the registry: it writes `to` only while the record is in one of `from`. */
@@ -68,9 +82,13 @@ export interface Step {
   to: TableStatus;
 }
 
-/** The statuses `on` starts from, and the one it leads to (the same for every start: see the unit test). */
+/**
+ * The statuses `on` starts from, and the one it leads to. Only an event that leads every start to
+ * one status can be written; one that leaves each status as it was (a stale event) writes no status.
+ */
 export function step(on: LifecycleEvent): Step {
   const moves = TRANSITIONS.filter((t) => t.on === on);
+  if (new Set(moves.map((t) => t.to)).size !== 1) throw new IllegalTransitionError('any status', on);
   return {
     on,
     from: moves.map((t) => t.from).filter((f): f is TableStatus => f !== NO_RECORD),
@@ -91,6 +109,60 @@ export const ONBOARDING_CLAIMS: readonly TableStatus[] = ['PENDING', 'CREATED', 
 
 /** Statuses in which the table's backup resource should exist (what the health check looks at). */
 export const WITH_BACKUP_RESOURCE: readonly TableStatus[] = ['CREATED', 'ACTIVE', 'ACTIVATION_FAILED'];
+
+/**
+ * A table's incarnation as an event tells it. CloudTrail's CreateTable and DeleteTable responses
+ * carry the table's `tableId`; a table deleted and created again under the same name gets a new
+ * one. Events without one (AWS's own 2015 sample) are ordered by their time alone.
+ */
+export interface Incarnation {
+  tableId?: string;
+  eventTime?: string;
+}
+
+const at = (iso: string) => Date.parse(iso);
+const differentIds = (record: Pick<TableRecord, 'tableId'>, e: Incarnation) =>
+  record.tableId !== undefined && e.tableId !== undefined && record.tableId !== e.tableId;
+
+/**
+ * What a CreateTable means for the table's record: `stale` (of the incarnation deleted, or of one
+ * older than the record holds), `newer` (of a later incarnation than the record holds, whose
+ * DeleteTable has not been seen), or `current` (no record, the record's own incarnation, or one
+ * that cannot be told apart: the event times decide, as they did before tableIds).
+ */
+export function judgeCreate(record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime' | 'deletedEventTime'> | undefined, e: Incarnation): 'stale' | 'newer' | 'current' {
+  if (record === undefined) return 'current';
+  if (record.status === 'OFFBOARDED') {
+    if (record.tableId !== undefined && e.tableId === record.tableId) return 'stale';
+    if (e.eventTime !== undefined && record.deletedEventTime !== undefined && at(e.eventTime) <= at(record.deletedEventTime)) return 'stale';
+    return 'current';
+  }
+  if (!differentIds(record, e)) return 'current';
+  if (e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) < at(record.createdEventTime)) return 'stale';
+  return 'newer';
+}
+
+/**
+ * What a DeleteTable means for a record whose backup resource exists: `current` when it deletes
+ * the incarnation the record holds (or a later one: then no table of that name is left), `stale`
+ * when it deletes an older one. A different tableId is stale unless the delete is later than the
+ * record's CreateTable; without tableIds, a delete older than that CreateTable is stale.
+ */
+export function judgeDelete(record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime'>, e: Incarnation): 'stale' | 'current' {
+  if (!WITH_BACKUP_RESOURCE.includes(record.status)) return 'current';
+  if (record.tableId !== undefined && e.tableId === record.tableId) return 'current';
+  const later = e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) > at(record.createdEventTime);
+  if (differentIds(record, e)) return later ? 'current' : 'stale';
+  if (e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) < at(record.createdEventTime)) return 'stale';
+  return 'current';
+}
+
+/** The later of two event times (either may be missing). */
+export function laterTime(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return at(b) > at(a) ? b : a;
+}
 
 /** A table deleted and created again is a new generation: its backup resource is made anew. */
 export function isReborn(record: Pick<TableRecord, 'status'>): boolean {
@@ -119,6 +191,13 @@ export interface TableRecord {
   updatedAt: string;
   activatedAt?: string;
   offboardedAt?: string;
+  /**
+   * The incarnation the record holds (CloudTrail's `tableId`): the one backed up, or, once
+   * OFFBOARDED, the one deleted last. Absent when no event carried it (backfill, older events).
+   */
+  tableId?: string;
+  /** CloudTrail time of the CreateTable of the incarnation backed up: an older DeleteTable is stale. */
+  createdEventTime?: string;
   /** CloudTrail time of the latest DeleteTable seen: an older CreateTable is stale. */
   deletedEventTime?: string;
   lastError?: string;

@@ -1,5 +1,5 @@
 import { OPT_OUT_VALUES } from '../config';
-import type { TableRef } from './table-ref';
+import type { NamePattern, TableRef } from './table-ref';
 
 /** Why a table (or an event about one) is left alone. Also the `Reason` dimension of the EventIgnored metric. */
 export type IgnoreReason =
@@ -18,7 +18,7 @@ export interface Ignore {
 
 export interface SelectionRules {
   sourceAccounts: readonly string[];
-  tableExcludePattern?: RegExp;
+  tableExcludePattern?: NamePattern;
   optOutTag: string;
 }
 

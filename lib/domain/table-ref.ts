@@ -1,3 +1,5 @@
+import { RE2JS } from 're2js';
+
 /** A DynamoDB table in a source account, as the orchestrator knows it. */
 export interface TableRef {
   accountId: string;
@@ -23,4 +25,31 @@ export interface KeyAttribute {
   name: string;
   type: 'S' | 'N' | 'B';
   keyType: 'HASH' | 'RANGE';
+}
+
+/**
+ * A table-name pattern given by an operator (TABLE_EXCLUDE_PATTERN, backfill's tableFilter),
+ * matched by RE2 (the `re2js` port): time linear in the name's length whatever the pattern, so
+ * that `^(a+)+$` cannot stall a function as JavaScript's backtracking RegExp does. RE2 has no
+ * backreferences or lookaround; a pattern using them is refused when it is read.
+ */
+export interface NamePattern {
+  readonly source: string;
+  test(name: string): boolean;
+}
+
+/** An operator's pattern is a line, not a program: longer ones are refused. */
+const MAX_PATTERN_LENGTH = 1000;
+
+/** The pattern compiled, or an error message naming `field` and why it is refused. */
+export function compileNamePattern(source: string, field: string): NamePattern | { error: string } {
+  if (source.length > MAX_PATTERN_LENGTH) return { error: `${field} is ${source.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted` };
+  try {
+    const re = RE2JS.compile(source);
+    return { source, test: (name) => re.test(name) };
+  } catch (e) {
+    return {
+      error: `${field} is not a valid regular expression for RE2 (linear-time matching: no backreferences, no lookaround): ${(e as Error).message}`,
+    };
+  }
 }

@@ -1,12 +1,15 @@
 import { type TableRecord, WITH_BACKUP_RESOURCE } from '../domain/lifecycle';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import type { BackupEngine, BackupHealth } from '../ports/backup-engine';
+import type { SourceTablesOf } from '../ports/source-tables';
 import type { TableRegistry } from '../ports/table-registry';
 import { mapPool } from './pool';
 
 export interface HealthDeps {
   registry: TableRegistry;
   engine: BackupEngine;
+  /** DescribeTable in the source accounts: whether an offboarded table exists again. */
+  sourceTables: SourceTablesOf;
   telemetry: Telemetry;
 }
 
@@ -16,7 +19,8 @@ export interface TableHealth {
   table: string;
   pipelineId: string;
   pipelineRegion: string;
-  status: BackupHealth['status'] | 'unreachable';
+  /** `exists-again`: the registry says OFFBOARDED, yet the table exists in its account: nothing backs it up. */
+  status: BackupHealth['status'] | 'unreachable' | 'exists-again';
   state?: string;
   health?: string;
   latestRunTime?: string;
@@ -26,7 +30,7 @@ export interface TableHealth {
 
 export interface HealthReport {
   checkedAt: string;
-  summary: { pipelines: number; ok: number; error: number; notScheduled: number; vanished: number; unreachable: number };
+  summary: { pipelines: number; ok: number; error: number; notScheduled: number; vanished: number; unreachable: number; existsAgain: number };
   tables: TableHealth[];
 }
 
@@ -36,7 +40,8 @@ export interface HealthReport {
  * a call), and emits one gauge per problem kind, zero included, so that the alarms always have data.
  */
 export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Promise<HealthReport> {
-  const records = (await deps.registry.listTables()).filter((r) => WITH_BACKUP_RESOURCE.includes(r.status) && r.pipelineId !== undefined);
+  const all = await deps.registry.listTables();
+  const records = all.filter((r) => WITH_BACKUP_RESOURCE.includes(r.status) && r.pipelineId !== undefined);
   const groups = new Map<string, TableRecord[]>();
   for (const r of records) {
     const key = `${r.accountId}/${r.pipelineRegion ?? r.region}`;
@@ -47,27 +52,30 @@ export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Pro
     const found = await deps.engine.health(first.accountId, first.pipelineRegion ?? first.region, group);
     return group.map((r, i) => row(r, found[i]));
   });
-  const tables = settled.flatMap((s, i) => {
+  const pipelineRows = settled.flatMap((s, i) => {
     if (s.status === 'fulfilled') return s.value;
     const group = [...groups.values()][i] as TableRecord[];
     deps.telemetry.error('health check could not reach an account', { account: group[0]?.accountId, ...errorFields(s.reason) });
     return group.map((r) => ({ ...row(r, undefined), status: 'unreachable' as const, error: errorFields(s.reason).errorMessage as string }));
   });
+  const tables: TableHealth[] = [...pipelineRows, ...(await offboardedTablesExisting(deps, all))];
   tables.sort((a, b) => `${a.account}/${a.region}/${a.table}`.localeCompare(`${b.account}/${b.region}/${b.table}`));
 
   const count = (status: TableHealth['status']) => tables.filter((t) => t.status === status).length;
   const summary = {
-    pipelines: tables.length,
+    pipelines: pipelineRows.length,
     ok: count('ok'),
     error: count('error'),
     notScheduled: count('not-scheduled'),
     vanished: count('vanished'),
     unreachable: count('unreachable'),
+    existsAgain: count('exists-again'),
   };
   deps.telemetry.gauge(MetricName.PipelinesInError, summary.error);
   deps.telemetry.gauge(MetricName.PipelinesNotScheduled, summary.notScheduled);
   deps.telemetry.gauge(MetricName.PipelinesVanished, summary.vanished);
   deps.telemetry.gauge(MetricName.PipelinesUnreachable, summary.unreachable);
+  deps.telemetry.gauge(MetricName.TablesExistAgain, summary.existsAgain);
   const unhealthy = tables.filter((t) => t.status !== 'ok');
   (unhealthy.length > 0 ? deps.telemetry.warn : deps.telemetry.info)('health check', { ...summary, unhealthy });
   return { checkedAt: now.toISOString(), summary, tables };
@@ -87,4 +95,26 @@ function row(r: TableRecord, found: BackupHealth | undefined): TableHealth {
     latestRunTime: found?.latestRunTime,
     nextRunTime: found?.nextRunTime,
   };
+}
+
+/**
+ * The tables the registry says were offboarded that exist again in their account (not DELETING):
+ * a CreateTable missed, or judged stale, would otherwise leave a live table without a backup. One
+ * DescribeTable per OFFBOARDED record, four at a time: the calls grow with the deleted tables only.
+ * A table whose account cannot be reached is reported unreachable.
+ */
+async function offboardedTablesExisting(deps: HealthDeps, records: readonly TableRecord[]): Promise<TableHealth[]> {
+  const offboarded = records.filter((r) => r.status === 'OFFBOARDED');
+  const settled = await mapPool(offboarded, 4, async (r) => deps.sourceTables(r.accountId, r.region).describe(r.tableName));
+  return settled.flatMap((s, i): TableHealth[] => {
+    const r = offboarded[i] as TableRecord;
+    const base = { account: r.accountId, region: r.region, table: r.tableName, pipelineId: r.pipelineId ?? '', pipelineRegion: r.pipelineRegion ?? r.region };
+    if (s.status === 'rejected') {
+      deps.telemetry.error('health check could not describe an offboarded table', { account: r.accountId, table: r.tableName, ...errorFields(s.reason) });
+      return [{ ...base, status: 'unreachable', error: errorFields(s.reason).errorMessage as string }];
+    }
+    if (s.value === undefined || s.value.status === 'DELETING') return [];
+    const again = s.value.tableId !== undefined && s.value.tableId !== r.tableId ? ` (tableId ${s.value.tableId}, the registry holds ${r.tableId ?? 'none'})` : '';
+    return [{ ...base, status: 'exists-again', state: s.value.status, error: `offboarded at ${r.offboardedAt ?? 'an unknown time'}, yet the table exists${again}: run backfill for its account` }];
+  });
 }

@@ -1,9 +1,9 @@
 import type { Config } from '../config';
-import { isReborn, ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
+import { type Incarnation, isReborn, judgeCreate, ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
 import { tableOutputUri } from '../domain/layout';
 import { selectTable } from '../domain/selection';
 import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
-import { ActivationFailedError } from '../errors';
+import { ActivationFailedError, LockBusyError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import type { BackupEngine, ClaimedTable, PreparedBackup } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
@@ -43,7 +43,7 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
   const { event: e, ignore } = taken;
   const skip = selectTable(e.table, e.tags, deps.config);
   if (skip !== undefined) return ignore(skip.reason, skip.message);
-  return onboardTable(deps, e.table, { eventTime: e.eventTime, eventId: e.eventId, keySchema: e.keySchema });
+  return onboardTable(deps, e.table, { eventTime: e.eventTime, eventId: e.eventId, keySchema: e.keySchema, tableId: e.tableId });
 }
 
 /**
@@ -55,7 +55,7 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
 export async function onboardTable(
   deps: OnboardDeps,
   table: TableRef,
-  event: { eventTime?: string; eventId?: string; keySchema?: KeyAttribute[] } = {},
+  event: { eventTime?: string; eventId?: string; keySchema?: KeyAttribute[]; tableId?: string } = {},
 ): Promise<OnboardResult> {
   const { config, telemetry } = deps;
   // Offline checks first (a region the engine cannot serve, an invalid definition): nothing is written.
@@ -63,7 +63,7 @@ export async function onboardTable(
   const pipelineRegion = prepared.region;
 
   const [pipeline, grant] = await Promise.allSettled([
-    ensureBackup(deps, table, prepared, event.eventTime, event.keySchema),
+    ensureBackup(deps, table, prepared, { tableId: event.tableId, eventTime: event.eventTime }, event.keySchema),
     ensureGrant(
       {
         bucket: config.backupBucket,
@@ -99,15 +99,20 @@ export async function onboardTable(
   }
   if (grant.status === 'rejected') throw grant.reason;
   if (pipeline.value.stale !== undefined) {
-    const message = `CreateTable of ${table.tableArn} at ${event.eventTime} is older than its DeleteTable at ${pipeline.value.stale}`;
+    const message = `CreateTable of ${table.tableArn} ${pipeline.value.stale}`;
     telemetry.count(MetricName.EventIgnored, { Reason: 'StaleEvent' });
     telemetry.warn(`ignored event: ${message}`, context);
     return { outcome: 'ignored', reason: 'StaleEvent', message, eventId: event.eventId ?? '' };
   }
-  const { record, created } = pipeline.value;
+  const { record, created, recreated } = pipeline.value;
   const outcome = record.already ? 'already-onboarded' : 'onboarded';
   telemetry.count(record.already ? MetricName.TableAlreadyOnboarded : MetricName.TableOnboarded);
-  telemetry.info(`table ${outcome}`, { ...context, pipelineId: record.pipelineId, pipelineCreated: created });
+  telemetry.info(recreated ? 'table created again: the registry holds its new incarnation, its backup resource stays' : `table ${outcome}`, {
+    ...context,
+    pipelineId: record.pipelineId,
+    pipelineCreated: created,
+    tableId: event.tableId,
+  });
   return {
     outcome,
     table,
@@ -122,15 +127,28 @@ export async function onboardTable(
 interface EnsuredBackup {
   record: { pipelineId: string; pipelineRegion: string; already: boolean };
   created: boolean;
-  /** Set (to the DeleteTable time) when the table was deleted after this CreateTable: nothing was done. */
+  /** Set (to why, after the table's ARN) when this CreateTable is of an incarnation deleted or older than the record's: nothing was done. */
   stale?: string;
+  /** A newer incarnation of a table already backed up: the record took its tableId. */
+  recreated?: boolean;
+}
+
+/** Why a CreateTable judged stale is, in words (after "CreateTable of <arn> "). */
+function staleReason(record: TableRecord, e: Incarnation): string {
+  if (record.status === 'OFFBOARDED') {
+    if (record.tableId !== undefined && e.tableId === record.tableId) {
+      return `(tableId ${e.tableId}) is of the incarnation deleted at ${record.deletedEventTime ?? 'an unknown time'}`;
+    }
+    return `at ${e.eventTime} is older than its DeleteTable at ${record.deletedEventTime}`;
+  }
+  return `at ${e.eventTime} (tableId ${e.tableId}) is older than the incarnation the registry holds (tableId ${record.tableId}, created at ${record.createdEventTime})`;
 }
 
 async function ensureBackup(
   deps: OnboardDeps,
   table: TableRef,
   prepared: PreparedBackup,
-  eventTime: string | undefined,
+  incarnation: Incarnation,
   keySchema: KeyAttribute[] | undefined,
 ): Promise<EnsuredBackup> {
   const { registry, lock } = deps;
@@ -144,30 +162,44 @@ async function ensureBackup(
   });
   if (!claim.claimed) {
     const existing = claim.record as TableRecord;
-    transition(existing.status, 'duplicateCreate');
-    return {
+    const judged = judgeCreate(existing, incarnation);
+    if (judged === 'stale') {
+      transition(existing.status, 'staleCreate');
+      return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: staleReason(existing, incarnation) };
+    }
+    const already = {
       record: { pipelineId: existing.pipelineId as string, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
       created: false,
     };
+    if (judged === 'newer') return { ...already, recreated: await adoptIncarnation(deps, table, incarnation, keySchema) };
+    transition(existing.status, 'duplicateCreate');
+    return already;
   }
   const record = claim.record;
-  const deletedAt = record.deletedEventTime;
-  if (record.status === 'OFFBOARDED' && eventTime !== undefined && deletedAt !== undefined && eventTime <= deletedAt) {
+  if (judgeCreate(record, incarnation) === 'stale') {
     transition(record.status, 'staleCreate');
     await registry.updateClaimed(table, owner, {}, { release: true });
-    return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: deletedAt };
+    return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: staleReason(record, incarnation) };
   }
+  // The incarnation this onboarding backs up. A table onboarded again without one (backfill) drops the deleted one's.
+  const incarnationFields: RecordFields = { tableId: incarnation.tableId, createdEventTime: incarnation.eventTime };
+  const dropOld: (keyof RecordFields)[] = incarnation.tableId === undefined && isReborn(record) ? ['tableId', 'createdEventTime'] : [];
   const claimed: ClaimedTable = {
     record,
     recordCreated: (fields: RecordFields) =>
-      registry.updateClaimed(table, owner, { ...fields, keySchema }, { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated') }),
+      registry.updateClaimed(
+        table,
+        owner,
+        { ...fields, keySchema, ...incarnationFields },
+        { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated'), remove: dropOld },
+      ),
     // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
     // lease owner stays recorded so that a failed activation can still overwrite the mark.
     markActive: (pipelineId) =>
       registry.updateClaimed(
         table,
         owner,
-        { activatedAt: new Date(lock.now()).toISOString(), pipelineId },
+        { activatedAt: new Date(lock.now()).toISOString(), pipelineId, ...incarnationFields },
         { transition: step('activated'), expireLease: true, remove: ['lastError'] },
       ),
   };
@@ -183,4 +215,36 @@ async function ensureBackup(
       .catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * A CreateTable of a newer incarnation of a table the registry holds ACTIVE: the table was deleted
+ * and created again, and its DeleteTable has not arrived (or was lost). The backup resource names
+ * the table, not the incarnation, so it stays; the record takes the new tableId, so that the old
+ * incarnation's DeleteTable, when it comes, is recognised as stale instead of removing it.
+ * Returns whether this call wrote it (false when another delivery did first).
+ */
+async function adoptIncarnation(deps: OnboardDeps, table: TableRef, incarnation: Incarnation, keySchema: KeyAttribute[] | undefined): Promise<boolean> {
+  const owner = deps.newOwnerId();
+  const claim = await claimTableWithWait(deps.registry, table, owner, deps.lock, {
+    statuses: ['ACTIVE'],
+    stopWhen: (r) => r.status !== 'ACTIVE' || judgeCreate(r, incarnation) !== 'newer',
+  });
+  if (!claim.claimed) {
+    if (claim.record?.status === 'ACTIVE') return false; // another delivery recorded it first
+    // Offboarded (or being onboarded again) meanwhile: the retry takes the table from where it is now.
+    throw new LockBusyError(`table ${tableKey(table)} moved to ${claim.record?.status} while its new incarnation was being recorded`);
+  }
+  if (judgeCreate(claim.record, incarnation) !== 'newer') {
+    await deps.registry.updateClaimed(table, owner, {}, { release: true });
+    return false;
+  }
+  transition(claim.record.status, 'recreated');
+  await deps.registry.updateClaimed(
+    table,
+    owner,
+    { tableId: incarnation.tableId, createdEventTime: incarnation.eventTime, keySchema },
+    { transition: step('recreated'), release: true },
+  );
+  return true;
 }

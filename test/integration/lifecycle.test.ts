@@ -1,4 +1,4 @@
-import { DeletePipelineCommand, ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
+import { DeletePipelineCommand, DescribePipelinesCommand, ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { ScanCommand, TagResourceCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
@@ -118,7 +118,7 @@ describeWithMoto('backfill, offboard and health check (against moto_server)', ()
 
     it('a table created again later is onboarded again, with a new pipeline', async () => {
       const before = await pipelineIds(SOURCE_A);
-      const result = await call(onboard, tableEvent('create-table', SOURCE_A, 'payments', '2026-11-27T09:00:00Z'), 'onboard');
+      const result = await call(onboard, tableEvent('create-table', SOURCE_A, 'payments', '2026-11-27T09:00:00Z', '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716'), 'onboard');
       expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true });
       expect(await pipelineIds(SOURCE_A)).toHaveLength(before.length + 1);
     });
@@ -131,19 +131,47 @@ describeWithMoto('backfill, offboard and health check (against moto_server)', ()
     });
   });
 
+  describe('Given a table deleted and created again, and the first DeleteTable delivered again (redriven from the DLQ)', () => {
+    const FIRST = '3c9f2a1e-7b4d-4e8a-9f0c-1a2b3c4d5e6f';
+    const SECOND = '7d6c5b4a-3e2f-4a1b-8c9d-0e1f2a3b4c5d';
+    const pipelineOf = async (account: string, table: string) =>
+      (await registryItems()).find((i) => i.pk?.S === `TABLE#${account}#${REGION}#${table}`);
+
+    it('keeps the re-created table’s pipeline, ACTIVE, and its registry record', async () => {
+      await call(onboard, tableEvent('create-table', SOURCE_B, 'ledger', '2026-11-20T10:00:00Z', FIRST), 'onboard');
+      const first = (await pipelineOf(SOURCE_B, 'ledger'))?.pipelineId?.S as string;
+      const deleteFirst = tableEvent('delete-table', SOURCE_B, 'ledger', '2026-11-26T10:00:00Z', FIRST);
+      await expect(call(offboard, deleteFirst, 'offboard')).resolves.toMatchObject({ outcome: 'offboarded', pipelineId: first });
+      const again = await call(onboard, tableEvent('create-table', SOURCE_B, 'ledger', '2026-11-27T09:00:00Z', SECOND), 'onboard');
+      expect(again).toMatchObject({ outcome: 'onboarded', pipelineCreated: true });
+      const second = (again as { pipelineId: string }).pipelineId;
+      expect(second).not.toBe(first);
+
+      const redriven = await call(offboard, deleteFirst, 'offboard');
+      expect(redriven).toMatchObject({ outcome: 'ignored', reason: 'StaleEvent' });
+      expect(await pipelineIds(SOURCE_B)).toContain(second);
+      const described = await clients.pipelines(SOURCE_B).send(new DescribePipelinesCommand({ pipelineIds: [second] }));
+      const state = described.pipelineDescriptionList?.[0]?.fields?.find((f) => f.key === '@pipelineState')?.stringValue;
+      expect(state).toBe('SCHEDULED');
+      const record = await pipelineOf(SOURCE_B, 'ledger');
+      expect({ status: record?.status?.S, tableId: record?.tableId?.S, pipelineId: record?.pipelineId?.S }).toEqual({ status: 'ACTIVE', tableId: SECOND, pipelineId: second });
+    }, 60_000);
+  });
+
   describe('Given the registered pipelines', () => {
     it('the health check reports each table as moto describes it, and counts the problems', async () => {
       const telemetry = recordingTelemetry();
       const healthy = await checkHealth({ ...services, telemetry });
-      // invoices, orders and payments (onboarded again) in A; customers in B (leads stayed over quota)
-      expect(healthy.summary).toEqual({ pipelines: 4, ok: 4, error: 0, notScheduled: 0, vanished: 0, unreachable: 0 });
+      // invoices, orders and payments (onboarded again) in A; customers and ledger (created again) in B (leads stayed over quota)
+      expect(healthy.summary).toEqual({ pipelines: 5, ok: 5, error: 0, notScheduled: 0, vanished: 0, unreachable: 0, existsAgain: 0 });
       expect(healthy.tables.map((t) => `${t.account}/${t.table}:${t.state}`)).toEqual([
         `${SOURCE_A}/invoices:SCHEDULED`,
         `${SOURCE_A}/orders:SCHEDULED`,
         `${SOURCE_A}/payments:SCHEDULED`,
         `${SOURCE_B}/customers:SCHEDULED`,
+        `${SOURCE_B}/ledger:SCHEDULED`,
       ]);
-      expect(telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0 });
+      expect(telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0, TablesExistAgain: 0 });
 
       const invoices = healthy.tables.find((t) => t.table === 'invoices')!;
       await clients.pipelines(SOURCE_A).send(new DeletePipelineCommand({ pipelineId: invoices.pipelineId }));

@@ -265,7 +265,8 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
       outcomes.push(error ? 'error' : 'ignored');
     }
     expect(proxy.writes()).toEqual([]);
-    expect(BAD.cases.length).toBeGreaterThanOrEqual(15);
+    expect(BAD.cases.length).toBeGreaterThanOrEqual(33);
+    expect(outcomes.filter((o) => o === 'error')).toHaveLength(BAD.cases.filter((c) => c.expect.error !== undefined).length);
     recordFigure({
       scenario: 'Bad input',
       size: `${BAD.cases.length} malformed or out-of-scope events (events/bad-inputs.json)`,

@@ -1,3 +1,4 @@
+import { parseBackfillInput } from '../../lib/domain/backfill';
 import { parseConfig } from '../../lib/config';
 import { selectTable } from '../../lib/domain/selection';
 import { ConfigError } from '../../lib/errors';
@@ -70,7 +71,7 @@ describe('parseConfig', () => {
     ['READ_THROUGHPUT_RATIO', '0.05', /READ_THROUGHPUT_RATIO must be a number from 0.1 to 1.0, got "0.05"/],
     ['READ_THROUGHPUT_RATIO', 'lots', /READ_THROUGHPUT_RATIO must be a number/],
     ['PIPELINE_REGION', 'eu-central-1', /PIPELINE_REGION must be a region with a Data Pipeline endpoint/],
-    ['TABLE_EXCLUDE_PATTERN', '([', /TABLE_EXCLUDE_PATTERN is not a valid regular expression/],
+    ['TABLE_EXCLUDE_PATTERN', '([', /TABLE_EXCLUDE_PATTERN is not a valid regular expression for RE2/],
     ['ALARM_TOPIC_ARN', 'alarms', /ALARM_TOPIC_ARN must be an SNS topic ARN/],
     ['LOCK_LEASE_SECONDS', '1', /LOCK_LEASE_SECONDS must be a whole number from 5 to 900/],
     ['DATA_PIPELINE_RATE', '0', /DATA_PIPELINE_RATE must be calls per second/],
@@ -79,6 +80,52 @@ describe('parseConfig', () => {
     ['ORGANIZATION_ID', 'org-1', /ORGANIZATION_ID must be an AWS Organizations id/],
   ])('rejects a malformed %s (%s) with a message naming it', (name, value, message) => {
     expect(() => parseConfig({ ...valid, [name]: value })).toThrow(message);
+  });
+});
+
+describe('operator patterns (TABLE_EXCLUDE_PATTERN, backfill tableFilter)', () => {
+  // With JavaScript's backtracking RegExp, '^(a+)+$' against a 29-character name took 20 s: RE2
+  // matches in time linear in the name's length, whatever the pattern.
+  const EVIL = ['^(a+)+$', '(a|a)*$', '(a|aa)+$', '(.*a){12}'];
+  const almost = `${'a'.repeat(28)}!`; // 29 characters that make a backtracking engine try every split
+  const longest = `${'a'.repeat(254)}!`; // the longest DynamoDB table name
+
+  it.each(EVIL)('matches %s against the worst names, with the answer a correct regex engine gives', (source) => {
+    const c = parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: source });
+    const expected: Record<string, [boolean, boolean, boolean]> = {
+      '^(a+)+$': [false, false, true],
+      '(a|a)*$': [true, true, true],
+      '(a|aa)+$': [false, false, true],
+      '(.*a){12}': [true, true, false],
+    };
+    expect([almost, longest, 'aaa'].map((n) => c.tableExcludePattern?.test(n))).toEqual(expected[source]);
+    const input = parseBackfillInput({ regions: ['us-east-1'], tableFilter: source }, ['111111111111']);
+    expect([almost, longest, 'aaa'].map((n) => input.tableFilter?.test(n))).toEqual(expected[source]);
+  });
+
+  it.each([
+    ['^(tmp|test)-', ['tmp-orders', 'test-x'], ['orders', 'my-tmp-x']],
+    ['-staging$', ['orders-staging'], ['orders', 'staging-orders']],
+    ['(?i)^TMP', ['tmp-x', 'TMP-y'], ['x-tmp']],
+  ])('still matches an ordinary pattern %s as before', (source, hits, misses) => {
+    const pattern = parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: source }).tableExcludePattern;
+    expect(hits.map((n) => pattern?.test(n))).toEqual(hits.map(() => true));
+    expect(misses.map((n) => pattern?.test(n))).toEqual(misses.map(() => false));
+  });
+
+  it.each([
+    ['a backreference', '^(a)\\1$'],
+    ['a lookahead', '^(?=tmp)'],
+    ['a negative lookbehind', '(?<!x)tmp'],
+  ])('refuses %s, naming the variable and why', (_what, source) => {
+    expect(() => parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: source })).toThrow(
+      /TABLE_EXCLUDE_PATTERN is not a valid regular expression for RE2 \(linear-time matching: no backreferences, no lookaround\)/,
+    );
+    expect(() => parseBackfillInput({ regions: ['us-east-1'], tableFilter: source }, [])).toThrow(/invalid backfill input: tableFilter is not a valid regular expression for RE2/);
+  });
+
+  it('refuses a pattern longer than 1000 characters', () => {
+    expect(() => parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: 'a'.repeat(1001) })).toThrow(/TABLE_EXCLUDE_PATTERN is 1001 characters long; at most 1000/);
   });
 });
 

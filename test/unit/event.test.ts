@@ -16,6 +16,7 @@ describe('parseTableEvent', () => {
         tableName: 'orders',
         tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders',
       },
+      tableId: '3c9f2a1e-7b4d-4e8a-9f0c-1a2b3c4d5e6f',
       tags: { team: 'checkout', env: 'production' },
       keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }],
     });
@@ -24,17 +25,38 @@ describe('parseTableEvent', () => {
   it('builds the table ARN when the event carries none, as in AWS’s own sample', () => {
     const event = loadEvent('create-table');
     delete event.detail.responseElements.tableDescription.tableArn;
-    event.detail.recipientAccountId = '222222222222';
-    event.detail.awsRegion = 'eu-central-1';
+    event.account = event.detail.recipientAccountId = '222222222222';
+    event.region = event.detail.awsRegion = 'eu-central-1';
     const parsed = parseTableEvent(event);
     expect(parsed.kind === 'table-event' && parsed.table.tableArn).toBe('arn:aws:dynamodb:eu-central-1:222222222222:table/orders');
   });
 
-  it('reads the account from detail.recipientAccountId, not from the envelope of a forwarded event', () => {
+  it('reads a forwarded event, whose envelope keeps the source account and region, as the source account’s', () => {
     const event = loadEvent('create-table');
-    event.account = '999999999999';
+    event.account = event.detail.recipientAccountId = '222222222222';
+    delete event.detail.responseElements.tableDescription.tableArn;
     const parsed = parseTableEvent(event);
-    expect(parsed.kind === 'table-event' && parsed.table.accountId).toBe('111111111111');
+    expect(parsed.kind === 'table-event' && parsed.table.accountId).toBe('222222222222');
+  });
+
+  it('reads the table’s incarnation (tableId) from a DeleteTable as from a CreateTable', () => {
+    const parsed = parseTableEvent(loadEvent('delete-table'));
+    expect(parsed).toMatchObject({ kind: 'table-event', eventName: 'DeleteTable', tableId: '3c9f2a1e-7b4d-4e8a-9f0c-1a2b3c4d5e6f' });
+  });
+
+  it('reads an event without a tableId (AWS’s 2015 sample) as one of an unknown incarnation', () => {
+    const event = loadEvent('delete-table');
+    delete event.detail.responseElements.tableDescription.tableId;
+    const parsed = parseTableEvent(event);
+    expect(parsed.kind === 'table-event' && parsed.tableId).toBeUndefined();
+  });
+
+  it('accepts an envelope without account, region or time, and checks what is there', () => {
+    const event = loadEvent('create-table');
+    delete event.account;
+    delete event.region;
+    delete event.time;
+    expect(parseTableEvent(event)).toMatchObject({ kind: 'table-event' });
   });
 
   it('returns a failed call as such, so it can be ignored', () => {
@@ -87,6 +109,22 @@ describe('parseTableEvent', () => {
     ['an over-long tag value', (e) => ((e.detail.requestParameters.tags = [{ key: 'k', value: 'v'.repeat(257) }]), e), /value is 257 characters; the limit is 256/],
     ['tags that are not a list', (e) => ((e.detail.requestParameters.tags = 'team=x'), e), /tags must be a list/],
     ['an event larger than any CloudTrail record', (e) => ((e.detail.padding = 'x'.repeat(300 * 1024)), e), /larger than any CloudTrail record/],
+    [
+      'an envelope account other than the record’s',
+      (e) => ((e.account = '999999999999'), e),
+      /account "999999999999" does not match detail.recipientAccountId "111111111111"/,
+    ],
+    ['an envelope region other than the record’s', (e) => ((e.region = 'eu-west-1'), e), /region "eu-west-1" does not match detail.awsRegion "us-east-1"/],
+    [
+      'a failed call whose envelope names another account',
+      () => Object.assign(loadEvent('create-table-failed'), { account: '222222222222' }),
+      /account "222222222222" does not match detail.recipientAccountId/,
+    ],
+    ['an eventTime that is not a timestamp', (e) => ((e.detail.eventTime = 'yesterday'), e), /detail.eventTime "yesterday" is not a UTC timestamp/],
+    ['an eventTime on a day that does not exist', (e) => ((e.detail.eventTime = '2026-02-30T09:14:03Z'), e), /detail.eventTime "2026-02-30T09:14:03Z" is not a UTC timestamp/],
+    ['an eventTime without its zone', (e) => ((e.detail.eventTime = '2026-11-26T09:14:03'), e), /detail.eventTime "2026-11-26T09:14:03" is not a UTC timestamp/],
+    ['an envelope time that is not a timestamp', (e) => ((e.time = '2026-11-26T25:00:00Z'), e), /^time "2026-11-26T25:00:00Z" is not a UTC timestamp/],
+    ['a tableId that is not one', (e) => ((e.detail.responseElements.tableDescription.tableId = '../etc'), e), /tableId "..\/etc" is not a DynamoDB table id/],
   ];
   it.each(bad)('rejects %s with an error naming the problem', (_name, mutate, message) => {
     const input = mutate(loadEvent('create-table'));

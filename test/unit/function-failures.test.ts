@@ -193,7 +193,7 @@ describe('Given a setting that stays wrong', () => {
 describe('Given a CreateTable in a region without Data Pipeline and no PIPELINE_REGION', () => {
   it('fails onboarding with OnboardFailed and one error line naming the region', async () => {
     const event = loadEvent('create-table');
-    event.detail.awsRegion = 'eu-central-1';
+    event.region = event.detail.awsRegion = 'eu-central-1';
     event.detail.responseElements.tableDescription.tableArn = 'arn:aws:dynamodb:eu-central-1:111111111111:table/orders';
     const l = load('onboard');
     const out = captureOutput();

@@ -14,8 +14,13 @@ export class FakeSourceAccounts {
   /** Tables created through the port (a restore's target), as `account/region/table`. */
   readonly created: string[] = [];
 
-  add(accountId: string, region: string, tableName: string, table: Partial<Table> = {}): void {
-    this.place(accountId, region).set(tableName, { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table });
+  /** Each table's incarnation (DynamoDB's TableId, a fresh one per table added or created) and status, as DescribeTable tells them. */
+  private readonly described = new Map<Table, { tableId: string; status: string }>();
+
+  add(accountId: string, region: string, tableName: string, { status, ...table }: Partial<Table> & { status?: string } = {}): void {
+    const t: Table = { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table };
+    this.described.set(t, { tableId: this.newTableId(), status: status ?? 'ACTIVE' });
+    this.place(accountId, region).set(tableName, t);
   }
 
   table(accountId: string, region: string, tableName: string): Table | undefined {
@@ -41,7 +46,7 @@ export class FakeSourceAccounts {
       describe: async (name) => {
         reach();
         const t = tables.get(name);
-        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), status: 'ACTIVE' };
+        return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), ...this.described.get(t) };
       },
       hasItems: async (name) => {
         reach();
@@ -50,7 +55,9 @@ export class FakeSourceAccounts {
       create: async (name, keySchema, tags) => {
         reach();
         if (tables.has(name)) throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
-        tables.set(name, { keySchema: [...keySchema], items: 0, tags: { ...tags } });
+        const t: Table = { keySchema: [...keySchema], items: 0, tags: { ...tags } };
+        this.described.set(t, { tableId: this.newTableId(), status: 'ACTIVE' });
+        tables.set(name, t);
         this.created.push(`${accountId}/${region}/${name}`);
       },
       tags: async (arn) => {
@@ -66,6 +73,11 @@ export class FakeSourceAccounts {
     };
     return port;
   };
+
+  private ids = 0;
+  private newTableId(): string {
+    return `00000000-0000-4000-8000-${String(++this.ids).padStart(12, '0')}`;
+  }
 
   private place(accountId: string, region: string): Map<string, Table> {
     const key = `${accountId}/${region}`;
