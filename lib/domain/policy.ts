@@ -198,12 +198,12 @@ const withoutPrincipal = ({ Principal: _, ...rest }: Statement): Statement => re
  * The product's statements that grant no account (the TLS-only deny, and whatever else the
  * rendering puts before the grants): what `desiredStatements` gives for no account at all.
  */
-export function guardStatements(bucket: string, access: WriterAccess): Statement[] {
+function guardStatements(bucket: string, access: WriterAccess): Statement[] {
   return desiredStatements(bucket, [], access, 'per-account');
 }
 
 /** Sids of the guard statements `doc` lacks, or holds altered. */
-export function missingGuards(doc: PolicyDocument, bucket: string, access: WriterAccess): string[] {
+function missingGuards(doc: PolicyDocument, bucket: string, access: WriterAccess): string[] {
   return guardStatements(bucket, access)
     .filter((want) => !doc.Statement.some((s) => s.Sid === want.Sid && sameMeaning(s, want)))
     .map((s) => s.Sid as string);
@@ -214,7 +214,7 @@ export function missingGuards(doc: PolicyDocument, bucket: string, access: Write
  * statements exactly as rendered, or the shared ones (equal but for the principal list, which
  * names it), or — with `organizationId` — the organization's.
  */
-export function grantHeld(doc: PolicyDocument, accountId: string, bucket: string, access: WriterAccess, organizationId?: string): boolean {
+function grantHeld(doc: PolicyDocument, accountId: string, bucket: string, access: WriterAccess, organizationId?: string): boolean {
   const guards = new Set(guardStatements(bucket, access).map((s) => s.Sid));
   const holds = (want: Statement) =>
     doc.Statement.some((s) => {

@@ -76,7 +76,7 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
   const warming = deps.policy.warm?.();
   warming?.catch(() => undefined); // awaited once the lease is held; a failure surfaces there
   const deadline = lock.now() + lock.waitMs;
-  let held;
+  let held: Awaited<ReturnType<GrantCatalog['acquirePolicyLock']>>;
   for (let attempt = 0; ; attempt++) {
     held = await grants.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
     if (held.state === 'granted') {

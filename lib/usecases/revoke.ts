@@ -29,7 +29,7 @@ export interface RevokeDeps {
 }
 
 /** A table in one of these statuses is still under backup: its writers need the grant. */
-export const UNDER_BACKUP: readonly TableStatus[] = ['ACTIVE', 'CREATED', 'PENDING', 'ACTIVATION_FAILED'];
+const UNDER_BACKUP: readonly TableStatus[] = ['ACTIVE', 'CREATED', 'PENDING', 'ACTIVATION_FAILED'];
 
 const schema = z
   .object({
@@ -37,9 +37,9 @@ const schema = z
     force: z.boolean({ invalid_type_error: 'force must be true or false' }).default(false),
   })
   .strict();
-export type RevokeInput = z.infer<typeof schema>;
+type RevokeInput = z.infer<typeof schema>;
 
-export function parseRevokeInput(input: unknown): RevokeInput {
+function parseRevokeInput(input: unknown): RevokeInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidEventError('revoke input must be a JSON object such as {"account":"123456789012"}');
   }
