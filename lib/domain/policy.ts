@@ -259,7 +259,7 @@ export function verifyWritten(
 export interface Drift {
   /** Catalog accounts still configured whose grant the policy lacks (whole or in part): put back. */
   missing: string[];
-  /** Guard statements (TLS-only deny, …) the policy lacks or holds altered: put back. */
+  /** Guard statements (TLS-only deny, …) the policy lacks or holds altered, once the catalog holds an account: put back. */
   guardsMissing: string[];
   /** Catalog accounts no longer in SOURCE_ACCOUNTS: never put back (revoke removes them). */
   unconfigured: string[];
@@ -277,7 +277,8 @@ export function findDrift(current: PolicyDocument, catalog: Iterable<string>, co
   const known = [...new Set(catalog)].sort();
   return {
     missing: known.filter((a) => configured.includes(a) && !grantHeld(current, a, bucket, access, organizationId)),
-    guardsMissing: missingGuards(current, bucket, access),
+    // Owed once the product has granted anyone: a bucket it never wrote to is left as it is.
+    guardsMissing: known.length > 0 ? missingGuards(current, bucket, access) : [],
     unconfigured: known.filter((a) => !configured.includes(a)),
     unknown: [...grantedAccountsIn(current)].filter((a) => !known.includes(a)).sort(),
   };

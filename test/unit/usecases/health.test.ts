@@ -147,6 +147,15 @@ describe('health check on the bucket policy', () => {
     expect([...grantedAccountsIn(doc())].sort()).toEqual([A, B, OUTSIDER_CONFIGURED].sort());
   });
 
+  it('leaves alone the policy of a bucket whose catalog holds no account (a fresh deployment): nothing owed, nothing gauged', async () => {
+    const fresh = fakeWorld();
+    fresh.policy.text = JSON.stringify(FOREIGN);
+    const report = await checkHealth(fresh.deps);
+    expect(report.policy).toEqual({ repaired: [], guardsRestored: [], unconfigured: [], unknownGrants: [], policyWritten: false });
+    expect(fresh.policy.writes).toEqual([]);
+    expect(fresh.telemetry.gauges).toMatchObject({ PolicyRepaired: 0, PolicyGuardsRestored: 0 });
+  });
+
   it('fails the invocation when the policy cannot be read, after gauging the pipelines', async () => {
     w.policy.text = '{"Statement": [ {} {} ]}';
     await expect(checkHealth(w.deps)).rejects.toThrow(PolicyParseError);
