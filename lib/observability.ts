@@ -5,7 +5,7 @@ import { OrchestratorError } from './errors';
 /**
  * Logs and metrics, in one place. Metrics are CloudWatch EMF in the namespace below; the alarms
  * in serverless.yml watch these names. Each function's failure metric (OnboardFailed,
- * OffboardFailed, BackfillFailed, RestoreFailed, HealthCheckFailed) is counted by one
+ * OffboardFailed, BackfillFailed, RestoreFailed, HealthCheckFailed, RevokeFailed) is counted by one
  * middleware (lib/middleware.ts) for every failed invocation, with its one error log line.
  */
 export const SERVICE_NAME = 'ddb-backup-orchestrator';
@@ -30,6 +30,12 @@ export const MetricName = {
   BackfillFailed: 'BackfillFailed',
   RestoreFailed: 'RestoreFailed',
   HealthCheckFailed: 'HealthCheckFailed',
+  /** Gauges the health check sets every run: accounts whose grant it put back in the bucket policy, guard statements it put back, and grants the catalog does not know. */
+  PolicyRepaired: 'PolicyRepaired',
+  PolicyGuardsRestored: 'PolicyGuardsRestored',
+  PolicyUnknownGrants: 'PolicyUnknownGrants',
+  AccountRevoked: 'AccountRevoked',
+  RevokeFailed: 'RevokeFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

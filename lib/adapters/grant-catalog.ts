@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { GrantCatalog } from '../ports/grant-catalog';
 
@@ -45,6 +45,47 @@ export class DynamoGrantCatalog implements GrantCatalog {
       // Held by us already: an earlier try succeeded but its response was lost.
       return { state: item?.owner === owner ? 'acquired' : 'busy', accounts };
     }
+  }
+
+  /**
+   * Takes the bucket-policy lease whatever the catalog holds, unless another live lease holds
+   * it; with `revoke`, the same write forgets that account (DELETE from the set). A lease of ours
+   * applied by an earlier try whose response was lost counts as acquired.
+   */
+  async acquirePolicyLease(bucket: string, owner: string, leaseMs: number, opts: { revoke?: string } = {}): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
+    const now = this.now();
+    const revoke = opts.revoke !== undefined;
+    try {
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: policyPk(bucket) },
+          UpdateExpression: `SET #owner = :o, expiresAt = :exp, acquiredAt = :iso${revoke ? ' DELETE accounts :r' : ''}`,
+          ConditionExpression: 'attribute_not_exists(expiresAt) OR expiresAt < :now OR #owner = :o',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':exp': now + leaseMs,
+            ':iso': new Date(now).toISOString(),
+            ':now': now,
+            ...(revoke ? { ':r': new Set([opts.revoke as string]) } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { state: 'acquired', accounts: new Set((out.Attributes?.accounts as Set<string> | undefined) ?? []) };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const item = e.Item !== undefined ? unmarshall(e.Item) : undefined;
+      return { state: 'busy', accounts: new Set((item?.accounts as Set<string> | undefined) ?? []) };
+    }
+  }
+
+  /** The accounts the catalog holds for `bucket`: one strongly consistent read. */
+  async grantedAccounts(bucket: string): Promise<Set<string>> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: policyPk(bucket) }, ConsistentRead: true, ProjectionExpression: 'accounts' }));
+    return new Set((out.Item?.accounts as Set<string> | undefined) ?? []);
   }
 
   /**

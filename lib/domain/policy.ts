@@ -181,6 +181,147 @@ export function planGrants(current: PolicyDocument, accounts: Iterable<string>, 
   }
 }
 
+/** The account ids a statement's `Principal.AWS` names (root ARNs or bare ids). */
+function principalAccounts(s: Statement): string[] {
+  const aws = (s.Principal as { AWS?: Json } | undefined)?.AWS;
+  return (Array.isArray(aws) ? aws : [aws]).flatMap((p) => {
+    const id = typeof p === 'string' ? ROOT_ARN.exec(p)?.[1] : undefined;
+    return id === undefined ? [] : [id];
+  });
+}
+
+const isShared = (sid: string | undefined) => sid?.startsWith(`${OWNED_SID_PREFIX}${SHARED_STEM}`) === true;
+const sameMeaning = (a: Statement, b: Statement) => canonical(normalize(a)) === canonical(normalize(b));
+const withoutPrincipal = ({ Principal: _, ...rest }: Statement): Statement => rest as Statement;
+
+/**
+ * The product's statements that grant no account (the TLS-only deny, and whatever else the
+ * rendering puts before the grants): what `desiredStatements` gives for no account at all.
+ */
+function guardStatements(bucket: string, access: WriterAccess): Statement[] {
+  return desiredStatements(bucket, [], access, 'per-account');
+}
+
+/** Sids of the guard statements `doc` lacks, or holds altered. */
+function missingGuards(doc: PolicyDocument, bucket: string, access: WriterAccess): string[] {
+  return guardStatements(bucket, access)
+    .filter((want) => !doc.Statement.some((s) => s.Sid === want.Sid && sameMeaning(s, want)))
+    .map((s) => s.Sid as string);
+}
+
+/**
+ * Whether `doc` grants `accountId` everything the product would give it, in any layout: its own
+ * statements exactly as rendered, or the shared ones (equal but for the principal list, which
+ * names it), or — with `organizationId` — the organization's.
+ */
+function grantHeld(doc: PolicyDocument, accountId: string, bucket: string, access: WriterAccess, organizationId?: string): boolean {
+  const guards = new Set(guardStatements(bucket, access).map((s) => s.Sid));
+  const holds = (want: Statement) =>
+    doc.Statement.some((s) => {
+      if (s.Sid !== want.Sid) return false;
+      if (!isShared(want.Sid)) return sameMeaning(s, want);
+      return principalAccounts(s).includes(accountId) && sameMeaning(withoutPrincipal(s), withoutPrincipal(want));
+    });
+  const layouts: Array<Exclude<PolicyLayout, 'auto'>> = ['per-account', 'compact', ...(organizationId === undefined ? [] : (['organization'] as const))];
+  return layouts.some((layout) => desiredStatements(bucket, [accountId], access, layout, organizationId).filter((s) => !guards.has(s.Sid)).every(holds));
+}
+
+/**
+ * What a policy read back right after our write must still hold for the write to count as done:
+ * valid JSON, the guards, every account the written document granted (in any layout) and, for a
+ * revoke, not the revoked account. Another writer's later edit that keeps all that is no mismatch.
+ * Returns the problems found (none: verified).
+ */
+export function verifyWritten(
+  readBack: string | undefined,
+  written: PolicyDocument,
+  bucket: string,
+  access: WriterAccess,
+  opts: { organizationId?: string; revoked?: string } = {},
+): string[] {
+  let doc: PolicyDocument;
+  try {
+    doc = parsePolicy(readBack);
+  } catch (e) {
+    return [(e as Error).message];
+  }
+  const problems = missingGuards(doc, bucket, access).map((sid) => `statement ${sid} missing or altered`);
+  const org = hasOrganizationGrant(written, opts.organizationId) ? opts.organizationId : undefined;
+  if (org !== undefined && !hasOrganizationGrant(doc, org)) problems.push(`the grant of organization ${org} is missing or altered`);
+  for (const a of grantedAccountsIn(written)) {
+    if (!grantHeld(doc, a, bucket, access, org)) problems.push(`the grant of ${a} is missing or altered`);
+  }
+  if (opts.revoked !== undefined && grantedAccountsIn(doc).has(opts.revoked)) problems.push(`${opts.revoked} is still granted`);
+  return problems;
+}
+
+/** What the health check found in the bucket policy, against the grant catalog and SOURCE_ACCOUNTS. */
+export interface Drift {
+  /** Catalog accounts still configured whose grant the policy lacks (whole or in part): put back. */
+  missing: string[];
+  /** Guard statements (TLS-only deny, …) the policy lacks or holds altered, once the catalog holds an account: put back. */
+  guardsMissing: string[];
+  /** Catalog accounts no longer in SOURCE_ACCOUNTS: never put back (revoke removes them). */
+  unconfigured: string[];
+  /** Accounts the product's own statements (`DdbBackupOrch…` Sids) grant but the catalog does not know: reported, never adopted. */
+  unknown: string[];
+}
+
+/**
+ * Compares the policy with the grant catalog. Only accounts both in the catalog and in
+ * SOURCE_ACCOUNTS are owed a grant: a catalog account no longer configured is reported, not put
+ * back, and an account the product's statements grant without the catalog knowing it is
+ * reported, not adopted (the repair keeps its statements: only a revoke removes a grant).
+ */
+export function findDrift(current: PolicyDocument, catalog: Iterable<string>, configured: readonly string[], bucket: string, access: WriterAccess, organizationId?: string): Drift {
+  const known = [...new Set(catalog)].sort();
+  return {
+    missing: known.filter((a) => configured.includes(a) && !grantHeld(current, a, bucket, access, organizationId)),
+    // Owed once the product has granted anyone: a bucket it never wrote to is left as it is.
+    guardsMissing: known.length > 0 ? missingGuards(current, bucket, access) : [],
+    unconfigured: known.filter((a) => !configured.includes(a)),
+    unknown: [...grantedAccountsIn(current)].filter((a) => !known.includes(a)).sort(),
+  };
+}
+
+/**
+ * Takes `accountId`'s grant out of the policy, in the layout in place: its own statements
+ * removed, its root taken off the shared statements' principal list (the shared statements
+ * removed with the last one). Every other account keeps its grant and every foreign statement
+ * stays as it was; an organization grant cannot name one account out (the caller refuses).
+ */
+export function planRevoke(current: PolicyDocument, accountId: string): MergeResult {
+  if (hasOrganizationGrant(current)) throw new PolicyIntegrityError('the policy grants a whole organization; one account cannot be revoked from it');
+  const written: string[] = [];
+  const removed: string[] = [];
+  const statements: Statement[] = [];
+  for (const s of current.Statement) {
+    if (isOwnedStatement(s) && ACCOUNT_SID.exec(s.Sid as string)?.[1] === accountId) {
+      removed.push(s.Sid as string);
+      continue;
+    }
+    if (isOwnedStatement(s) && isShared(s.Sid) && principalAccounts(s).includes(accountId)) {
+      const rest = principalAccounts(s).filter((a) => a !== accountId);
+      if (rest.length === 0) {
+        removed.push(s.Sid as string);
+        continue;
+      }
+      statements.push({ ...s, Principal: { AWS: [...new Set(rest)].sort().map(root) } });
+      written.push(s.Sid as string);
+      continue;
+    }
+    statements.push(s);
+  }
+  const document: PolicyDocument = { ...current, Version: POLICY_VERSION, Statement: statements };
+  const text = JSON.stringify(document);
+  assertForeignKept(current, document);
+  const kept = grantedAccountsIn(document);
+  const lost = [...grantedAccountsIn(current)].filter((a) => a !== accountId && !kept.has(a));
+  if (lost.length > 0) throw new PolicyIntegrityError(`revoking ${accountId} would take away the grant of ${lost.join(', ')}; nothing was written`);
+  if (kept.has(accountId)) throw new PolicyIntegrityError(`${accountId} would still be granted after its revoke; nothing was written`);
+  return { document, text, bytes: Buffer.byteLength(text, 'utf8'), changed: written.length > 0 || removed.length > 0, written, removed };
+}
+
 /** Reads the policy text S3 returned (undefined when the bucket has none). */
 export function parsePolicy(text: string | undefined): PolicyDocument {
   if (text === undefined || text.trim() === '') return { Version: POLICY_VERSION, Statement: [] };

@@ -1,16 +1,39 @@
+import type { Config } from '../config';
 import { type TableRecord, WITH_BACKUP_RESOURCE } from '../domain/lifecycle';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import type { BackupEngine, BackupHealth } from '../ports/backup-engine';
+import type { BucketPolicyStore } from '../ports/bucket-policy-store';
+import type { GrantCatalog } from '../ports/grant-catalog';
 import type { SourceTablesOf } from '../ports/source-tables';
 import type { TableRegistry } from '../ports/table-registry';
+import { type RepairResult, repairGrants } from './grant';
+import type { LockOptions } from './lock';
 import { mapPool } from './pool';
 
 export interface HealthDeps {
+  config: Config;
   registry: TableRegistry;
   engine: BackupEngine;
   /** DescribeTable in the source accounts: whether an offboarded table exists again. */
   sourceTables: SourceTablesOf;
+  grants: GrantCatalog;
+  policy: BucketPolicyStore;
+  lock: LockOptions;
+  newOwnerId: () => string;
   telemetry: Telemetry;
+}
+
+/** The bucket policy against the grant catalog: what was put back, and what is reported only. */
+export interface PolicyHealth {
+  /** Accounts whose grant the check put back (the policy lacked their statements, whole or in part). */
+  repaired: string[];
+  /** Guard statements (the TLS-only deny, …) the check put back. */
+  guardsRestored: string[];
+  /** Catalog accounts no longer in SOURCE_ACCOUNTS: not put back; `sls invoke -f revoke` removes them. */
+  unconfigured: string[];
+  /** Accounts the product's own statements grant without the catalog knowing them: left as they are, reported. */
+  unknownGrants: string[];
+  policyWritten: boolean;
 }
 
 export interface TableHealth {
@@ -32,14 +55,65 @@ export interface HealthReport {
   checkedAt: string;
   summary: { pipelines: number; ok: number; error: number; notScheduled: number; vanished: number; unreachable: number; existsAgain: number };
   tables: TableHealth[];
+  policy: PolicyHealth;
 }
 
 /**
  * Asks the engine about every registered backup resource, one account and region at a time
  * (for Data Pipeline: one ListPipelines to spot the vanished ones, then DescribePipelines 25 ids
- * a call), and emits one gauge per problem kind, zero included, so that the alarms always have data.
+ * a call), and emits one gauge per problem kind, zero included, so that the alarms always have
+ * data. Alongside, puts back what the bucket policy lacks of the grant catalog (checkPolicy).
  */
 export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Promise<HealthReport> {
+  const [pipelines, policy] = await Promise.allSettled([checkPipelines(deps), checkPolicy(deps)]);
+  if (pipelines.status === 'rejected') throw pipelines.reason;
+  const { summary, tables } = pipelines.value;
+  // The pipelines' gauges are set by now; a policy check that failed fails the invocation (HealthCheckFailed).
+  if (policy.status === 'rejected') throw policy.reason;
+  return { checkedAt: now.toISOString(), summary, tables, policy: policy.value };
+}
+
+/**
+ * Repairs the bucket policy from the grant catalog (lib/usecases/grant.ts repairGrants) and sets
+ * the policy's gauges, zero included: PolicyRepaired (accounts put back), PolicyGuardsRestored,
+ * PolicyUnknownGrants.
+ */
+async function checkPolicy(deps: HealthDeps): Promise<PolicyHealth> {
+  const { config, telemetry } = deps;
+  const result: RepairResult = await repairGrants({
+    bucket: config.backupBucket,
+    layout: config.policyLayout,
+    organizationId: config.organizationId,
+    sourceAccounts: config.sourceAccounts,
+    access: deps.engine.writerAccess,
+    grants: deps.grants,
+    policy: deps.policy,
+    lock: deps.lock,
+    newOwnerId: deps.newOwnerId,
+  });
+  const health: PolicyHealth = {
+    repaired: result.repaired,
+    guardsRestored: result.guardsRestored,
+    unconfigured: result.drift.unconfigured,
+    unknownGrants: result.drift.unknown,
+    policyWritten: result.policyWritten,
+  };
+  telemetry.gauge(MetricName.PolicyRepaired, health.repaired.length);
+  telemetry.gauge(MetricName.PolicyGuardsRestored, health.guardsRestored.length);
+  telemetry.gauge(MetricName.PolicyUnknownGrants, health.unknownGrants.length);
+  if (result.policyWritten) {
+    telemetry.warn('bucket policy repaired from the grant catalog', { repaired: health.repaired, guardsRestored: health.guardsRestored, statements: result.statementsWritten });
+  }
+  if (health.unknownGrants.length > 0) {
+    telemetry.warn('the bucket policy grants accounts the grant catalog does not know (left as they are; revoke removes them)', { accounts: health.unknownGrants });
+  }
+  if (health.unconfigured.length > 0) {
+    telemetry.warn('the grant catalog holds accounts no longer in SOURCE_ACCOUNTS (not put back; revoke removes them)', { accounts: health.unconfigured });
+  }
+  return health;
+}
+
+async function checkPipelines(deps: HealthDeps): Promise<Pick<HealthReport, 'summary' | 'tables'>> {
   const all = await deps.registry.listTables();
   const records = all.filter((r) => WITH_BACKUP_RESOURCE.includes(r.status) && r.pipelineId !== undefined);
   const groups = new Map<string, TableRecord[]>();
@@ -78,7 +152,7 @@ export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Pro
   deps.telemetry.gauge(MetricName.TablesExistAgain, summary.existsAgain);
   const unhealthy = tables.filter((t) => t.status !== 'ok');
   (unhealthy.length > 0 ? deps.telemetry.warn : deps.telemetry.info)('health check', { ...summary, unhealthy });
-  return { checkedAt: now.toISOString(), summary, tables };
+  return { summary, tables };
 }
 
 /** A table's row; without the engine's word (its account unreachable) the status is filled in by the caller. */

@@ -68,6 +68,7 @@ export async function onboardTable(
       {
         bucket: config.backupBucket,
         layout: config.policyLayout,
+        sourceAccounts: config.sourceAccounts,
         organizationId: config.organizationId,
         access: deps.engine.writerAccess,
         grants: deps.grants,

@@ -171,7 +171,7 @@ describeWithMoto('backfill, offboard and health check (against moto_server)', ()
         `${SOURCE_B}/customers:SCHEDULED`,
         `${SOURCE_B}/ledger:SCHEDULED`,
       ]);
-      expect(telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0, TablesExistAgain: 0 });
+      expect(telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0, TablesExistAgain: 0, PolicyRepaired: 0, PolicyGuardsRestored: 0, PolicyUnknownGrants: 0 });
 
       const invoices = healthy.tables.find((t) => t.table === 'invoices')!;
       await clients.pipelines(SOURCE_A).send(new DeletePipelineCommand({ pipelineId: invoices.pipelineId }));

@@ -164,7 +164,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const bucket = 'rel-expired-holder';
     const services = await servicesFor(bucket);
     const lock = { ...services.lock, leaseMs: 1500, waitMs: 10_000 };
-    const base = (policy: GrantDeps['policy']): GrantDeps => ({ bucket, layout: 'per-account', access: services.engine.writerAccess, grants: services.grants, policy, lock, newOwnerId: services.newOwnerId });
+    const base = (policy: GrantDeps['policy']): GrantDeps => ({ bucket, layout: 'per-account', sourceAccounts: services.config.sourceAccounts, access: services.engine.writerAccess, grants: services.grants, policy, lock, newOwnerId: services.newOwnerId });
     const real = services.policy;
     let reads = 0;
     // The first writer stalls right after reading the policy, past the end of its lease.
@@ -228,7 +228,7 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
       put: (p) => real.put(p),
     };
     const grant = await ensureGrant(
-      { bucket, layout: 'per-account', access: services.engine.writerAccess, grants: services.grants, policy: editing, lock: services.lock, newOwnerId: services.newOwnerId },
+      { bucket, layout: 'per-account', sourceAccounts: services.config.sourceAccounts, access: services.engine.writerAccess, grants: services.grants, policy: editing, lock: services.lock, newOwnerId: services.newOwnerId },
       SOURCE_A,
     );
     expect(grant.policyWritten).toBe(true);

@@ -43,6 +43,9 @@ function load(file: string, settings: Record<string, string | undefined> = {}) {
       ScanCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).ScanCommand,
       ListTablesCommand: (require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')).ListTablesCommand,
       ListObjectsV2Command: (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).ListObjectsV2Command,
+      GetCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).GetCommand,
+      UpdateCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).UpdateCommand,
+      GetBucketPolicyCommand: (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).GetBucketPolicyCommand,
     },
   };
 }
@@ -124,8 +127,25 @@ const SCENARIOS: Scenario[] = [
     name: 'healthCheck',
     failureMetric: 'HealthCheckFailed',
     ok: () => ({}),
-    okCalls: (l) => l.registry.on(l.lib.ScanCommand).resolves({ Items: [] }),
+    okCalls: (l) => {
+      l.registry.on(l.lib.ScanCommand).resolves({ Items: [] });
+      l.registry.on(l.lib.GetCommand).resolves({}); // an empty grant catalog
+      l.s3.on(l.lib.GetBucketPolicyCommand).resolves({}); // and no policy: nothing to repair
+    },
     failing: { how: 'the registry failing', event: () => ({}), arrange: (l) => l.registry.rejects(serviceError()), errorName: 'InternalServerError' },
+  },
+  {
+    file: 'revoke',
+    name: 'revoke',
+    failureMetric: 'RevokeFailed',
+    ok: () => ({ account: '333333333333' }), // an account no table of which is under backup, the policy grants it nothing
+    okCalls: (l) => {
+      l.registry.on(l.lib.ScanCommand).resolves({ Items: [] });
+      l.registry.on(l.lib.GetCommand).resolves({});
+      l.registry.on(l.lib.UpdateCommand).resolves({ Attributes: {} });
+      l.s3.on(l.lib.GetBucketPolicyCommand).resolves({});
+    },
+    failing: { how: 'a malformed request', event: () => ({ account: '12' }), errorName: 'InvalidEventError' },
   },
   {
     file: 'restore',

@@ -132,6 +132,27 @@ export function registryContract(make: () => RegistryUnderTest): void {
       expect(await ports.grants.renewPolicyLock(b, 'a', LEASE)).toBe(false);
     });
 
+    it('takes the lease whatever the catalog holds, forgetting a revoked account in the same write, and turns others away', async () => {
+      const b = bucket();
+      await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
+      await ports.grants.releasePolicyLock(b, 'a', ['111111111111', '222222222222']);
+      expect(await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).toEqual({ state: 'acquired', accounts: new Set(['222222222222']) });
+      expect((await ports.grants.acquirePolicyLease(b, 'x', LEASE)).state).toBe('busy');
+      expect((await ports.grants.acquirePolicyLock(b, 'x', LEASE, '111111111111')).state).toBe('busy');
+      expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE)).state).toBe('acquired');
+      await ports.grants.releasePolicyLock(b, 'r', []);
+      expect(await ports.grants.grantedAccounts(b)).toEqual(new Set(['222222222222']));
+    });
+
+    it('reads an empty catalog for a bucket never written, and forgets the last account without error', async () => {
+      const b = bucket();
+      expect(await ports.grants.grantedAccounts(b)).toEqual(new Set());
+      await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
+      await ports.grants.releasePolicyLock(b, 'a', ['111111111111']);
+      expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).accounts).toEqual(new Set());
+      expect((await ports.grants.acquirePolicyLease(b, 's', LEASE, { revoke: '333333333333' })).state).toBe('busy');
+    });
+
     it('still records a grant whose writer lost the lease, without releasing the new holder', async () => {
       const b = bucket();
       await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');

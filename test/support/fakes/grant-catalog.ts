@@ -9,7 +9,8 @@ interface Item {
 /**
  * The grant catalog and bucket-policy lease in memory, with the DynamoDB adapter's conditions:
  * the lease is taken only when it is free (expired on the injected clock) and the account is not
- * granted yet; renewed only by its owner before it expires; released only by its owner, a grant
+ * granted yet (or, for acquirePolicyLease, whatever it holds, forgetting a revoked account in the
+ * same write); renewed only by its owner before it expires; released only by its owner, a grant
  * being recorded even when the lease was lost.
  */
 export class FakeGrantCatalog implements GrantCatalog {
@@ -38,6 +39,28 @@ export class FakeGrantCatalog implements GrantCatalog {
     }
     if (item.accounts.has(accountId)) return { state: 'granted', accounts: new Set(item.accounts) };
     return { state: item.owner === owner ? 'acquired' : 'busy', accounts: new Set(item.accounts) };
+  }
+
+  async acquirePolicyLease(bucket: string, owner: string, leaseMs: number, opts: { revoke?: string } = {}): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
+    this.calls.push(`lease${opts.revoke === undefined ? '' : ` revoking ${opts.revoke}`}`);
+    const now = this.now();
+    const item = this.items.get(bucket) ?? { accounts: new Set<string>() };
+    if (item.expiresAt !== undefined && !(item.expiresAt < now) && item.owner !== owner) return { state: 'busy', accounts: new Set(item.accounts) };
+    if (opts.revoke !== undefined) item.accounts.delete(opts.revoke);
+    this.items.set(bucket, { ...item, owner, expiresAt: now + leaseMs });
+    return { state: 'acquired', accounts: new Set(item.accounts) };
+  }
+
+  async grantedAccounts(bucket: string): Promise<Set<string>> {
+    this.calls.push('read');
+    return new Set(this.items.get(bucket)?.accounts ?? []);
+  }
+
+  /** Puts accounts in the catalog directly, as an earlier grant would have. */
+  seed(bucket: string, accounts: readonly string[]): void {
+    const item = this.items.get(bucket) ?? { accounts: new Set<string>() };
+    for (const a of accounts) item.accounts.add(a);
+    this.items.set(bucket, item);
   }
 
   async renewPolicyLock(bucket: string, owner: string, leaseMs: number): Promise<boolean> {

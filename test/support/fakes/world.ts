@@ -4,6 +4,7 @@ import type { BackfillDeps } from '../../../lib/usecases/backfill';
 import type { HealthDeps } from '../../../lib/usecases/health';
 import type { OffboardDeps } from '../../../lib/usecases/offboard';
 import type { RestoreDeps } from '../../../lib/usecases/restore';
+import type { RevokeDeps } from '../../../lib/usecases/revoke';
 import { recordingTelemetry } from '../telemetry';
 import { FakeBackupEngine } from './backup-engine';
 import { FakeBucketPolicyStore } from './bucket-policy-store';
@@ -49,7 +50,7 @@ export function fakeWorld(env: Record<string, string> = {}) {
   const accounts = new FakeSourceAccounts();
   const telemetry = recordingTelemetry();
   let owners = 0;
-  const deps: BackfillDeps & OffboardDeps & HealthDeps & RestoreDeps = {
+  const deps: BackfillDeps & OffboardDeps & HealthDeps & RestoreDeps & RevokeDeps = {
     config,
     registry,
     grants,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { grantedAccountsIn, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
-import { LeaseLostError, LockBusyError, PolicyConflictError, PolicyParseError } from '../../../lib/errors';
-import { ensureGrant, type GrantDeps } from '../../../lib/usecases/grant';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS } from '../../support/fakes/world';
+import { LeaseLostError, LockBusyError, PolicyConflictError, PolicyIntegrityError, PolicyParseError } from '../../../lib/errors';
+import { ensureGrant, type GrantDeps, PolicyVerificationError } from '../../../lib/usecases/grant';
+import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
 
 const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
 
@@ -13,15 +13,15 @@ describe('ensureGrant', () => {
   beforeEach(() => {
     w = fakeWorld();
     w.policy.text = JSON.stringify(FOREIGN);
-    deps = { bucket: BUCKET, layout: 'per-account', access: w.engine.writerAccess, grants: w.grants, policy: w.policy, lock: w.deps.lock, newOwnerId: w.deps.newOwnerId };
+    deps = { bucket: BUCKET, layout: 'per-account', sourceAccounts: w.config.sourceAccounts, access: w.engine.writerAccess, grants: w.grants, policy: w.policy, lock: w.deps.lock, newOwnerId: w.deps.newOwnerId };
   });
   const granted = () => [...grantedAccountsIn(parsePolicy(w.policy.text))].sort();
 
-  it('writes the account’s statements once, in five calls: lease, read, renew with a re-read, write, release with the grant', async () => {
+  it('writes the account’s statements once, in five round trips: lease, read, renew with a re-read, write, release with the grant alongside the read-back', async () => {
     const result = await ensureGrant(deps, A);
     expect(result).toMatchObject({ accountId: A, alreadyGranted: false, policyWritten: true, layout: 'per-account', statementsWritten: ['DdbBackupOrchDenyInsecureTransport', `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`] });
     expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);
-    expect([w.policy.reads, w.policy.writes.length]).toEqual([2, 1]);
+    expect([w.policy.reads, w.policy.writes.length]).toEqual([3, 1]);
     expect(parsePolicy(w.policy.text).Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
     expect(w.grants.granted(BUCKET)).toEqual([A]);
   });
@@ -66,7 +66,7 @@ describe('ensureGrant', () => {
     await expect(ensureGrant(deps, A)).resolves.toMatchObject({ policyWritten: true });
     expect(parsePolicy(w.policy.text).Statement).toContainEqual(edit);
     expect(granted()).toEqual([A]);
-    expect(w.policy.reads).toBe(3);
+    expect(w.policy.reads).toBe(4);
   });
 
   it('gives up, writing nothing, when the policy keeps changing under it', async () => {
@@ -116,5 +116,70 @@ describe('ensureGrant', () => {
     const error = await ensureGrant(deps, A).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LockBusyError);
     expect((error as LockBusyError).retryable).toBe(true);
+  });
+
+  describe('only configured accounts', () => {
+    it('refuses to grant an account not in SOURCE_ACCOUNTS, and touches nothing', async () => {
+      await expect(ensureGrant(deps, OUTSIDER)).rejects.toThrow(PolicyIntegrityError);
+      expect([w.policy.reads, w.policy.writes.length, w.grants.calls.length]).toEqual([0, 0, 0]);
+    });
+
+    it('does not put back, for another account, the grant of a catalog account no longer configured', async () => {
+      await ensureGrant({ ...deps, sourceAccounts: [A, OUTSIDER] }, OUTSIDER);
+      const doc = parsePolicy(w.policy.text);
+      w.policy.text = JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.startsWith(`DdbBackupOrch${OUTSIDER}`)) }); // removed by hand
+      await ensureGrant(deps, A);
+      expect(granted()).toEqual([A]);
+    });
+
+    it('keeps, during another account’s write, the grant the policy still holds for an account no longer configured', async () => {
+      await ensureGrant({ ...deps, sourceAccounts: [A, OUTSIDER] }, OUTSIDER);
+      await ensureGrant(deps, A);
+      expect(granted()).toEqual([A, OUTSIDER].sort());
+    });
+  });
+
+  describe('read-back of the write', () => {
+    it('writes again, under the lease taken again, when the policy read back lacks the grant (an overwrite outside the lease)', async () => {
+      const before = w.policy.text;
+      let overwritten = false;
+      const put = w.policy.put.bind(w.policy);
+      w.policy.put = async (p) => {
+        await put(p);
+        if (!overwritten) {
+          overwritten = true;
+          w.policy.text = before; // someone outside the lease wrote the old policy back right after us
+        }
+      };
+      await expect(ensureGrant(deps, A)).resolves.toMatchObject({ policyWritten: true });
+      expect(w.policy.writes).toHaveLength(2);
+      expect(granted()).toEqual([A]);
+      expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`, 'lease', 'renew', `release ${A}`]);
+    });
+
+    it('gives up, retryably, with the problems named, when every write reads back without the grant', async () => {
+      const before = w.policy.text;
+      w.policy.put = async (p) => {
+        w.policy.writes.push(p);
+        w.policy.text = before;
+      };
+      const error = await ensureGrant(deps, A).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PolicyVerificationError);
+      expect((error as PolicyVerificationError).retryable).toBe(true);
+      expect((error as Error).message).toContain(`the grant of ${A} is missing or altered`);
+      expect(w.policy.writes).toHaveLength(3);
+      expect(w.grants.lease(BUCKET).owner).toBeUndefined();
+    });
+
+    it('takes a read-back that is not valid JSON as a mismatch, and finds its write in place on the next read', async () => {
+      const get = w.policy.get.bind(w.policy);
+      w.policy.get = async () => {
+        const text = await get();
+        return w.policy.reads === 3 ? '{"Statement": [' : text; // the read-back only
+      };
+      await expect(ensureGrant(deps, A)).resolves.toMatchObject({ policyWritten: true });
+      expect(w.policy.writes).toHaveLength(1);
+      expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`, 'lease', `release ${A}`]);
+    });
   });
 });
