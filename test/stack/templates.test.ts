@@ -229,7 +229,7 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
 
     it.each(Object.entries(FUNCTION_ROLES))('lets %s assume in the source accounts exactly its own role, in each of them', (fn, roleId) => {
       const own = ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/ddb-backup-orchestrator-${fn}`);
-      const backupRoles = { onboard: [env().BACKUP_ROLE_ARN], backfill: [env().BACKUP_ROLE_ARN], restore: [env().SNAPSHOT_READER_ROLE_ARN] } as Record<string, string[]>;
+      const backupRoles = { onboard: [env().BACKUP_ROLE_ARN], backfill: [env().BACKUP_ROLE_ARN], healthCheck: [env().BACKUP_ROLE_ARN], restore: [env().SNAPSHOT_READER_ROLE_ARN] } as Record<string, string[]>;
       expect(assumed(roleId)).toEqual([...own, ...(backupRoles[fn] ?? [])].sort());
     });
 
