@@ -12,7 +12,7 @@ const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
-export const DEFAULT_OPT_OUT_TAG = 'ddb-backup';
+const DEFAULT_OPT_OUT_TAG = 'ddb-backup';
 /** Tag values (case-insensitive) that opt a table out of backups. */
 export const OPT_OUT_VALUES = ['off', 'false', 'no', 'none', 'disabled', 'skip', 'exclude'] as const;
 

@@ -89,7 +89,7 @@ export class PolicyConflictError extends OrchestratorError {
   readonly retryable = true;
 }
 
-export function describeCause(cause: unknown): string {
+function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   return String(cause);
 }

@@ -22,7 +22,7 @@ export interface FunctionReport {
  * line naming the error and one count of the function's failure metric, then let it propagate
  * so that Lambda retries as configured.
  */
-export function reportInvocation<TEvent, TResult>(
+function reportInvocation<TEvent, TResult>(
   report: FunctionReport,
   sinks: { logger: Logger; metrics: Metrics } = { logger: defaultLogger, metrics: defaultMetrics },
 ): MiddlewareObj<TEvent, TResult, Error, Context> {

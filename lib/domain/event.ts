@@ -209,7 +209,7 @@ function checkEnvelopeAgrees(
 }
 
 /** A UTC ISO 8601 timestamp naming a real instant (no 2026-02-30, no 25:00). */
-export function isUtcTimestamp(s: string): boolean {
+function isUtcTimestamp(s: string): boolean {
   const m = UTC_TIMESTAMP.exec(s);
   if (m === null) return false;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];

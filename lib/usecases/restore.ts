@@ -53,7 +53,7 @@ const schema = z.discriminatedUnion('action', [
 ]);
 export type RestoreInput = z.infer<typeof schema>;
 
-export function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): RestoreInput {
+function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): RestoreInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidEventError('restore input must be a JSON object such as {"action":"list","account":"…","region":"…","table":"…"}');
   }

@@ -5,17 +5,16 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../../lib/adapters/credentials';
 import { type Moto, motoAvailable, startMoto } from '../../scripts/moto';
 
-export const ORCHESTRATOR = '123456789012'; // moto's default account: the caller's own credentials
 export const SOURCE_A = '111111111111';
 export const SOURCE_B = '222222222222';
 export const OUTSIDER = '333333333333';
-export const BACKUP = '999999999999';
+const BACKUP = '999999999999';
 export const BUCKET = 'corp-ddb-backups';
 export const REGISTRY = 'ddb-backup-registry';
-export const ROLE_NAME = 'ddb-backup-orchestrator';
-export const BACKUP_ROLE = `arn:aws:iam::${BACKUP}:role/ddb-backup-policy-writer`;
+const ROLE_NAME = 'ddb-backup-orchestrator';
+const BACKUP_ROLE = `arn:aws:iam::${BACKUP}:role/ddb-backup-policy-writer`;
 
-export const baseEnv = {
+const baseEnv = {
   BACKUP_BUCKET: BUCKET,
   BACKUP_ROLE_ARN: BACKUP_ROLE,
   SNAPSHOT_READER_ROLE_ARN: `arn:aws:iam::${BACKUP}:role/ddb-backup-snapshot-reader`,

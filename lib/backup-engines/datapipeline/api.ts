@@ -16,7 +16,7 @@ import { PipelineDefinitionError } from '../../errors';
 import { fromApiObjects, type PipelineObject, toApiObjects } from './definition';
 
 /** DescribePipelines takes at most this many ids a call. */
-export const DESCRIBE_BATCH = 25;
+const DESCRIBE_BATCH = 25;
 
 export interface PipelineStatus {
   pipelineId: string;

@@ -13,7 +13,7 @@ import { noPipelineRegion, pipelineRegionFor, requirePipelineRegion } from './re
 import { EXPORT_S3_ACCESS } from './s3-access';
 
 /** The engine's name: what a configuration chooses it by. */
-export const DATA_PIPELINE: BackupEngineName = 'datapipeline';
+const DATA_PIPELINE: BackupEngineName = 'datapipeline';
 
 /** Data Pipeline's answers when a pipeline is already gone. */
 const GONE = new Set(['PipelineNotFoundException', 'PipelineDeletedException']);

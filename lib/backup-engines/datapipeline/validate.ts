@@ -6,9 +6,9 @@ import type { FieldValue, PipelineObject } from './definition';
  * means valid.
  */
 
-export const MAX_OBJECTS = 100;
-export const MAX_FIELDS_PER_OBJECT = 50;
-export const MAX_FIELD_BYTES = 10_240;
+const MAX_OBJECTS = 100;
+const MAX_FIELDS_PER_OBJECT = 50;
+const MAX_FIELD_BYTES = 10_240;
 
 type Requirement = string | readonly string[]; // a field, or "one of" these fields
 

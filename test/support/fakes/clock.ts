@@ -11,5 +11,3 @@ export function manualClock(start = Date.parse('2026-11-26T10:00:00Z')) {
     },
   };
 }
-
-export type ManualClock = ReturnType<typeof manualClock>;
