@@ -17,7 +17,7 @@ describe('buildExportDefinition', () => {
       failureAndRerunMode: 'CASCADE',
       role: 'DataPipelineDefaultRole',
       resourceRole: 'DataPipelineDefaultResourceRole',
-      pipelineLogUri: 's3://corp-ddb-backups/111111111111/eu-central-1/orders/logs/',
+      pipelineLogUri: 's3://corp-ddb-backups/111111111111/logs/eu-central-1/orders/',
       schedule: { ref: 'DefaultSchedule' },
     });
     expect(byId(d, 'DefaultSchedule').fields).toEqual({ type: 'Schedule', period: '1 days', startDateTime: '2026-11-27T03:00:00' });
