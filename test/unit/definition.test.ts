@@ -37,6 +37,12 @@ describe('buildExportDefinition', () => {
     expect(JSON.stringify(d)).not.toContain('#{my');
   });
 
+  it('writes the logs beside the regions, never below a table: a table named logs keeps its data apart from them', () => {
+    const logs = build({ table: { ...table, tableName: 'logs', tableArn: 'arn:aws:dynamodb:eu-central-1:111111111111:table/logs' } });
+    expect(byId(logs, 'Default').fields.pipelineLogUri).toBe('s3://corp-ddb-backups/111111111111/logs/eu-central-1/logs/');
+    expect(byId(logs, 'S3BackupLocation').fields.directoryPath).toMatch(/^s3:\/\/corp-ddb-backups\/111111111111\/eu-central-1\/logs\/#\{format/);
+  });
+
   it('puts the BucketOwnerFullControl canned ACL before the output path in the step', () => {
     expect(exportStep('eu-central-1').split(',')).toEqual([
       's3://dynamodb-dpl-eu-central-1/emr-ddb-storage-handler/4.11.0/emr-dynamodb-tools-4.11.0-SNAPSHOT-jar-with-dependencies.jar',
