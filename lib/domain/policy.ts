@@ -162,6 +162,8 @@ export const DENY_ALTERING_SID = `${OWNED_SID_PREFIX}DenyAlteringBackups`;
 export const DENY_DELETING_SID = `${OWNED_SID_PREFIX}DenyDeletingBackups`;
 export const DENY_CUSTOMER_KEYS_SID = `${OWNED_SID_PREFIX}DenyCustomerProvidedKeys`;
 export const DENY_FOREIGN_ACLS_SID = `${OWNED_SID_PREFIX}DenyAclsButBucketOwnerFullControl`;
+/** The Sids of protectionStatements, in the order they are written (after the TLS deny, before the grants). */
+export const PROTECTION_SIDS = [DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID] as const;
 /** The bucket's own account (its administrators, break-glass, replication) is never denied; object lock still binds it. */
 const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAccount}' };
 
