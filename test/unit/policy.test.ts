@@ -103,8 +103,8 @@ describe('the cleanup grant (what a writer may delete)', () => {
   const RUNS = ['2026-11-26-03-00-00', '2030-01-01-00-00-00'];
   const FILES = ['ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000', '5d2ab1a4-0000-4000-8000-000000000000_000017', 'manifest'];
   const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1'];
-  const cleanup = accountStatements(BUCKET, A).find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource as string[];
-  const protectedDeletes = (protectionStatements(BUCKET, EXPORT_S3_ACCESS).find((s) => s.Sid === DENY_DELETING_SID)?.NotResource as string[]).map((r) =>
+  const cleanup = (accountStatements(BUCKET, A).find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource ?? []) as string[];
+  const protectedDeletes = ((protectionStatements(BUCKET, EXPORT_S3_ACCESS).find((s) => s.Sid === DENY_DELETING_SID)?.NotResource ?? []) as string[]).map((r) =>
     r.replace('${aws:PrincipalAccount}', A),
   );
 
