@@ -114,9 +114,9 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
     c("read another account's manifest", own, 's3:GetObject', `${run(other)}/manifest`, 'deny'),
     c("write into another account's prefix", own, 's3:PutObject', `${run(other)}/${DATA}`, 'deny'),
     c("delete another account's data file", own, 's3:DeleteObject', `${run(other)}/${DATA}`, 'deny', { explicit: true }),
-    c("delete another account's log", own, 's3:DeleteObject', logs(other), 'deny', { explicit: true }),
-    c("delete another account's _$folder$ marker", own, 's3:DeleteObject', `${run(other)}_$folder$`, 'deny', { explicit: true }),
-    c("delete another account's .instruction file", own, 's3:DeleteObject', `${run(other)}/${DATA}.instruction`, 'deny', { explicit: true }),
+    c("delete another account's log", own, 's3:DeleteObject', logs(other), 'deny'),
+    c("delete another account's _$folder$ marker", own, 's3:DeleteObject', `${run(other)}_$folder$`, 'deny'),
+    c("delete another account's .instruction file", own, 's3:DeleteObject', `${run(other)}/${DATA}.instruction`, 'deny'),
     c("delete a version of another account's manifest", own, 's3:DeleteObjectVersion', `${run(other)}/manifest`, 'deny', { explicit: true }),
     // An account never onboarded: nothing at all.
     c('a never-onboarded account writes in its own prefix', outsider, 's3:PutObject', `${run(outsider)}/${DATA}`, 'deny'),

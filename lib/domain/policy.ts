@@ -164,6 +164,8 @@ export const DENY_CUSTOMER_KEYS_SID = `${OWNED_SID_PREFIX}DenyCustomerProvidedKe
 export const DENY_FOREIGN_ACLS_SID = `${OWNED_SID_PREFIX}DenyAclsButBucketOwnerFullControl`;
 /** The Sids of protectionStatements, in the order they are written (after the TLS deny, before the grants). */
 export const PROTECTION_SIDS = [DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID] as const;
+/** One account prefix, whichever account: twelve characters and a slash (ARN `?` matches one character). */
+const ANY_ACCOUNT_PREFIX = `${'?'.repeat(12)}/`;
 /** The bucket's own account (its administrators, break-glass, replication) is never denied; object lock still binds it. */
 const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAccount}' };
 
@@ -173,7 +175,7 @@ const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAcco
  * statements of constant size, for every layout.
  * - the actions of PROTECTED_ACTIONS;
  * - DeleteObject (a delete marker hides a backup from a listing) except on the engine's own
- *   scratch keys, in the caller's own prefix;
+ *   scratch keys;
  * - uploads with a customer-provided key (SSE-C): the backup account could not read them;
  * - any ACL but `bucket-owner-full-control` (where ACLs are enabled, an object writer could
  *   otherwise take the bucket owner's access away).
@@ -188,7 +190,10 @@ export function protectionStatements(bucket: string, access: WriterAccess): Stat
     ...where,
     Condition: { ...condition, StringNotEquals: { ...condition.StringNotEquals, ...OUTSIDE_THE_BUCKET_ACCOUNT } },
   });
-  const scratch = access.cleanup?.keys.map((k) => `${bucketArn(bucket)}/${accountPrefix(PRINCIPAL_ACCOUNT)}${k}`) ?? [];
+  // Any account's scratch keys, without a policy variable (which IAM documents for Resource and
+  // Condition, not NotResource): `????????????/` is exactly one 12-digit account prefix. The allow
+  // still limits every account to its own prefix.
+  const scratch = access.cleanup?.keys.map((k) => `${bucketArn(bucket)}/${ANY_ACCOUNT_PREFIX}${k}`) ?? [];
   return [
     deny(DENY_ALTERING_SID, [...PROTECTED_ACTIONS], { Resource: objects }),
     deny(DENY_DELETING_SID, 's3:DeleteObject', scratch.length === 0 ? { Resource: objects } : { NotResource: scratch }),
