@@ -148,7 +148,7 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   const other = [...granted].find((a) => a !== o.account) ?? (o.account === '222222222222' ? '222222222223' : '222222222222');
   const outsider = ['000000000000', '000000000001'].find((a) => !granted.has(a) && a !== o.account) as string;
   const otherOnboarded = granted.has(other) || layout === 'organization';
-  const cases = accessMatrix(o.account, other, outsider, o.region, o.table).map((c) => (c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c));
+  const cases = accessMatrix(o.account, other, outsider, o.region, o.table, o.backupAccount).map((c) => (c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c));
   const rows = await evaluateMatrix(result.document, cases, {
     bucket: o.bucket,
     backupAccount: o.backupAccount,
@@ -156,7 +156,7 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   });
   out.push('', `# Access matrix (own ${o.account}, other ${other}${otherOnboarded ? '' : ' (not onboarded)'}, never onboarded ${outsider})`);
   out.push(formatMatrix(rows));
-  return { text: out.join('\n'), ok: rows.every((r) => r.actual === r.expected) && problems.length === 0 };
+  return { text: out.join('\n'), ok: rows.every((r) => r.ok) && problems.length === 0 };
 }
 
 if (require.main === module) {

@@ -14,6 +14,8 @@ export interface Evaluated extends AccessCase {
   actual: 'allow' | 'deny';
   /** The simulator's verdict: Allowed, ImplicitlyDenied, ExplicitlyDenied. */
   verdict: string;
+  /** As expected (an `explicit` case only when an explicit Deny refused it). */
+  ok: boolean;
 }
 
 export interface MatrixContext {
@@ -34,8 +36,10 @@ export async function evaluateMatrix(policy: PolicyDocument, cases: readonly Acc
     const contextVariables: Record<string, string> = {
       'aws:SecureTransport': String(c.secure),
       'aws:PrincipalAccount': c.account,
+      'aws:ResourceAccount': ctx.backupAccount,
       ...(org === undefined ? {} : { 'aws:PrincipalOrgID': org }),
       ...(c.listPrefix === undefined ? {} : { 's3:prefix': c.listPrefix }),
+      ...c.context,
     };
     const result = await runSimulation(
       {
@@ -54,7 +58,8 @@ export async function evaluateMatrix(policy: PolicyDocument, cases: readonly Acc
     );
     if (result.resultType === 'error') throw new Error(`the simulator refused case "${c.name}": ${result.errors.message}`);
     if (result.resultType !== 'single') throw new Error(`case "${c.name}" simulated more than one resource`);
-    out.push({ ...c, verdict: result.overallResult, actual: result.overallResult === 'Allowed' ? 'allow' : 'deny' });
+    const actual = result.overallResult === 'Allowed' ? 'allow' : 'deny';
+    out.push({ ...c, verdict: result.overallResult, actual, ok: actual === c.expected && (c.explicit !== true || result.overallResult === 'ExplicitlyDenied') });
   }
   return out;
 }
@@ -62,10 +67,16 @@ export async function evaluateMatrix(policy: PolicyDocument, cases: readonly Acc
 /** The matrix as a table a person can read. */
 export function formatMatrix(rows: readonly Evaluated[]): string {
   const lines = rows.map((r) => {
-    const ok = r.actual === r.expected ? 'ok ' : 'BAD';
-    const what = `${r.action}${r.key ? ` ${r.key}` : r.listPrefix ? ` prefix=${r.listPrefix}` : ''}${r.secure ? '' : ' (http)'}`;
-    return `${ok}  ${r.actual.padEnd(5)}  ${r.account}  ${r.name.padEnd(58)}  ${what}`;
+    const ok = r.ok ? 'ok ' : 'BAD';
+    const result = r.verdict === 'ExplicitlyDenied' ? 'DENY' : r.actual;
+    const context = Object.entries(r.context ?? {}).map(([k, v]) => ` ${k}=${v}`);
+    const what = `${r.action}${r.key ? ` ${r.key}` : r.listPrefix ? ` prefix=${r.listPrefix}` : ''}${context.join('')}${r.secure ? '' : ' (http)'}`;
+    return `${ok}  ${result.padEnd(5)}  ${r.account}  ${r.name.padEnd(72)}  ${what}`;
   });
-  const bad = rows.filter((r) => r.actual !== r.expected).length;
-  return [`     result principal     case${' '.repeat(56)}request`, ...lines, `${rows.length - bad} of ${rows.length} cases as expected`].join('\n');
+  const bad = rows.filter((r) => !r.ok).length;
+  return [
+    `     result principal     case${' '.repeat(70)}request`,
+    ...lines,
+    `${rows.length - bad} of ${rows.length} cases as expected (DENY: refused by an explicit Deny, as every case that would alter a finished backup must be)`,
+  ].join('\n');
 }

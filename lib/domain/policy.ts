@@ -135,6 +135,73 @@ export function tlsOnlyStatement(bucket: string): Statement {
   };
 }
 
+/**
+ * Object actions that could alter or destroy a finished backup, or that a writer never needs:
+ * lock changes (retention, legal hold, governance bypass), deleting a version, tag changes (a
+ * lifecycle rule may filter on tags), a version's ACL, changing an object's encryption in place,
+ * restoring archived copies (the bucket pays) and replicating into the bucket (a replica is a
+ * write that no PutObject condition sees).
+ */
+export const PROTECTED_ACTIONS = [
+  's3:BypassGovernanceRetention',
+  's3:DeleteObjectTagging',
+  's3:DeleteObjectVersion',
+  's3:DeleteObjectVersionTagging',
+  's3:PutObjectLegalHold',
+  's3:PutObjectRetention',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionAcl',
+  's3:PutObjectVersionTagging',
+  's3:ReplicateDelete',
+  's3:ReplicateObject',
+  's3:ReplicateTags',
+  's3:RestoreObject',
+  's3:UpdateObjectEncryption',
+] as const;
+export const DENY_ALTERING_SID = `${OWNED_SID_PREFIX}DenyAlteringBackups`;
+export const DENY_DELETING_SID = `${OWNED_SID_PREFIX}DenyDeletingBackups`;
+export const DENY_CUSTOMER_KEYS_SID = `${OWNED_SID_PREFIX}DenyCustomerProvidedKeys`;
+export const DENY_FOREIGN_ACLS_SID = `${OWNED_SID_PREFIX}DenyAclsButBucketOwnerFullControl`;
+/** The Sids of protectionStatements, in the order they are written (after the TLS deny, before the grants). */
+export const PROTECTION_SIDS = [DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID] as const;
+/** One account prefix, whichever account: twelve characters and a slash (ARN `?` matches one character). */
+const ANY_ACCOUNT_PREFIX = `${'?'.repeat(12)}/`;
+/** The bucket's own account (its administrators, break-glass, replication) is never denied; object lock still binds it. */
+const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAccount}' };
+
+/**
+ * What no principal outside the bucket's account may do to any object, whatever another
+ * statement allows (a hand-written grant, an organization grant, a layout switch): four
+ * statements of constant size, for every layout.
+ * - the actions of PROTECTED_ACTIONS;
+ * - DeleteObject (a delete marker hides a backup from a listing) except on the engine's own
+ *   scratch keys;
+ * - uploads with a customer-provided key (SSE-C): the backup account could not read them;
+ * - any ACL but `bucket-owner-full-control` (where ACLs are enabled, an object writer could
+ *   otherwise take the bucket owner's access away).
+ */
+export function protectionStatements(bucket: string, access: WriterAccess): Statement[] {
+  const objects = `${bucketArn(bucket)}/*`;
+  const deny = (sid: string, action: Json, where: { Resource: Json } | { NotResource: Json }, condition: { Null?: Record<string, string>; StringNotEquals?: Record<string, string> } = {}): Statement => ({
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: action,
+    ...where,
+    Condition: { ...condition, StringNotEquals: { ...condition.StringNotEquals, ...OUTSIDE_THE_BUCKET_ACCOUNT } },
+  });
+  // Any account's scratch keys, without a policy variable (which IAM documents for Resource and
+  // Condition, not NotResource): `????????????/` is exactly one 12-digit account prefix. The allow
+  // still limits every account to its own prefix.
+  const scratch = access.cleanup?.keys.map((k) => `${bucketArn(bucket)}/${ANY_ACCOUNT_PREFIX}${k}`) ?? [];
+  return [
+    deny(DENY_ALTERING_SID, [...PROTECTED_ACTIONS], { Resource: objects }),
+    deny(DENY_DELETING_SID, 's3:DeleteObject', scratch.length === 0 ? { Resource: objects } : { NotResource: scratch }),
+    deny(DENY_CUSTOMER_KEYS_SID, 's3:PutObject', { Resource: objects }, { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
+    deny(DENY_FOREIGN_ACLS_SID, 's3:PutObjectAcl', { Resource: objects }, { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } }),
+  ];
+}
+
 /** Every statement the product wants in the policy for these accounts, in one concrete layout. */
 export function desiredStatements(
   bucket: string,
@@ -152,7 +219,7 @@ export function desiredStatements(
           ? []
           : compactStatements(bucket, sorted, access)
         : organizationStatements(bucket, requireOrg(organizationId), access);
-  return [tlsOnlyStatement(bucket), ...grants];
+  return [tlsOnlyStatement(bucket), ...protectionStatements(bucket, access), ...grants];
 }
 
 function requireOrg(organizationId: string | undefined): string {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServices, type Services } from '../../lib/wiring';
 import { parseConfig } from '../../lib/config';
-import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
+import { grantedAccountsIn, PROTECTION_SIDS, type PolicyDocument } from '../../lib/domain/policy';
 import { onboardTable } from '../../lib/usecases/onboard';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { accountClients, BUCKET, describeWithMoto, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
@@ -38,6 +38,7 @@ describeWithMoto('switching POLICY_LAYOUT (against moto_server)', () => {
     expect(after.Statement.slice(0, existing.Statement.length)).toEqual(before.Statement.slice(0, existing.Statement.length));
     expect(after.Statement.map((s) => s.Sid).filter((s) => s?.startsWith('DdbBackupOrch'))).toEqual([
       'DdbBackupOrchDenyInsecureTransport',
+      ...PROTECTION_SIDS,
       'DdbBackupOrchSharedObjects',
       'DdbBackupOrchSharedCleanup',
       'DdbBackupOrchSharedBucket',

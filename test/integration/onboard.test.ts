@@ -5,7 +5,7 @@ import type { Handler } from 'aws-lambda';
 import { fromApiObjects } from '../../lib/backup-engines/datapipeline/definition';
 import { buildExportDefinition } from '../../lib/backup-engines/datapipeline/definition';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
-import { accountStatements as accountStatementsFor, type PolicyDocument, TLS_ONLY_SID } from '../../lib/domain/policy';
+import { accountStatements as accountStatementsFor, type PolicyDocument, PROTECTION_SIDS, TLS_ONLY_SID } from '../../lib/domain/policy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { parseConfig } from '../../lib/config';
 import { loadEvent, tableEvent } from '../support/fixtures';
@@ -80,8 +80,8 @@ describeWithMoto('onboard (against moto_server)', () => {
     const { doc } = await policy();
     expect(doc.Version).toBe('2012-10-17');
     expect(doc.Statement[0]).toEqual(foreignStatement);
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(['SecurityTeamRead', TLS_ONLY_SID, ...accountStatements(BUCKET, SOURCE_A).map((s) => s.Sid)]);
-    expect(doc.Statement.slice(2)).toEqual(accountStatements(BUCKET, SOURCE_A));
+    expect(doc.Statement.map((s) => s.Sid)).toEqual(['SecurityTeamRead', TLS_ONLY_SID, ...PROTECTION_SIDS, ...accountStatements(BUCKET, SOURCE_A).map((s) => s.Sid)]);
+    expect(doc.Statement.slice(2 + PROTECTION_SIDS.length)).toEqual(accountStatements(BUCKET, SOURCE_A));
   });
 
   it('records the table as ACTIVE and the account as granted in the registry', async () => {

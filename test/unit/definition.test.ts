@@ -17,7 +17,7 @@ describe('buildExportDefinition', () => {
       failureAndRerunMode: 'CASCADE',
       role: 'ddb-backup-pipeline',
       resourceRole: 'ddb-backup-pipeline-resource',
-      pipelineLogUri: 's3://corp-ddb-backups/111111111111/eu-central-1/orders/logs/',
+      pipelineLogUri: 's3://corp-ddb-backups/111111111111/logs/eu-central-1/orders/',
       schedule: { ref: 'DefaultSchedule' },
     });
     expect(byId(d, 'DefaultSchedule').fields).toEqual({ type: 'Schedule', period: '1 days', startDateTime: '2026-11-27T03:00:00' });
@@ -35,6 +35,12 @@ describe('buildExportDefinition', () => {
       resizeClusterBeforeRunning: 'true',
     });
     expect(JSON.stringify(d)).not.toContain('#{my');
+  });
+
+  it('writes the logs beside the regions, never below a table: a table named logs keeps its data apart from them', () => {
+    const logs = build({ table: { ...table, tableName: 'logs', tableArn: 'arn:aws:dynamodb:eu-central-1:111111111111:table/logs' } });
+    expect(byId(logs, 'Default').fields.pipelineLogUri).toBe('s3://corp-ddb-backups/111111111111/logs/eu-central-1/logs/');
+    expect(byId(logs, 'S3BackupLocation').fields.directoryPath).toMatch(/^s3:\/\/corp-ddb-backups\/111111111111\/eu-central-1\/logs\/#\{format/);
   });
 
   it('puts the BucketOwnerFullControl canned ACL before the output path in the step', () => {

@@ -1,17 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { accessMatrix } from '../../lib/domain/access-matrix';
+import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import {
+  DENY_ALTERING_SID,
+  DENY_CUSTOMER_KEYS_SID,
+  DENY_DELETING_SID,
+  DENY_FOREIGN_ACLS_SID,
   grantedAccountsIn,
   parsePolicy,
   planGrants as planGrantsFor,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
+  protectionStatements,
+  type Statement,
   TLS_ONLY_SID,
 } from '../../lib/domain/policy';
-import { evaluateMatrix } from '../../scripts/simulate';
+import { type Evaluated, evaluateMatrix } from '../../scripts/simulate';
 
 const BUCKET = 'corp-ddb-backups';
 const BACKUP = '999999999999';
@@ -38,52 +44,103 @@ const sizes: Array<[string, (layout: PolicyLayout) => string[]]> = [
   ['many accounts', (layout) => [OWN, OTHER, ...filler(layout === 'per-account' ? 20 : 150)]],
 ];
 
-describe.each(['per-account', 'compact', 'organization', 'auto'] as const)('Given the %s layout', (layout) => {
+const LAYOUTS = ['per-account', 'compact', 'organization', 'auto'] as const;
+const CTX = { bucket: BUCKET, backupAccount: BACKUP, organizationOf: (a: string) => (a === OUTSIDER ? 'o-zzzzzzzzzz' : ORG) };
+const wrongIn = (rows: Evaluated[]) => rows.filter((r) => !r.ok).map((r) => `${r.name}: expected ${r.expected}${r.explicit ? ' (explicitly)' : ''}, got ${r.verdict}`);
+
+/** The matrix of `table` for these onboarded accounts: with one account, the other one is not onboarded (except in the organization layout). */
+function matrixFor(layout: PolicyLayout, accounts: string[], table = 'orders'): AccessCase[] {
+  return accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', table, BACKUP).map((c) =>
+    // With one account the "other" account is not onboarded and gets nothing — except in the
+    // organization layout, which grants every account of the organization its own prefix.
+    accounts.includes(OTHER) || c.account !== OTHER || layout === 'organization' ? c : { ...c, expected: 'deny' as const },
+  );
+}
+
+/** A hand-written statement someone added: everything on each account's own prefix. */
+const HAND_WRITTEN_FULL_ACCESS = {
+  Sid: 'LegacyFullAccessToOwnPrefix',
+  Effect: 'Allow' as const,
+  Principal: { AWS: [`arn:aws:iam::${OWN}:root`, `arn:aws:iam::${OTHER}:root`] },
+  Action: 's3:*',
+  Resource: `arn:aws:s3:::${BUCKET}/\${aws:PrincipalAccount}/*`,
+};
+const withStatement = (policy: PolicyDocument, s: Statement): PolicyDocument => ({ ...policy, Statement: [...policy.Statement, s] });
+
+describe.each(LAYOUTS)('Given the %s layout', (layout) => {
   describe.each(sizes)('and a policy holding %s', (_size, accountsFor) => {
     const accounts = accountsFor(layout);
-    const matrix = accessMatrix(OWN, OTHER, OUTSIDER).map((c) =>
-      // With one account the "other" account is not onboarded and gets nothing — except in the
-      // organization layout, which grants every account of the organization its own prefix.
-      accounts.includes(OTHER) || c.account !== OTHER || layout === 'organization' ? c : { ...c, expected: 'deny' as const },
-    );
+    const matrix = matrixFor(layout, accounts);
 
     it(`the simulator finds every one of the ${matrix.length} access cases as expected`, async () => {
       const policy = policyFor(layout, accounts);
       expect(Buffer.byteLength(JSON.stringify(policy))).toBeLessThanOrEqual(POLICY_SIZE_LIMIT);
-      const rows = await evaluateMatrix(policy, matrix, {
-        bucket: BUCKET,
-        backupAccount: BACKUP,
-        organizationOf: (a) => (a === OUTSIDER ? 'o-zzzzzzzzzz' : ORG),
-      });
-      const wrong = rows.filter((r) => r.actual !== r.expected).map((r) => `${r.name}: expected ${r.expected}, got ${r.verdict}`);
-      expect(wrong).toEqual([]);
-      expect(rows.filter((r) => r.expected === 'allow').length).toBeGreaterThanOrEqual(13);
+      const rows = await evaluateMatrix(policy, matrix, CTX);
+      expect(wrongIn(rows)).toEqual([]);
+      expect(rows.filter((r) => r.expected === 'allow').length).toBeGreaterThanOrEqual(18);
     });
+  });
+
+  it.each(LAYOUT_WORD_TABLES)('the matrix holds for a table named %s: no cleanup grant reaches its data or manifest', async (table) => {
+    const rows = await evaluateMatrix(policyFor(layout, [OWN, OTHER]), matrixFor(layout, [OWN, OTHER], table), CTX);
+    expect(wrongIn(rows)).toEqual([]);
+  });
+
+  it('every case that would alter a finished backup stays denied under a hand-written grant of s3:* on the account prefix', async () => {
+    const policy = withStatement(policyFor(layout, [OWN, OTHER]), HAND_WRITTEN_FULL_ACCESS);
+    const explicit = matrixFor(layout, [OWN, OTHER]).filter((c) => c.explicit);
+    expect(explicit.length).toBeGreaterThanOrEqual(25);
+    expect(wrongIn(await evaluateMatrix(policy, explicit, CTX))).toEqual([]);
   });
 });
 
 describe('the access matrix', () => {
-  it('has at least 40 cases, allowed and denied', () => {
-    const m = accessMatrix(OWN, OTHER, OUTSIDER);
-    expect(m.length).toBeGreaterThanOrEqual(40);
-    expect(m.filter((c) => c.expected === 'deny').length).toBeGreaterThan(25);
+  it('has at least 75 cases, allowed and denied, 25 of them refused by an explicit deny', () => {
+    const m = accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', 'orders', BACKUP);
+    expect(m.length).toBeGreaterThanOrEqual(75);
+    expect(m.filter((c) => c.expected === 'deny').length).toBeGreaterThan(50);
+    expect(m.filter((c) => c.explicit).length).toBeGreaterThanOrEqual(25);
   });
 
   it('catches a policy that is too broad: the blog’s statements with the account prefix left out', async () => {
     const policy = policyFor('per-account', [OWN, OTHER]);
     const broad = JSON.parse(JSON.stringify(policy).replaceAll(`/${OWN}/`, '/')) as PolicyDocument;
     const rows = await evaluateMatrix(broad, accessMatrix(OWN, OTHER, OUTSIDER), { bucket: BUCKET, backupAccount: BACKUP });
-    expect(rows.filter((r) => r.actual !== r.expected).map((r) => r.name)).toEqual(
-      expect.arrayContaining(["read another account's data file", "write into another account's prefix"]),
-    );
+    expect(rows.filter((r) => !r.ok).map((r) => r.name)).toEqual(expect.arrayContaining(["read another account's data file", "write into another account's prefix"]));
   });
 
   it('catches a policy without the TLS-only deny', async () => {
     const policy = policyFor('per-account', [OWN, OTHER]);
     const plain = { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== TLS_ONLY_SID) };
-    const rows = await evaluateMatrix(plain, accessMatrix(OWN, OTHER, OUTSIDER), { bucket: BUCKET, backupAccount: BACKUP });
-    expect(rows.filter((r) => r.actual !== r.expected).every((r) => !r.secure)).toBe(true);
-    expect(rows.filter((r) => r.actual !== r.expected)).toHaveLength(4);
+    const rows = await evaluateMatrix(plain, accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', 'orders', BACKUP), CTX);
+    expect(rows.filter((r) => !r.ok).every((r) => !r.secure)).toBe(true);
+    expect(rows.filter((r) => !r.ok)).toHaveLength(5);
+  });
+
+  it('catches the blog’s wildcard grants: PutObject* lets a source account shorten a lock and lift a legal hold', async () => {
+    const policy = policyFor('per-account', [OWN, OTHER]);
+    const blog = JSON.parse(JSON.stringify(policy).replace('"s3:PutObject","s3:PutObjectAcl"', '"s3:PutObject*"')) as PolicyDocument;
+    const stripped = { ...blog, Statement: blog.Statement.filter((s) => s.Sid !== DENY_ALTERING_SID) };
+    const rows = await evaluateMatrix(stripped, accessMatrix(OWN, OTHER, OUTSIDER), CTX);
+    expect(rows.filter((r) => !r.ok && r.actual === 'allow').map((r) => r.name)).toEqual(
+      expect.arrayContaining(['shorten or remove the retention of the manifest', 'set or lift a legal hold on the manifest', 'PutObjectTagging on the manifest']),
+    );
+  });
+
+  it.each([
+    [DENY_ALTERING_SID, ['delete a version of the manifest', 'shorten or remove the retention of the manifest', 'set or lift a legal hold on the manifest', 'bypass governance mode on the manifest']],
+    [DENY_DELETING_SID, ['delete the manifest of its own run (a delete marker)', 'delete a data file of its own run (a delete marker)']],
+    [DENY_CUSTOMER_KEYS_SID, ['overwrite the manifest with a customer-provided key (SSE-C)']],
+    [DENY_FOREIGN_ACLS_SID, ['set a private ACL on the manifest']],
+  ])('fails when the %s statement is removed, and under a hand-written s3:* grant those cases are allowed', async (sid, cases) => {
+    const policy = policyFor('per-account', [OWN, OTHER]);
+    const without = { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== sid) };
+    const matrix = accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', 'orders', BACKUP);
+    const failing = (await evaluateMatrix(without, matrix, CTX)).filter((r) => !r.ok);
+    expect(failing.map((r) => r.name)).toEqual(expect.arrayContaining(cases));
+    expect(failing.every((r) => r.explicit)).toBe(true);
+    const open = await evaluateMatrix(withStatement(without, HAND_WRITTEN_FULL_ACCESS), matrix, CTX);
+    expect(open.filter((r) => cases.includes(r.name)).map((r) => r.actual)).toEqual(cases.map(() => 'allow'));
   });
 });
 
@@ -97,7 +154,7 @@ describe('switching layouts', () => {
     expect(result.removed).toHaveLength(60);
     expect(result.document.Statement.slice(0, FOREIGN.length)).toEqual(FOREIGN);
     expect([...grantedAccountsIn(result.document)].sort()).toEqual([...filler(20), OWN].sort());
-    expect(result.document.Statement).toHaveLength(FOREIGN.length + 1 + 3);
+    expect(result.document.Statement).toHaveLength(FOREIGN.length + 1 + protectionStatements(BUCKET, EXPORT_S3_ACCESS).length + 3);
   });
 
   it('converts compact back to per-account, keeping every account', () => {

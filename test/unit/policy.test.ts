@@ -3,6 +3,10 @@ import {
   accountStatements as accountStatementsFor,
   assertForeignKept,
   canonical,
+  DENY_ALTERING_SID,
+  DENY_CUSTOMER_KEYS_SID,
+  DENY_DELETING_SID,
+  DENY_FOREIGN_ACLS_SID,
   desiredStatements as desiredStatementsFor,
   mergePolicy,
   parsePolicy,
@@ -10,8 +14,13 @@ import {
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
+  PROTECTED_ACTIONS,
+  protectionStatements,
   TLS_ONLY_SID,
 } from '../../lib/domain/policy';
+import { LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
+import { isRegion } from '../../lib/domain/regions';
+import { TABLE_NAME } from '../../lib/domain/table-ref';
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../../lib/errors';
 
 const BUCKET = 'corp-ddb-backups';
@@ -48,7 +57,7 @@ describe('accountStatements', () => {
       Sid: `DdbBackupOrch${A}Objects`,
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${A}:root` },
-      Action: ['s3:PutObject*', 's3:GetObject*'],
+      Action: ['s3:PutObject', 's3:PutObjectAcl', 's3:GetObject', 's3:AbortMultipartUpload'],
       Resource: `arn:aws:s3:::${BUCKET}/${A}/*`,
     });
     expect(cleanup).toEqual({
@@ -56,7 +65,7 @@ describe('accountStatements', () => {
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${A}:root` },
       Action: 's3:DeleteObject',
-      Resource: [`arn:aws:s3:::${BUCKET}/${A}/*/logs/*`, `arn:aws:s3:::${BUCKET}/${A}/*_$folder$`, `arn:aws:s3:::${BUCKET}/${A}/*.instruction`],
+      Resource: [`arn:aws:s3:::${BUCKET}/${A}/logs/*`, `arn:aws:s3:::${BUCKET}/${A}/*_$folder$`, `arn:aws:s3:::${BUCKET}/${A}/*.instruction`],
     });
     expect(bucket).toEqual({
       Sid: `DdbBackupOrch${A}Bucket`,
@@ -68,13 +77,113 @@ describe('accountStatements', () => {
   });
 });
 
+/** Does `arn` match the policy resource `pattern` (IAM: `*` any run of characters, `/` included; `?` one)? */
+const arnMatches = (pattern: string, arn: string) =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(arn);
+
+/** Valid table names (3-255 of a-z A-Z 0-9 _ . -), many made of the layout's own words, from a seeded generator. */
+function tableNames(n: number): string[] {
+  let seed = 42;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed;
+  };
+  const words = ['logs', 'manifest', '.instruction', 'AWSDynamoDB', 'us-east-1', '2026-11-26-03-00-00', '-', '_', '.'];
+  const chars = 'abcXYZ019_.-';
+  const names: string[] = [...LAYOUT_WORD_TABLES, 'log', 'logs.', '.logs', 'logs_', 'manifest.instruction', 'x.instruction', '...', '___', '---'];
+  while (names.length < n) {
+    const parts = Array.from({ length: 1 + (next() % 4) }, () => (next() % 2 === 0 ? words[next() % words.length] : chars[next() % chars.length]));
+    const name = parts.join('').slice(0, 255);
+    if (TABLE_NAME.test(name)) names.push(name);
+  }
+  return names;
+}
+
+describe('the cleanup grant (what a writer may delete)', () => {
+  const RUNS = ['2026-11-26-03-00-00', '2030-01-01-00-00-00'];
+  const FILES = ['ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000', '5d2ab1a4-0000-4000-8000-000000000000_000017', 'manifest'];
+  const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1'];
+  const cleanup = (accountStatements(BUCKET, A).find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource ?? []) as string[];
+  const protectedDeletes = (protectionStatements(BUCKET, EXPORT_S3_ACCESS).find((s) => s.Sid === DENY_DELETING_SID)?.NotResource ?? []) as string[];
+
+  it('never matches a data file or a manifest, whatever the table is called (2,000 names, layout words among them)', () => {
+    const names = tableNames(2000);
+    const hits: string[] = [];
+    for (const table of names)
+      for (const region of REGIONS)
+        for (const run of RUNS)
+          for (const file of FILES) {
+            const arn = `arn:aws:s3:::${BUCKET}/${A}/${region}/${table}/${run}/${file}`;
+            if ([...cleanup, ...protectedDeletes].some((p) => arnMatches(p, arn))) hits.push(arn);
+          }
+    expect(names).toEqual(expect.arrayContaining(['logs', 'manifest']));
+    expect(hits).toEqual([]);
+  });
+
+  it('matches the engine’s own scratch objects: its logs, _$folder$ markers and .instruction files', () => {
+    for (const key of [
+      `${A}/logs/us-east-1/logs/df-0123/TableBackupActivity/attempt.log`,
+      `${A}/us-east-1/logs/2026-11-26-03-00-00_$folder$`,
+      `${A}/us-east-1/manifest/2026-11-26-03-00-00/ae10f955_000000.instruction`,
+    ]) {
+      expect(cleanup.some((p) => arnMatches(p, `arn:aws:s3:::${BUCKET}/${key}`))).toBe(true);
+      expect(protectedDeletes.some((p) => arnMatches(p, `arn:aws:s3:::${BUCKET}/${key}`))).toBe(true);
+    }
+  });
+
+  it('keeps the logs where only a region name ever stands in a data key, and no region is called logs', () => {
+    expect(cleanup[0]).toBe(`arn:aws:s3:::${BUCKET}/${A}/logs/*`);
+    expect(isRegion('logs')).toBe(false);
+  });
+});
+
+describe('protectionStatements', () => {
+  const statements = protectionStatements(BUCKET, EXPORT_S3_ACCESS);
+
+  it('denies, to every principal outside the bucket’s own account, what would alter a finished backup', () => {
+    expect(statements.map((s) => s.Sid)).toEqual([DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID]);
+    for (const s of statements) {
+      expect(s).toMatchObject({ Effect: 'Deny', Principal: '*' });
+      expect((s.Condition as { StringNotEquals: Record<string, string> }).StringNotEquals['aws:PrincipalAccount']).toBe('${aws:ResourceAccount}');
+    }
+    expect(statements[0]?.Action).toEqual(expect.arrayContaining(['s3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention']));
+    expect(statements[2]?.Condition).toMatchObject({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
+    expect(statements[3]?.Condition).toMatchObject({ StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } });
+  });
+
+  it('never denies what the writers are granted', () => {
+    const granted: readonly string[] = EXPORT_S3_ACCESS.objects.actions;
+    expect(PROTECTED_ACTIONS.filter((a) => granted.includes(a))).toEqual([]);
+    expect(granted.some((a) => a.includes('*'))).toBe(false);
+  });
+
+  it('denies every delete when the engine has no scratch objects', () => {
+    const none = protectionStatements(BUCKET, { objects: { actions: ['s3:PutObject'], key: '*' } });
+    expect(none.find((s) => s.Sid === DENY_DELETING_SID)).toMatchObject({ Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${BUCKET}/*` });
+  });
+
+  it('is the same size for any number of accounts', () => {
+    const bytes = (n: number) => JSON.stringify(desiredStatementsFor(BUCKET, Array.from({ length: n }, (_, i) => String(500000000000 + i)), EXPORT_S3_ACCESS).slice(0, 5)).length;
+    expect(bytes(1)).toBe(bytes(30));
+  });
+});
+
 describe('mergePolicy', () => {
   it('creates a valid 2012-10-17 policy when the bucket has none', () => {
     const merged = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A]));
     expect(merged.changed).toBe(true);
     const doc = JSON.parse(merged.text) as PolicyDocument;
     expect(doc.Version).toBe('2012-10-17');
-    expect(doc.Statement.map((s) => s.Sid)).toEqual([TLS_ONLY_SID, `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`, `DdbBackupOrch${A}Bucket`]);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual([
+      TLS_ONLY_SID,
+      DENY_ALTERING_SID,
+      DENY_DELETING_SID,
+      DENY_CUSTOMER_KEYS_SID,
+      DENY_FOREIGN_ACLS_SID,
+      `DdbBackupOrch${A}Objects`,
+      `DdbBackupOrch${A}Cleanup`,
+      `DdbBackupOrch${A}Bucket`,
+    ]);
     expect(merged.bytes).toBe(Buffer.byteLength(merged.text));
   });
 
@@ -83,7 +192,7 @@ describe('mergePolicy', () => {
     const doc = JSON.parse(merged.text) as PolicyDocument;
     expect(doc.Id).toBe('corp-policy');
     expect(doc.Statement.slice(0, 2)).toEqual(foreign);
-    expect(doc.Statement).toHaveLength(6);
+    expect(doc.Statement).toHaveLength(10);
   });
 
   it('is idempotent: merging the same grants again changes nothing', () => {

@@ -191,7 +191,7 @@ export interface ImportDefinitionInput {
   target: TableRef;
   /** s3://BUCKET/ACCOUNT/REGION/TABLE/SNAPSHOT/ — a run folder holding a manifest. */
   snapshotUri: string;
-  /** Where the import's logs go (the source table's logs folder). */
+  /** Where the import's logs go (the source table's logs folder, layout.ts tableLogUri: ACCOUNT/logs/REGION/TABLE/). */
   logUri: string;
   writeThroughputRatio: number;
   alarmTopicArn?: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantedAccountsIn, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
+import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
 import { LeaseLostError, LockBusyError, PolicyConflictError, PolicyIntegrityError, PolicyParseError } from '../../../lib/errors';
 import { ensureGrant, type GrantDeps, PolicyVerificationError } from '../../../lib/usecases/grant';
 import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
@@ -19,7 +19,7 @@ describe('ensureGrant', () => {
 
   it('writes the account’s statements once, in five round trips: lease, read, renew with a re-read, write, release with the grant alongside the read-back', async () => {
     const result = await ensureGrant(deps, A);
-    expect(result).toMatchObject({ accountId: A, alreadyGranted: false, policyWritten: true, layout: 'per-account', statementsWritten: ['DdbBackupOrchDenyInsecureTransport', `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`] });
+    expect(result).toMatchObject({ accountId: A, alreadyGranted: false, policyWritten: true, layout: 'per-account', statementsWritten: ['DdbBackupOrchDenyInsecureTransport', ...PROTECTION_SIDS, `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`] });
     expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);
     expect([w.policy.reads, w.policy.writes.length]).toEqual([3, 1]);
     expect(parsePolicy(w.policy.text).Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
