@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantedAccountsIn, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
+import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
 import { InvalidEventError } from '../../../lib/errors';
 import { PolicyVerificationError } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
@@ -118,7 +118,7 @@ describe('revoke', () => {
       foreignIntact();
       await revoke(w.deps, { account: A, force: true });
       await revoke(w.deps, { account: B, force: true });
-      expect(parsePolicy(w.policy.text).Statement.map((s) => s.Sid).filter((s) => s?.startsWith('DdbBackupOrch'))).toEqual(['DdbBackupOrchDenyInsecureTransport']);
+      expect(parsePolicy(w.policy.text).Statement.map((s) => s.Sid).filter((s) => s?.startsWith('DdbBackupOrch'))).toEqual(['DdbBackupOrchDenyInsecureTransport', ...PROTECTION_SIDS]);
       foreignIntact();
     });
   });
