@@ -15,22 +15,35 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
-import { createServices } from '../lib/wiring';
 import { parseConfig, sourceRoleArn } from '../lib/config';
 import type { TableRef } from '../lib/domain/table-ref';
+import type { Telemetry } from '../lib/observability';
 import { onboardTable } from '../lib/usecases/onboard';
+import { createServices } from '../lib/wiring';
 import { FaultProxy, longestChain } from '../scripts/fault-proxy';
 import { startMoto } from '../scripts/moto';
 import { provisionSandbox } from '../scripts/sandbox';
-import type { Telemetry } from '../lib/observability';
 
 const root = join(__dirname, '..');
 const out = join(root, '.bench');
 const REGION = 'us-east-1';
 const LATENCY_MS = 50;
-const silent: Telemetry = { appendKeys: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, count: () => undefined, gauge: () => undefined };
+const silent: Telemetry = {
+  appendKeys: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  count: () => undefined,
+  gauge: () => undefined,
+};
 
-const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, only: { type: 'string' }, reps: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    reps: { type: 'string', default: '5' },
+  },
+});
 const scale = Number(values.scale);
 const reps = Number(values.reps);
 const only = new Set((values.only ?? 'path,backfill,cold').split(','));
@@ -47,7 +60,12 @@ const median = (xs: number[]) => {
 let nextAccount = 700000000000;
 const account = () => String(nextAccount++);
 const accounts = Array.from({ length: 400 }, (_, i) => String(700000000000 + i));
-const ref = (accountId: string, tableName: string): TableRef => ({ accountId, region: REGION, tableName, tableArn: `arn:aws:dynamodb:${REGION}:${accountId}:table/${tableName}` });
+const ref = (accountId: string, tableName: string): TableRef => ({
+  accountId,
+  region: REGION,
+  tableName,
+  tableArn: `arn:aws:dynamodb:${REGION}:${accountId}:table/${tableName}`,
+});
 const env = (extra: Record<string, string>) => {
   const e: NodeJS.ProcessEnv = { ...process.env, ...extra };
   delete e.NODE_EXTRA_CA_CERTS; // adds 70–150 ms to every Node start on this machine
@@ -100,7 +118,10 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
   const variants = [
     { name: 'parallel@1', proxy: await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS }).start() },
     { name: 'parallel@2', proxy: await new FaultProxy({ target: motoEndpoint, latencyMs: L2 }).start() },
-    { name: 'serial@1', proxy: await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS, serialize: true }).start() },
+    {
+      name: 'serial@1',
+      proxy: await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS, serialize: true }).start(),
+    },
     { name: 'serial@2', proxy: await new FaultProxy({ target: motoEndpoint, latencyMs: L2, serialize: true }).start() },
   ];
   const scenarios = [
@@ -123,7 +144,11 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
         const acct = account();
         if (!s.newAccount) await onboardTable({ ...createServices(config), telemetry: silent }, ref(acct, 'first')); // grant the account
         const services = createServices(config);
-        if (s.warm) await Promise.all([services.roles.credentials(sourceRoleArn(config, acct, 'onboard')), services.roles.credentials(config.backupRoleArn)]);
+        if (s.warm)
+          await Promise.all([
+            services.roles.credentials(sourceRoleArn(config, acct, 'onboard')),
+            services.roles.credentials(config.backupRoleArn),
+          ]);
         variant.proxy.reset();
         const started = performance.now();
         const result = await onboardTable({ ...services, telemetry: silent }, ref(acct, `t${r}`));
@@ -145,15 +170,27 @@ async function criticalPath(motoEndpoint: string): Promise<void> {
   await Promise.all(variants.map((v) => v.proxy.stop()));
   process.env.AWS_ENDPOINT_URL = motoEndpoint;
 
-  console.log(`\n## Onboarding critical path (median of ${reps}; round trips = (time at ${L2} ms a call − time at ${LATENCY_MS} ms) / ${LATENCY_MS} ms)\n`);
-  console.log(`| scenario | AWS calls | ms at ${LATENCY_MS} ms a call | sequential round trips (timing) | longest chain of calls | the same flow one call at a time: ms | its round trips | speed-up |`);
+  console.log(
+    `\n## Onboarding critical path (median of ${reps}; round trips = (time at ${L2} ms a call − time at ${LATENCY_MS} ms) / ${LATENCY_MS} ms)\n`,
+  );
+  console.log(
+    `| scenario | AWS calls | ms at ${LATENCY_MS} ms a call | sequential round trips (timing) | longest chain of calls | the same flow one call at a time: ms | its round trips | speed-up |`,
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   const rows = scenarios.map((s) => {
     const t = times[s.name] as Record<string, number>;
     const roundTrips = ((t['parallel@2'] as number) - (t['parallel@1'] as number)) / LATENCY_MS;
     const serialTrips = ((t['serial@2'] as number) - (t['serial@1'] as number)) / LATENCY_MS;
     const chain = Math.max(...(chains[s.name] ?? [0]));
-    const row = { scenario: s.name, calls: calls[s.name], ms: t['parallel@1'], roundTrips, longestChain: chain, msOneAtATime: t['serial@1'], roundTripsOneAtATime: serialTrips };
+    const row = {
+      scenario: s.name,
+      calls: calls[s.name],
+      ms: t['parallel@1'],
+      roundTrips,
+      longestChain: chain,
+      msOneAtATime: t['serial@1'],
+      roundTripsOneAtATime: serialTrips,
+    };
     console.log(
       `| ${s.name} | ${row.calls} | ${(row.ms as number).toFixed(0)} | ${roundTrips.toFixed(1)} | **${chain}** | ${(row.msOneAtATime as number).toFixed(0)} | ${serialTrips.toFixed(1)} | ${((row.msOneAtATime as number) / (row.ms as number)).toFixed(1)}× |`,
     );
@@ -219,7 +256,8 @@ function runNode(args: string[], extraEnv: Record<string, string>): Promise<{ ms
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code !== 0) reject(new Error(`bench: node ${args.join(' ').slice(0, 80)} failed (exit ${code}): ${stderr.slice(0, 2000)}`));
+      if (code !== 0)
+        reject(new Error(`bench: node ${args.join(' ').slice(0, 80)} failed (exit ${code}): ${stderr.slice(0, 2000)}`));
       else resolve({ ms, stdout });
     });
   });
@@ -236,7 +274,10 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   const bucket = 'bench-cold';
   const registryTable = 'bench-cold-registry'; // its own: the health check and backfill read the whole registry
   const acct = accounts[399] as string;
-  const config = { ...parseConfig({ ...process.env, AWS_ENDPOINT_URL: motoEndpoint, REGISTRY_TABLE: registryTable }), backupBucket: bucket };
+  const config = {
+    ...parseConfig({ ...process.env, AWS_ENDPOINT_URL: motoEndpoint, REGISTRY_TABLE: registryTable }),
+    backupBucket: bucket,
+  };
   await provisionSandbox(config, [{ accountId: acct, region: REGION, tableName: 'orders' }]);
   const createEvent = (table: string) => {
     const e = JSON.parse(JSON.stringify(require('../events/create-table.json')));
@@ -284,15 +325,28 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   }
   const stat = (key: string, field: keyof Sample) => median((samples.get(key) ?? []).map((x) => x[field]));
   const bare = stat('bare', 'ms');
-  console.log(`\n## Bundle size and cold start (median of ${N} rounds; each round starts every variant once as a fresh node process that loads a handler and handles one event against moto)\n`);
+  console.log(
+    `\n## Bundle size and cold start (median of ${N} rounds; each round starts every variant once as a fresh node process that loads a handler and handles one event against moto)\n`,
+  );
   console.log(`node -e 0: ${bare.toFixed(0)} ms\n`);
-  console.log('| function | bundle (minified) | bundled: ms | × node -e 0 | of which handling the event | unbundled from node_modules: ms | × node -e 0 | peak RSS (bundled) |');
+  console.log(
+    '| function | bundle (minified) | bundled: ms | × node -e 0 | of which handling the event | unbundled from node_modules: ms | × node -e 0 | peak RSS (bundled) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   const rows = built.map((b) => {
     const key = `${b.name}:bundled`;
     const ms = stat(key, 'ms');
     const unbundledMs = stat(`${b.name}:unbundled`, 'ms');
-    const row = { fn: b.name, bytes: statSync(b.bundled).size, ms, ratio: ms / bare, handlingMs: stat(key, 'handlingMs'), unbundledMs, unbundledRatio: unbundledMs / bare, rssKb: stat(key, 'rssKb') };
+    const row = {
+      fn: b.name,
+      bytes: statSync(b.bundled).size,
+      ms,
+      ratio: ms / bare,
+      handlingMs: stat(key, 'handlingMs'),
+      unbundledMs,
+      unbundledRatio: unbundledMs / bare,
+      rssKb: stat(key, 'rssKb'),
+    };
     console.log(
       `| ${b.name} | ${(row.bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.handlingMs.toFixed(0)} | ${unbundledMs.toFixed(0)} | ${row.unbundledRatio.toFixed(2)} | ${(row.rssKb / 1024).toFixed(0)} MB |`,
     );
@@ -301,8 +355,17 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   const floorRows = floors.map((f) => {
     const key = `floor:${f.name}`;
     const ms = stat(key, 'ms');
-    const row = { floor: f.name, bytes: statSync(f.bundled).size, ms, ratio: ms / bare, handlingMs: stat(key, 'handlingMs'), rssKb: stat(key, 'rssKb') };
-    console.log(`| ${f.label} | ${(row.bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.handlingMs.toFixed(0)} | - | - | ${(row.rssKb / 1024).toFixed(0)} MB |`);
+    const row = {
+      floor: f.name,
+      bytes: statSync(f.bundled).size,
+      ms,
+      ratio: ms / bare,
+      handlingMs: stat(key, 'handlingMs'),
+      rssKb: stat(key, 'rssKb'),
+    };
+    console.log(
+      `| ${f.label} | ${(row.bytes / 1024).toFixed(0)} KB | ${ms.toFixed(0)} | **${row.ratio.toFixed(2)}** | ${row.handlingMs.toFixed(0)} | - | - | ${(row.rssKb / 1024).toFixed(0)} MB |`,
+    );
     return row;
   });
   report.coldStart = { nodeBareMs: bare, rounds: N, functions: rows, sdkFloors: floorRows };
@@ -310,9 +373,28 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   // Peak memory of one real onboarding (a new table in a new account), bundled, through the 50 ms proxy.
   const proxy = await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS }).start();
   const fresh = account();
-  const onboarding = JSON.parse((await runNode(['-e', invokeScript(built[0]?.bundled as string, { ...createEvent('fresh'), detail: { ...createEvent('fresh').detail, recipientAccountId: fresh, responseElements: { tableDescription: { tableArn: `arn:aws:dynamodb:${REGION}:${fresh}:table/fresh` } } } })], { ...fnEnv, AWS_ENDPOINT_URL: proxy.endpoint })).stdout);
+  const onboarding = JSON.parse(
+    (
+      await runNode(
+        [
+          '-e',
+          invokeScript(built[0]?.bundled as string, {
+            ...createEvent('fresh'),
+            detail: {
+              ...createEvent('fresh').detail,
+              recipientAccountId: fresh,
+              responseElements: { tableDescription: { tableArn: `arn:aws:dynamodb:${REGION}:${fresh}:table/fresh` } },
+            },
+          }),
+        ],
+        { ...fnEnv, AWS_ENDPOINT_URL: proxy.endpoint },
+      )
+    ).stdout,
+  );
   await proxy.stop();
-  console.log(`\nOne onboarding (new table, new account, bundled, 50 ms a call): ${onboarding.result.outcome}, ${onboarding.ms.toFixed(0)} ms, peak RSS ${(onboarding.rssKb / 1024).toFixed(0)} MB`);
+  console.log(
+    `\nOne onboarding (new table, new account, bundled, 50 ms a call): ${onboarding.result.outcome}, ${onboarding.ms.toFixed(0)} ms, peak RSS ${(onboarding.rssKb / 1024).toFixed(0)} MB`,
+  );
   report.onboardingRss = { outcome: onboarding.result.outcome, ms: onboarding.ms, rssKb: onboarding.rssKb };
 }
 
@@ -323,8 +405,12 @@ async function backfillThroughput(motoEndpoint: string): Promise<void> {
   const TABLES = 100;
   const rate = 1 * scale;
   const burst = 100;
-  console.log(`\n## Backfill throughput (${TABLES} tables in one account; ${LATENCY_MS / scale} ms a call; Data Pipeline ${rate} call/s, burst ${burst}; model time ×${scale})\n`);
-  console.log('| variant | model s | Data Pipeline calls | lower bound s | × bound | throttled | onboarded | failed | peak RSS |');
+  console.log(
+    `\n## Backfill throughput (${TABLES} tables in one account; ${LATENCY_MS / scale} ms a call; Data Pipeline ${rate} call/s, burst ${burst}; model time ×${scale})\n`,
+  );
+  console.log(
+    '| variant | model s | Data Pipeline calls | lower bound s | × bound | throttled | onboarded | failed | peak RSS |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|');
   const rows = [];
   for (const variant of [
@@ -334,8 +420,19 @@ async function backfillThroughput(motoEndpoint: string): Promise<void> {
     const acct = account();
     const bucket = `bench-backfill-${acct}`;
     const config = { ...parseConfig({ ...process.env, AWS_ENDPOINT_URL: motoEndpoint }), backupBucket: bucket };
-    await provisionSandbox(config, Array.from({ length: TABLES }, (_, i) => ({ accountId: acct, region: REGION, tableName: `table-${String(i).padStart(3, '0')}` })));
-    const proxy = await new FaultProxy({ target: motoEndpoint, latencyMs: LATENCY_MS / scale, rateLimit: { service: 'datapipeline', perSecond: rate, burst } }).start();
+    await provisionSandbox(
+      config,
+      Array.from({ length: TABLES }, (_, i) => ({
+        accountId: acct,
+        region: REGION,
+        tableName: `table-${String(i).padStart(3, '0')}`,
+      })),
+    );
+    const proxy = await new FaultProxy({
+      target: motoEndpoint,
+      latencyMs: LATENCY_MS / scale,
+      rateLimit: { service: 'datapipeline', perSecond: rate, burst },
+    }).start();
     const run = await runNode(['-e', invokeScript(backfillBundle, { regions: [REGION], accounts: [acct] })], {
       ...baseEnv,
       AWS_ENDPOINT_URL: proxy.endpoint,
@@ -344,12 +441,23 @@ async function backfillThroughput(motoEndpoint: string): Promise<void> {
       DATA_PIPELINE_BURST: String(burst),
     });
     const result = JSON.parse(run.stdout);
-    const dpCalls = Object.entries(proxy.stats.byOperation).filter(([op]) => op.startsWith('DataPipeline.')).reduce((n, [, c]) => n + c, 0);
+    const dpCalls = Object.entries(proxy.stats.byOperation)
+      .filter(([op]) => op.startsWith('DataPipeline.'))
+      .reduce((n, [, c]) => n + c, 0);
     const accepted = dpCalls - proxy.stats.throttled;
     await proxy.stop();
     const bound = Math.max(0, accepted - burst) / rate;
     const modelSeconds = (result.ms / 1000) * scale;
-    const row = { variant: variant.name, modelSeconds, dpCalls: accepted, bound: bound * scale, ratio: bound > 0 ? result.ms / 1000 / bound : undefined, throttled: proxy.stats.throttled, counts: result.result.counts, rssKb: result.rssKb };
+    const row = {
+      variant: variant.name,
+      modelSeconds,
+      dpCalls: accepted,
+      bound: bound * scale,
+      ratio: bound > 0 ? result.ms / 1000 / bound : undefined,
+      throttled: proxy.stats.throttled,
+      counts: result.result.counts,
+      rssKb: result.rssKb,
+    };
     rows.push(row);
     console.log(
       `| ${variant.name} | ${modelSeconds.toFixed(0)} | ${accepted} | ${(bound * scale).toFixed(0)} | **${row.ratio?.toFixed(2) ?? '-'}** | ${row.throttled} | ${result.result.counts.onboarded} | ${result.result.counts.failed} | ${(result.rssKb / 1024).toFixed(0)} MB |`,

@@ -37,7 +37,8 @@ export const oneCall = async () => {
 export const onboardCalls = async () => {
   const sts = new STSClient(CLIENT_SETTINGS);
   const account = (process.env.SOURCE_ACCOUNTS as string).split(',')[0];
-  const assume = (roleArn: string) => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'bench-floor' }));
+  const assume = (roleArn: string) =>
+    sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'bench-floor' }));
   await Promise.all([
     conditionalWrite('BENCH#floor-a'),
     conditionalWrite('BENCH#floor-b'),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ConfigError } from './errors';
-import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { DEFAULT_PIPELINE_ROLES, type PipelineRoles } from './backup-engines/datapipeline/definition';
-import { compileNamePattern, type NamePattern } from './domain/table-ref';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
+import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
+import { compileNamePattern, type NamePattern } from './domain/table-ref';
+import { ConfigError } from './errors';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
@@ -45,7 +45,10 @@ const roleName = (name: string, fallback: string) =>
   optionalText.transform((v, ctx) => {
     const value = v ?? fallback;
     if (!ROLE_NAME.test(value)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be an IAM role name (not an ARN): letters, digits and +=,.@_- only` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${name} must be an IAM role name (not an ARN): letters, digits and +=,.@_- only`,
+      });
       return z.NEVER;
     }
     return value;
@@ -59,12 +62,14 @@ const schema = z.object({
     message: 'BACKUP_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/name',
   }),
   SNAPSHOT_READER_ROLE_ARN: optionalText.refine((v) => v === undefined || ROLE_ARN.test(v), {
-    message: 'SNAPSHOT_READER_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/ddb-backup-snapshot-reader',
+    message:
+      'SNAPSHOT_READER_ROLE_ARN must be an IAM role ARN such as arn:aws:iam::123456789012:role/ddb-backup-snapshot-reader',
   }),
   // The prefix of the per-function roles (<prefix>-healthCheck is the longest): at most 50 characters, as the source
   // template's OrchestratorRoleName allows.
   SOURCE_ROLE_NAME: text('SOURCE_ROLE_NAME').refine((v) => ROLE_NAME.test(v) && v.length <= 50, {
-    message: 'SOURCE_ROLE_NAME must be an IAM role name prefix (not an ARN) of the source roles: at most 50 letters, digits and +=,.@_-',
+    message:
+      'SOURCE_ROLE_NAME must be an IAM role name prefix (not an ARN) of the source roles: at most 50 letters, digits and +=,.@_-',
   }),
   PIPELINE_ROLE: roleName('PIPELINE_ROLE', DEFAULT_PIPELINE_ROLES.role),
   PIPELINE_RESOURCE_ROLE: roleName('PIPELINE_RESOURCE_ROLE', DEFAULT_PIPELINE_ROLES.resourceRole),
@@ -98,12 +103,20 @@ const schema = z.object({
     const value = v ?? '03:00';
     const m = HH_MM.exec(value);
     if (!m) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `BACKUP_TIME_UTC must be HH:MM (24-hour, UTC), got "${value}"` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `BACKUP_TIME_UTC must be HH:MM (24-hour, UTC), got "${value}"`,
+      });
       return z.NEVER;
     }
     return { hour: Number(m[1]), minute: Number(m[2]) };
   }),
-  READ_THROUGHPUT_RATIO: numberVar('READ_THROUGHPUT_RATIO', { fallback: 0.25, min: 0.1, max: 1, what: 'a number from 0.1 to 1.0' }),
+  READ_THROUGHPUT_RATIO: numberVar('READ_THROUGHPUT_RATIO', {
+    fallback: 0.25,
+    min: 0.1,
+    max: 1,
+    what: 'a number from 0.1 to 1.0',
+  }),
   PIPELINE_REGION: optionalText.refine((v) => v === undefined || DATA_PIPELINE_REGIONS.includes(v), {
     message: `PIPELINE_REGION must be a region with a Data Pipeline endpoint: ${DATA_PIPELINE_REGIONS.join(', ')}`,
   }),
@@ -117,16 +130,22 @@ const schema = z.object({
     return pattern;
   }),
   OPT_OUT_TAG: optionalText.transform((v) => v ?? DEFAULT_OPT_OUT_TAG),
-  ALARM_TOPIC_ARN: optionalText.refine((v) => v === undefined || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(v), {
-    message: 'ALARM_TOPIC_ARN must be an SNS topic ARN',
-  }),
+  ALARM_TOPIC_ARN: optionalText.refine(
+    (v) => v === undefined || /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(v),
+    {
+      message: 'ALARM_TOPIC_ARN must be an SNS topic ARN',
+    },
+  ),
   ALARM_TOPIC_NAME: optionalText.refine((v) => v === undefined || /^[\w-]{1,256}$/.test(v), {
     message: 'ALARM_TOPIC_NAME must be an SNS topic name (letters, digits, - and _)',
   }),
   POLICY_LAYOUT: optionalText.transform((v, ctx) => {
     const value = v ?? 'per-account';
     if (!(POLICY_LAYOUTS as readonly string[]).includes(value)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `POLICY_LAYOUT must be one of ${POLICY_LAYOUTS.join(', ')}, got "${value}"` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `POLICY_LAYOUT must be one of ${POLICY_LAYOUTS.join(', ')}, got "${value}"`,
+      });
       return z.NEVER;
     }
     return value as PolicyLayout;
@@ -134,9 +153,26 @@ const schema = z.object({
   ORGANIZATION_ID: optionalText.refine((v) => v === undefined || /^o-[a-z0-9]{10,32}$/.test(v), {
     message: 'ORGANIZATION_ID must be an AWS Organizations id such as o-a1b2c3d4e5',
   }),
-  DATA_PIPELINE_RATE: numberVar('DATA_PIPELINE_RATE', { fallback: 1, min: 0.001, max: 1000, what: 'calls per second, above 0 and at most 1000' }),
-  DATA_PIPELINE_BURST: numberVar('DATA_PIPELINE_BURST', { fallback: 100, min: 1, max: 10_000, integer: true, what: 'a whole number from 1 to 10000' }),
-  LOCK_LEASE_SECONDS: numberVar('LOCK_LEASE_SECONDS', { fallback: 60, min: 5, max: 900, integer: true, what: 'a whole number from 5 to 900' }),
+  DATA_PIPELINE_RATE: numberVar('DATA_PIPELINE_RATE', {
+    fallback: 1,
+    min: 0.001,
+    max: 1000,
+    what: 'calls per second, above 0 and at most 1000',
+  }),
+  DATA_PIPELINE_BURST: numberVar('DATA_PIPELINE_BURST', {
+    fallback: 100,
+    min: 1,
+    max: 10_000,
+    integer: true,
+    what: 'a whole number from 1 to 10000',
+  }),
+  LOCK_LEASE_SECONDS: numberVar('LOCK_LEASE_SECONDS', {
+    fallback: 60,
+    min: 5,
+    max: 900,
+    integer: true,
+    what: 'a whole number from 5 to 900',
+  }),
 });
 
 export interface Config {
@@ -188,7 +224,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     backupAccountId,
     snapshotReaderRoleArn: e.SNAPSHOT_READER_ROLE_ARN,
     sourceRoleName: e.SOURCE_ROLE_NAME,
-    pipelineRoles: { role: e.PIPELINE_ROLE, resourceRole: e.PIPELINE_RESOURCE_ROLE, restoreResourceRole: e.RESTORE_RESOURCE_ROLE },
+    pipelineRoles: {
+      role: e.PIPELINE_ROLE,
+      resourceRole: e.PIPELINE_RESOURCE_ROLE,
+      restoreResourceRole: e.RESTORE_RESOURCE_ROLE,
+    },
     sourceAccounts: e.SOURCE_ACCOUNTS,
     registryTable: e.REGISTRY_TABLE,
     externalId: e.EXTERNAL_ID,
@@ -211,7 +251,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
 export const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'revoke'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 /** The functions that act in source accounts, each through a role of its own there (templates/source-account.yml). */
-export const SOURCE_ROLE_FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck'] as const satisfies readonly FunctionName[];
+export const SOURCE_ROLE_FUNCTIONS = [
+  'onboard',
+  'offboard',
+  'backfill',
+  'restore',
+  'healthCheck',
+] as const satisfies readonly FunctionName[];
 export type SourceRoleFunction = (typeof SOURCE_ROLE_FUNCTIONS)[number];
 
 export function hasSourceRole(fn: FunctionName): fn is SourceRoleFunction {
@@ -219,7 +265,11 @@ export function hasSourceRole(fn: FunctionName): fn is SourceRoleFunction {
 }
 
 /** The role function `fn` assumes in a source account: `<SOURCE_ROLE_NAME>-<fn>`, the only one of them its own role may assume. */
-export function sourceRoleArn(config: Pick<Config, 'sourceRoleName'>, accountId: string, fn: SourceRoleFunction): string {
+export function sourceRoleArn(
+  config: Pick<Config, 'sourceRoleName'>,
+  accountId: string,
+  fn: SourceRoleFunction,
+): string {
   return `arn:aws:iam::${accountId}:role/${config.sourceRoleName}-${fn}`;
 }
 
@@ -240,8 +290,10 @@ export function roleSessionName(fn: FunctionName, requestId?: string): string {
  * CloudFormation reference in the environment, which `sls invoke local` cannot resolve).
  */
 export function withAlarmTopic(config: Config, invokedFunctionArn: string | undefined): Config {
-  if (config.alarmTopicArn !== undefined || config.alarmTopicName === undefined || invokedFunctionArn === undefined) return config;
+  if (config.alarmTopicArn !== undefined || config.alarmTopicName === undefined || invokedFunctionArn === undefined)
+    return config;
   const [, partition, , region, account] = invokedFunctionArn.split(':');
-  if (partition === undefined || region === undefined || account === undefined || !ACCOUNT_ID.test(account)) return config;
+  if (partition === undefined || region === undefined || account === undefined || !ACCOUNT_ID.test(account))
+    return config;
   return { ...config, alarmTopicArn: `arn:${partition}:sns:${region}:${account}:${config.alarmTopicName}` };
 }

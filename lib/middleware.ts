@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { errorFields, logger as defaultLogger, type MetricName, metrics as defaultMetrics } from './observability';
+import { logger as defaultLogger, metrics as defaultMetrics, errorFields, type MetricName } from './observability';
 
 /** How a function names itself in its failure log line, and the metric its failures count in. */
 export interface FunctionReport {
@@ -71,7 +71,10 @@ export function loadOnce<T>(make: () => T): () => T {
 }
 
 /** A function's handler: the logger's invocation context, then the report above, around `run`. */
-export function lambdaHandler<TEvent, TResult>(report: FunctionReport, run: (event: TEvent, context: Context) => Promise<TResult>) {
+export function lambdaHandler<TEvent, TResult>(
+  report: FunctionReport,
+  run: (event: TEvent, context: Context) => Promise<TResult>,
+) {
   return middy<TEvent, TResult, Error, Context>()
     .use(injectLambdaContext(defaultLogger, { resetKeys: true }))
     .use(reportInvocation<TEvent, TResult>(report))

@@ -65,15 +65,24 @@ function keep<T>(map: Map<string, T>, key: string, make: () => T): T {
  * `fn` is the function the services act for (tools and tests that drive the use cases directly act as `onboard`):
  * in a source account they assume `<SOURCE_ROLE_NAME>-<fn>`, the one role there that trusts that function's role.
  */
-export function createServices(config: Config, fn: FunctionName = 'onboard', env: NodeJS.ProcessEnv = process.env): Services {
+export function createServices(
+  config: Config,
+  fn: FunctionName = 'onboard',
+  env: NodeJS.ProcessEnv = process.env,
+): Services {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const roles = new RoleAssumer(new STSClient({ region, ...CLIENT_SETTINGS }), { externalId: config.externalId, sessionName: roleSessionName(fn) });
+  const roles = new RoleAssumer(new STSClient({ region, ...CLIENT_SETTINGS }), {
+    externalId: config.externalId,
+    sessionName: roleSessionName(fn),
+  });
   const sourceRole = (accountId: string): string => {
     if (!hasSourceRole(fn)) throw new ConfigError(`the ${fn} function has no role in source accounts`);
     return sourceRoleArn(config, accountId, fn);
   };
   /** One client per source account and region and role session, made on first use. */
-  const perAccount = <T>(make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T) => {
+  const perAccount = <T>(
+    make: (account: string, region: string, credentials: ReturnType<RoleAssumer['provider']>, roleArn: string) => T,
+  ) => {
     const cache = new Map<string, T>();
     return (accountId: string, r: string): T =>
       keep(cache, `${roles.sessionName()} ${accountId}/${r}`, () => {
@@ -84,17 +93,32 @@ export function createServices(config: Config, fn: FunctionName = 'onboard', env
   /** Data Pipeline's pace is per account and region, whatever the session: one token bucket each, for the container's life. */
   const paces = new Map<string, TokenBucket>();
   const pipelines = perAccount((account, r, credentials, roleArn) => {
-    const bucket = keep(paces, `${account}/${r}`, () => new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst));
-    return new PipelineApi(new DataPipelineClient({ region: r, credentials, ...CLIENT_SETTINGS }), () => roles.credentials(roleArn), () => bucket.take());
+    const bucket = keep(
+      paces,
+      `${account}/${r}`,
+      () => new TokenBucket(config.dataPipelineRate, config.dataPipelineBurst),
+    );
+    return new PipelineApi(
+      new DataPipelineClient({ region: r, credentials, ...CLIENT_SETTINGS }),
+      () => roles.credentials(roleArn),
+      () => bucket.take(),
+    );
   });
-  const sourceTables = perAccount((_, r, credentials) => new DynamoSourceTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })));
+  const sourceTables = perAccount(
+    (_, r, credentials) => new DynamoSourceTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })),
+  );
   /** The backup bucket through one of the backup account's roles, one S3 client per role session. */
   const backupBucketAs = (roleArn: () => string): BucketPolicyStore & BackupBucket => {
     const stores = new Map<string, S3BucketPolicyStore>();
     const store = () =>
       keep(stores, roles.sessionName(), () => {
         const arn = roleArn();
-        const s3Config = { region, credentials: roles.provider(arn), ...CLIENT_SETTINGS, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined };
+        const s3Config = {
+          region,
+          credentials: roles.provider(arn),
+          ...CLIENT_SETTINGS,
+          forcePathStyle: env.AWS_ENDPOINT_URL !== undefined,
+        };
         return new S3BucketPolicyStore(s3Config, config.backupBucket, () => roles.credentials(arn));
       });
     return {
@@ -105,10 +129,13 @@ export function createServices(config: Config, fn: FunctionName = 'onboard', env
     };
   };
   const snapshotReader = () => {
-    if (config.snapshotReaderRoleArn === undefined) throw new ConfigError('SNAPSHOT_READER_ROLE_ARN is not set: restore lists snapshots through that role');
+    if (config.snapshotReaderRoleArn === undefined)
+      throw new ConfigError('SNAPSHOT_READER_ROLE_ARN is not set: restore lists snapshots through that role');
     return config.snapshotReaderRoleArn;
   };
-  const registryClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...CLIENT_SETTINGS }), { marshallOptions: { removeUndefinedValues: true } });
+  const registryClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...CLIENT_SETTINGS }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return {
     config,
     fn,

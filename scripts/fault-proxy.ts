@@ -64,13 +64,24 @@ const WRITE_OPERATIONS =
 export const isWrite = (operation: string) => WRITE_OPERATIONS.test(operation);
 
 export class FaultProxy {
-  readonly stats: FaultStats = { calls: 0, throttled: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} };
+  readonly stats: FaultStats = {
+    calls: 0,
+    throttled: 0,
+    faults: 0,
+    faultsBefore: 0,
+    faultsAfter: 0,
+    byOperation: {},
+    faultsByOperation: {},
+  };
   private readonly buckets = new Map<string, { tokens: number; last: number }>();
   private serial: Promise<void> = Promise.resolve();
   readonly calls: Call[] = [];
   private server?: Server;
   private random: () => number;
-  private readonly createPipelineResponses = new Map<string, { status: number; headers: Record<string, string>; body: Buffer }>();
+  private readonly createPipelineResponses = new Map<
+    string,
+    { status: number; headers: Record<string, string>; body: Buffer }
+  >();
   rate: number;
 
   constructor(private readonly options: FaultProxyOptions) {
@@ -95,7 +106,15 @@ export class FaultProxy {
 
   reset(): void {
     this.calls.length = 0;
-    Object.assign(this.stats, { calls: 0, throttled: 0, faults: 0, faultsBefore: 0, faultsAfter: 0, byOperation: {}, faultsByOperation: {} });
+    Object.assign(this.stats, {
+      calls: 0,
+      throttled: 0,
+      faults: 0,
+      faultsBefore: 0,
+      faultsAfter: 0,
+      byOperation: {},
+      faultsByOperation: {},
+    });
     this.buckets.clear();
   }
 
@@ -154,7 +173,8 @@ export class FaultProxy {
       return sendFault(res, call, 'throttle');
     }
     const eligible = this.options.eligible?.(call) ?? true;
-    const fault: Fault | undefined = eligible && this.random() < this.rate ? (this.random() < 0.5 ? 'throttle' : 'server-error') : undefined;
+    const fault: Fault | undefined =
+      eligible && this.random() < this.rate ? (this.random() < 0.5 ? 'throttle' : 'server-error') : undefined;
     const after = fault !== undefined && this.random() < 0.5;
     if (fault !== undefined && !after) {
       this.note(call, 'before');
@@ -165,7 +185,8 @@ export class FaultProxy {
     const cacheKey = call.operation === 'DataPipeline.CreatePipeline' ? createPipelineKey(call) : undefined;
     const cached = cacheKey !== undefined ? this.createPipelineResponses.get(cacheKey) : undefined;
     const upstream = cached ?? (await forward(this.options.target, req, body));
-    if (cacheKey !== undefined && cached === undefined && upstream.status === 200) this.createPipelineResponses.set(cacheKey, upstream);
+    if (cacheKey !== undefined && cached === undefined && upstream.status === 200)
+      this.createPipelineResponses.set(cacheKey, upstream);
     if (fault !== undefined) {
       this.note(call, 'after');
       return sendFault(res, call, fault);
@@ -200,7 +221,11 @@ function describe(req: IncomingMessage, body: Buffer): Call {
   if (typeof target === 'string') operation = target;
   else if (service === 's3') {
     const query = (req.url ?? '').split('?')[1] ?? '';
-    const sub = query.split('&').map((q) => q.split('=')[0] ?? '').filter((q) => q !== '' && !q.startsWith('x-id') && !q.startsWith('X-Amz')).join('&');
+    const sub = query
+      .split('&')
+      .map((q) => q.split('=')[0] ?? '')
+      .filter((q) => q !== '' && !q.startsWith('x-id') && !q.startsWith('X-Amz'))
+      .join('&');
     operation = `s3:${req.method} ${sub ? `?${sub}` : 'object'}`;
   } else {
     operation = `${service}:${new URLSearchParams(text).get('Action') ?? req.method}`;
@@ -213,7 +238,11 @@ function createPipelineKey(call: Call): string {
   return createHash('sha256').update(`${call.account}\n${parsed.name}\n${parsed.uniqueId}`).digest('hex');
 }
 
-function forward(target: string, req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+function forward(
+  target: string,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
   const url = new URL(req.url ?? '/', target);
   return new Promise((resolve, reject) => {
     const headers = { ...req.headers, host: url.host };
@@ -222,7 +251,9 @@ function forward(target: string, req: IncomingMessage, body: Buffer): Promise<{ 
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const out: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && k !== 'transfer-encoding' && k !== 'connection') out[k] = Array.isArray(v) ? v.join(', ') : v;
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined && k !== 'transfer-encoding' && k !== 'connection')
+            out[k] = Array.isArray(v) ? v.join(', ') : v;
         const b = Buffer.concat(chunks);
         out['content-length'] = String(b.length);
         resolve({ status: res.statusCode ?? 500, headers: out, body: b });
@@ -250,9 +281,17 @@ function sendFault(res: ServerResponse, call: Call, fault: Fault): void {
   }
   const [status, type] =
     fault === 'throttle'
-      ? [400, call.service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#ThrottlingException' : 'ThrottlingException']
-      : [500, call.service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#InternalServerError' : 'InternalServiceError'];
-  res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: type, message: `injected ${fault}` }));
+      ? [
+          400,
+          call.service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#ThrottlingException' : 'ThrottlingException',
+        ]
+      : [
+          500,
+          call.service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810#InternalServerError' : 'InternalServiceError',
+        ];
+  res
+    .writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
+    .end(JSON.stringify({ __type: type, message: `injected ${fault}` }));
 }
 
 /** A small seeded PRNG, so that a run can be repeated. */
@@ -272,11 +311,14 @@ export function mulberry32(seed: number): () => number {
  * sequential round trips the calls took, whatever their latency.
  */
 export function longestChain(calls: readonly Call[]): number {
-  const done = calls.filter((c) => c.startedAt !== undefined && c.endedAt !== undefined).sort((a, b) => (a.startedAt as number) - (b.startedAt as number));
+  const done = calls
+    .filter((c) => c.startedAt !== undefined && c.endedAt !== undefined)
+    .sort((a, b) => (a.startedAt as number) - (b.startedAt as number));
   const depth: number[] = [];
   done.forEach((c, j) => {
     let best = 0;
-    for (let i = 0; i < j; i++) if ((done[i]?.endedAt as number) <= (c.startedAt as number)) best = Math.max(best, depth[i] as number);
+    for (let i = 0; i < j; i++)
+      if ((done[i]?.endedAt as number) <= (c.startedAt as number)) best = Math.max(best, depth[i] as number);
     depth[j] = best + 1;
   });
   return Math.max(0, ...depth);

@@ -22,7 +22,9 @@ export function localStageEnv(stage = 'dev', file = join(__dirname, '..', 'serve
     if (param === undefined) continue;
     const resolved = params[param];
     if (typeof resolved !== 'string' || resolved.includes('${')) {
-      throw new Error(`serverless.yml: the ${stage} stage must give ${param} (for ${name}) as a plain string, found ${JSON.stringify(resolved)}`);
+      throw new Error(
+        `serverless.yml: the ${stage} stage must give ${param} (for ${name}) as a plain string, found ${JSON.stringify(resolved)}`,
+      );
     }
     env[name] = resolved;
   }
@@ -31,7 +33,27 @@ export function localStageEnv(stage = 'dev', file = join(__dirname, '..', 'serve
 
 /** serverless.yml's CloudFormation short forms (!Ref, !GetAtt, …), read as opaque values: only params and the environment are used here. */
 const schema = yaml.DEFAULT_SCHEMA.extend(
-  ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Split', 'Select', 'FindInMap', 'GetAZs', 'ImportValue', 'Base64', 'Cidr', 'Condition'].flatMap((tag) =>
-    (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) })),
+  [
+    'Ref',
+    'Sub',
+    'GetAtt',
+    'If',
+    'Equals',
+    'Not',
+    'And',
+    'Or',
+    'Join',
+    'Split',
+    'Select',
+    'FindInMap',
+    'GetAZs',
+    'ImportValue',
+    'Base64',
+    'Cidr',
+    'Condition',
+  ].flatMap((tag) =>
+    (['scalar', 'sequence', 'mapping'] as const).map(
+      (kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) }),
+    ),
   ),
 );

@@ -7,15 +7,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { accessMatrix } from '../lib/domain/access-matrix';
-import { parsePolicy, planGrants, POLICY_LAYOUTS, POLICY_SIZE_LIMIT, type PolicyLayout, grantedAccountsIn } from '../lib/domain/policy';
-import { isRegion } from '../lib/domain/regions';
+import { buildExportDefinition } from '../lib/backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS, pipelineRegionFor } from '../lib/backup-engines/datapipeline/regions';
 import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
+import { validateDefinition } from '../lib/backup-engines/datapipeline/validate';
+import { accessMatrix } from '../lib/domain/access-matrix';
+import {
+  grantedAccountsIn,
+  POLICY_LAYOUTS,
+  POLICY_SIZE_LIMIT,
+  type PolicyLayout,
+  parsePolicy,
+  planGrants,
+} from '../lib/domain/policy';
+import { isRegion } from '../lib/domain/regions';
 import { nextRunStart } from '../lib/domain/schedule';
 import { ACCOUNT_ID, TABLE_NAME, tableArn } from '../lib/domain/table-ref';
-import { buildExportDefinition } from '../lib/backup-engines/datapipeline/definition';
-import { validateDefinition } from '../lib/backup-engines/datapipeline/validate';
 import { OrchestratorError } from '../lib/errors';
 import { evaluateMatrix, formatMatrix } from './simulate';
 
@@ -39,9 +46,8 @@ export interface PlanOptions {
 }
 
 export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -56,7 +62,10 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
         'backup-account': { type: 'string' },
         'pipeline-region': { type: 'string' },
       },
-    }));
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse());
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -67,20 +76,40 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
   const table = values.table as string;
   if (!ACCOUNT_ID.test(account)) throw new UsageError(`--account "${account}" is not a 12-digit account id`);
   if (!isRegion(region)) throw new UsageError(`--region "${region}" is not an AWS region name`);
-  if (!TABLE_NAME.test(table)) throw new UsageError(`--table "${table}" is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
+  if (!TABLE_NAME.test(table))
+    throw new UsageError(
+      `--table "${table}" is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`,
+    );
   const layout = (values.layout ?? env.POLICY_LAYOUT ?? 'per-account') as PolicyLayout;
-  if (!POLICY_LAYOUTS.includes(layout)) throw new UsageError(`--layout "${layout}" is not one of ${POLICY_LAYOUTS.join(', ')}`);
+  if (!POLICY_LAYOUTS.includes(layout))
+    throw new UsageError(`--layout "${layout}" is not one of ${POLICY_LAYOUTS.join(', ')}`);
   const organizationId = values.org ?? env.ORGANIZATION_ID;
-  if (layout === 'organization' && organizationId === undefined) throw new UsageError('--layout organization needs --org o-…');
-  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId)) throw new UsageError(`--org "${organizationId}" is not an AWS Organizations id`);
+  if (layout === 'organization' && organizationId === undefined)
+    throw new UsageError('--layout organization needs --org o-…');
+  if (organizationId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(organizationId))
+    throw new UsageError(`--org "${organizationId}" is not an AWS Organizations id`);
   const backupAccount = values['backup-account'] ?? '999999999999';
-  if (!ACCOUNT_ID.test(backupAccount)) throw new UsageError(`--backup-account "${backupAccount}" is not a 12-digit account id`);
+  if (!ACCOUNT_ID.test(backupAccount))
+    throw new UsageError(`--backup-account "${backupAccount}" is not a 12-digit account id`);
   const pipelineRegion = values['pipeline-region'] ?? env.PIPELINE_REGION;
   if (pipelineRegion !== undefined && !DATA_PIPELINE_REGIONS.includes(pipelineRegion)) {
-    throw new UsageError(`--pipeline-region "${pipelineRegion}" has no Data Pipeline endpoint (${DATA_PIPELINE_REGIONS.join(', ')})`);
+    throw new UsageError(
+      `--pipeline-region "${pipelineRegion}" has no Data Pipeline endpoint (${DATA_PIPELINE_REGIONS.join(', ')})`,
+    );
   }
   const policyText = values.policy === undefined ? undefined : readPolicyFile(values.policy);
-  return { account, region, table, layout, policyText, bucket: values.bucket ?? env.BACKUP_BUCKET ?? 'corp-ddb-backups', organizationId, backupAccount, pipelineRegion, now: new Date() };
+  return {
+    account,
+    region,
+    table,
+    layout,
+    policyText,
+    bucket: values.bucket ?? env.BACKUP_BUCKET ?? 'corp-ddb-backups',
+    organizationId,
+    backupAccount,
+    pipelineRegion,
+    now: new Date(),
+  };
 }
 
 const WRAPPER_HINT = 'a bucket policy document, or what `aws s3api get-bucket-policy` prints ({"Policy": "…"})';
@@ -108,11 +137,15 @@ export function readPolicyFile(path: string): string {
   let doc = json(text, 'the file');
   if (typeof doc === 'object' && doc !== null && !Array.isArray(doc) && 'Policy' in doc && !('Statement' in doc)) {
     const inner = (doc as { Policy: unknown }).Policy;
-    if (typeof inner !== 'string') throw fail('its "Policy" is not a string: expected the policy document as a JSON string, as `aws s3api get-bucket-policy` prints it');
+    if (typeof inner !== 'string')
+      throw fail(
+        'its "Policy" is not a string: expected the policy document as a JSON string, as `aws s3api get-bucket-policy` prints it',
+      );
     text = inner;
     doc = json(text, 'its "Policy" string');
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw fail(`not a JSON object; expected ${WRAPPER_HINT}`);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw fail(`not a JSON object; expected ${WRAPPER_HINT}`);
   if (!('Statement' in doc)) throw fail(`no "Statement": not a bucket policy; expected ${WRAPPER_HINT}`);
   try {
     parsePolicy(text);
@@ -125,12 +158,26 @@ export function readPolicyFile(path: string): string {
 
 export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean }> {
   const out: string[] = [];
-  const ref = { accountId: o.account, region: o.region, tableName: o.table, tableArn: tableArn(o.region, o.account, o.table) };
+  const ref = {
+    accountId: o.account,
+    region: o.region,
+    tableName: o.table,
+    tableArn: tableArn(o.region, o.account, o.table),
+  };
   const pipelineRegion = pipelineRegionFor(o.region, o.pipelineRegion);
-  const definition = buildExportDefinition({ table: ref, bucket: o.bucket, readThroughputRatio: 0.25, startDateTime: nextRunStart(o.now, { hour: 3, minute: 0 }) });
+  const definition = buildExportDefinition({
+    table: ref,
+    bucket: o.bucket,
+    readThroughputRatio: 0.25,
+    startDateTime: nextRunStart(o.now, { hour: 3, minute: 0 }),
+  });
   const problems = validateDefinition(definition);
   out.push(`# Pipeline for ${ref.tableArn}`);
-  out.push(pipelineRegion === undefined ? `pipeline region: none — ${o.region} has no Data Pipeline endpoint; pass --pipeline-region` : `pipeline region: ${pipelineRegion} (EMR cluster in ${o.region})`);
+  out.push(
+    pipelineRegion === undefined
+      ? `pipeline region: none — ${o.region} has no Data Pipeline endpoint; pass --pipeline-region`
+      : `pipeline region: ${pipelineRegion} (EMR cluster in ${o.region})`,
+  );
   out.push(`validation: ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
   out.push(JSON.stringify(definition, null, 2));
 
@@ -141,20 +188,29 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
     `${result.changed ? 'would change' : 'unchanged'}: ${result.written.length} statement(s) added or rewritten, ${result.removed.length} removed, ` +
       `${current.Statement.filter((s) => !String(s.Sid ?? '').startsWith('DdbBackupOrch')).length} foreign kept`,
   );
-  out.push(`size: ${result.bytes} of ${POLICY_SIZE_LIMIT} bytes (${((100 * result.bytes) / POLICY_SIZE_LIMIT).toFixed(1)}%)`);
+  out.push(
+    `size: ${result.bytes} of ${POLICY_SIZE_LIMIT} bytes (${((100 * result.bytes) / POLICY_SIZE_LIMIT).toFixed(1)}%)`,
+  );
   out.push(JSON.stringify(result.document, null, 2));
 
   const granted = grantedAccountsIn(result.document);
-  const other = [...granted].find((a) => a !== o.account) ?? (o.account === '222222222222' ? '222222222223' : '222222222222');
+  const other =
+    [...granted].find((a) => a !== o.account) ?? (o.account === '222222222222' ? '222222222223' : '222222222222');
   const outsider = ['000000000000', '000000000001'].find((a) => !granted.has(a) && a !== o.account) as string;
   const otherOnboarded = granted.has(other) || layout === 'organization';
-  const cases = accessMatrix(o.account, other, outsider, o.region, o.table, o.backupAccount).map((c) => (c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c));
+  const cases = accessMatrix(o.account, other, outsider, o.region, o.table, o.backupAccount).map((c) =>
+    c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c,
+  );
   const rows = await evaluateMatrix(result.document, cases, {
     bucket: o.bucket,
     backupAccount: o.backupAccount,
-    organizationOf: (a) => (o.organizationId === undefined ? undefined : a === outsider ? 'o-outsideorg00' : o.organizationId),
+    organizationOf: (a) =>
+      o.organizationId === undefined ? undefined : a === outsider ? 'o-outsideorg00' : o.organizationId,
   });
-  out.push('', `# Access matrix (own ${o.account}, other ${other}${otherOnboarded ? '' : ' (not onboarded)'}, never onboarded ${outsider})`);
+  out.push(
+    '',
+    `# Access matrix (own ${o.account}, other ${other}${otherOnboarded ? '' : ' (not onboarded)'}, never onboarded ${outsider})`,
+  );
   out.push(formatMatrix(rows));
   return { text: out.join('\n'), ok: rows.every((r) => r.ok) && problems.length === 0 };
 }

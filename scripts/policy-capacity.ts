@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
-import { parsePolicy, planGrants, POLICY_SIZE_LIMIT, type PolicyLayout } from '../lib/domain/policy';
+import { POLICY_SIZE_LIMIT, type PolicyLayout, parsePolicy, planGrants } from '../lib/domain/policy';
 import { PolicyTooLargeError } from '../lib/errors';
 
 const BUCKET = 'corp-ddb-backups';
@@ -45,7 +45,9 @@ export function capacity(existingPolicy: string, layout: PolicyLayout, max = 500
 function main(): void {
   const existing = readFileSync(join(__dirname, '..', 'events', 'bucket-policy-existing.json'), 'utf8');
   const foreignBytes = Buffer.byteLength(JSON.stringify(JSON.parse(existing)));
-  console.log(`bucket policy capacity, beside ${JSON.parse(existing).Statement.length} foreign statements (${foreignBytes} bytes), limit ${POLICY_SIZE_LIMIT} bytes\n`);
+  console.log(
+    `bucket policy capacity, beside ${JSON.parse(existing).Statement.length} foreign statements (${foreignBytes} bytes), limit ${POLICY_SIZE_LIMIT} bytes\n`,
+  );
   console.log('layout        accounts that fit   bytes at 1 / 10 / 25 accounts');
   for (const layout of ['per-account', 'compact', 'organization', 'auto'] as const) {
     const c = capacity(existing, layout);
@@ -56,7 +58,9 @@ function main(): void {
         return 'over';
       }
     });
-    console.log(`${layout.padEnd(14)}${(c.fits === undefined ? 'no limit (constant)' : String(c.fits)).padEnd(20)}${at.join(' / ')}`);
+    console.log(
+      `${layout.padEnd(14)}${(c.fits === undefined ? 'no limit (constant)' : String(c.fits)).padEnd(20)}${at.join(' / ')}`,
+    );
   }
 }
 

@@ -30,7 +30,9 @@ let figures: Figure[];
 try {
   figures = JSON.parse(readFileSync(file, 'utf8')) as Figure[];
 } catch (e) {
-  console.error(`report:reliability: cannot read ${file} (${(e as Error).message}) — run npm run test:integration first`);
+  console.error(
+    `report:reliability: cannot read ${file} (${(e as Error).message}) — run npm run test:integration first`,
+  );
   process.exit(1);
 }
 const missing = ORDER.filter((s) => !figures.some((f) => f.scenario === s));
@@ -38,6 +40,8 @@ if (missing.length > 0) {
   console.error(`reports/reliability.json lacks: ${missing.join(', ')} — run npm run test:integration first`);
   process.exit(1);
 }
-const rows = ORDER.map((s) => figures.find((f) => f.scenario === s) as Figure).map((f) => `| ${f.scenario} | ${f.size} | ${f.outcome} |`);
+const rows = ORDER.map((s) => figures.find((f) => f.scenario === s) as Figure).map(
+  (f) => `| ${f.scenario} | ${f.size} | ${f.outcome} |`,
+);
 console.log(['| scenario | size | outcome (measured) |', '|---|---|---|', ...rows].join('\n'));
 console.error(`(from ${file}, written ${statSync(file).mtime.toISOString()})`);

@@ -1,4 +1,11 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { parseArgs } from 'node:util';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
@@ -10,7 +17,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { parseArgs } from 'node:util';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
 import { tablePrefix } from '../lib/domain/layout';
@@ -36,20 +42,38 @@ export interface SandboxSummary {
   existing: string[];
 }
 
-export async function provisionSandbox(config: Config, samples: SampleTable[], env: NodeJS.ProcessEnv = process.env): Promise<SandboxSummary> {
+export async function provisionSandbox(
+  config: Config,
+  samples: SampleTable[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SandboxSummary> {
   if (!env.AWS_ENDPOINT_URL) {
-    throw new Error('AWS_ENDPOINT_URL is not set: the sandbox is only ever provisioned against a local endpoint such as moto_server');
+    throw new Error(
+      'AWS_ENDPOINT_URL is not set: the sandbox is only ever provisioned against a local endpoint such as moto_server',
+    );
   }
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const roles = new RoleAssumer(new STSClient({ region }), { externalId: config.externalId });
-  const summary: SandboxSummary = { registryTable: config.registryTable, bucket: config.backupBucket, created: [], existing: [] };
+  const summary: SandboxSummary = {
+    registryTable: config.registryTable,
+    bucket: config.backupBucket,
+    created: [],
+    existing: [],
+  };
   const note = (what: string, created: boolean) => (created ? summary.created : summary.existing).push(what);
 
   const registry = new DynamoDBClient({ region });
   note(`registry table ${config.registryTable}`, await createTable(registry, config.registryTable));
-  await registry.send(new UpdateTimeToLiveCommand({ TableName: config.registryTable, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } })).catch((e: Error) => {
-    if (!/already enabled|TimeToLive is already/i.test(e.message)) throw e;
-  });
+  await registry
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: config.registryTable,
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    )
+    .catch((e: Error) => {
+      if (!/already enabled|TimeToLive is already/i.test(e.message)) throw e;
+    });
 
   const s3 = new S3Client({ region, forcePathStyle: true, credentials: roles.provider(config.backupRoleArn) });
   const bucketExists = await s3.send(new HeadBucketCommand({ Bucket: config.backupBucket })).then(
@@ -59,12 +83,18 @@ export async function provisionSandbox(config: Config, samples: SampleTable[], e
       throw e;
     },
   );
-  if (!bucketExists) await s3.send(new CreateBucketCommand({ Bucket: config.backupBucket, ObjectOwnership: 'BucketOwnerEnforced' }));
+  if (!bucketExists)
+    await s3.send(new CreateBucketCommand({ Bucket: config.backupBucket, ObjectOwnership: 'BucketOwnerEnforced' }));
   note(`bucket ${config.backupBucket} in ${config.backupAccountId}`, !bucketExists);
-  await s3.send(new PutBucketVersioningCommand({ Bucket: config.backupBucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: config.backupBucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
 
   for (const t of samples) {
-    const ddb = new DynamoDBClient({ region: t.region, credentials: roles.provider(sourceRoleArn(config, t.accountId, 'restore')) });
+    const ddb = new DynamoDBClient({
+      region: t.region,
+      credentials: roles.provider(sourceRoleArn(config, t.accountId, 'restore')),
+    });
     note(`table ${t.tableName} in ${t.accountId}/${t.region}`, await createTable(ddb, t.tableName));
   }
   return summary;
@@ -89,12 +119,26 @@ export function pastRunFolders(now: Date, time: Config['backupTimeUtc'], count: 
  * so once the orchestrator has written that policy nobody can put an object there by hand. The
  * provisioning lifts the policy for these writes and puts the same text back afterwards.
  */
-export async function seedSnapshots(config: Config, table: SampleTable, count: number, env: NodeJS.ProcessEnv = process.env, now = new Date()): Promise<{ runs: string[]; policyLifted: boolean }> {
-  if (!env.AWS_ENDPOINT_URL) throw new Error('AWS_ENDPOINT_URL is not set: snapshots are only ever seeded into a local endpoint such as moto_server');
+export async function seedSnapshots(
+  config: Config,
+  table: SampleTable,
+  count: number,
+  env: NodeJS.ProcessEnv = process.env,
+  now = new Date(),
+): Promise<{ runs: string[]; policyLifted: boolean }> {
+  if (!env.AWS_ENDPOINT_URL)
+    throw new Error(
+      'AWS_ENDPOINT_URL is not set: snapshots are only ever seeded into a local endpoint such as moto_server',
+    );
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const roles = new RoleAssumer(new STSClient({ region }), { externalId: config.externalId });
   // moto 5.2.1 does not take the SDK's default streaming checksums on PutObject.
-  const s3 = new S3Client({ region, forcePathStyle: true, credentials: roles.provider(config.backupRoleArn), requestChecksumCalculation: 'WHEN_REQUIRED' });
+  const s3 = new S3Client({
+    region,
+    forcePathStyle: true,
+    credentials: roles.provider(config.backupRoleArn),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   const Bucket = config.backupBucket;
   const policy = await s3.send(new GetBucketPolicyCommand({ Bucket })).then(
     (out) => out.Policy,
@@ -110,7 +154,11 @@ export async function seedSnapshots(config: Config, table: SampleTable, count: n
     for (const run of runs) {
       // A UUID-shaped name, as the export's, fixed per run so that seeding twice writes the same keys.
       const dataKey = `${prefix}${run}/00000000-0000-4000-8000-${run.replace(/-/g, '').slice(0, 12)}_000000`;
-      const manifest = { name: 'DynamoDB-export', version: 3, entries: [{ url: `s3://${Bucket}/${dataKey}`, mandatory: true }] };
+      const manifest = {
+        name: 'DynamoDB-export',
+        version: 3,
+        entries: [{ url: `s3://${Bucket}/${dataKey}`, mandatory: true }],
+      };
       await s3.send(new PutObjectCommand({ Bucket, Key: dataKey, Body: '{"pk":{"s":"sample-1"}}\n' }));
       await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}/manifest`, Body: JSON.stringify(manifest) }));
       await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}_$folder$`, Body: new Uint8Array(0) }));
@@ -139,13 +187,19 @@ async function createTable(client: DynamoDBClient, tableName: string): Promise<b
   }
 }
 
-const USAGE = 'usage: npm run sandbox:provision [-- --snapshots N]   (N finished nightly snapshots of the sample table, 0-30)';
+const USAGE =
+  'usage: npm run sandbox:provision [-- --snapshots N]   (N finished nightly snapshots of the sample table, 0-30)';
 
 /** The number of snapshots asked for on the command line, or a message saying what is wrong. */
 export function parseSnapshotsOption(argv: string[]): number | string {
   let snapshots: string | undefined;
   try {
-    snapshots = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { snapshots: { type: 'string' } } }).values.snapshots;
+    snapshots = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { snapshots: { type: 'string' } },
+    }).values.snapshots;
   } catch (e) {
     return (e as Error).message;
   }
@@ -169,14 +223,23 @@ async function main(): Promise<number> {
   }
   const config = parseConfig({ ...process.env, ...localStageEnv() });
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const sample = { accountId: config.sourceAccounts[0] as string, region, tableName: process.env.SAMPLE_TABLE ?? 'orders' };
+  const sample = {
+    accountId: config.sourceAccounts[0] as string,
+    region,
+    tableName: process.env.SAMPLE_TABLE ?? 'orders',
+  };
   const summary = await provisionSandbox(config, [sample]);
   for (const c of summary.created) console.log(`created   ${c}`);
   for (const c of summary.existing) console.log(`existing  ${c}`);
   if (snapshots > 0) {
     const seeded = await seedSnapshots(config, sample, snapshots);
-    console.log(`seeded    ${seeded.runs.length} snapshot(s) of ${sample.tableName} under s3://${config.backupBucket}/${tablePrefix(sample)}: ${seeded.runs.join(', ')}`);
-    if (seeded.policyLifted) console.log('          (the bucket policy, which refuses plain HTTP, was lifted for these writes and put back unchanged)');
+    console.log(
+      `seeded    ${seeded.runs.length} snapshot(s) of ${sample.tableName} under s3://${config.backupBucket}/${tablePrefix(sample)}: ${seeded.runs.join(', ')}`,
+    );
+    if (seeded.policyLifted)
+      console.log(
+        '          (the bucket policy, which refuses plain HTTP, was lifted for these writes and put back unchanged)',
+      );
   }
   return 0;
 }

@@ -25,10 +25,16 @@ export interface MatrixContext {
   organizationOf?: (account: string) => string | undefined;
 }
 
-export async function evaluateMatrix(policy: PolicyDocument, cases: readonly AccessCase[], ctx: MatrixContext): Promise<Evaluated[]> {
+export async function evaluateMatrix(
+  policy: PolicyDocument,
+  cases: readonly AccessCase[],
+  ctx: MatrixContext,
+): Promise<Evaluated[]> {
   const identity = {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${ctx.bucket}`, `arn:aws:s3:::${ctx.bucket}/*`] }],
+    Statement: [
+      { Effect: 'Allow', Action: 's3:*', Resource: [`arn:aws:s3:::${ctx.bucket}`, `arn:aws:s3:::${ctx.bucket}/*`] },
+    ],
   };
   const out: Evaluated[] = [];
   for (const c of cases) {
@@ -46,7 +52,10 @@ export async function evaluateMatrix(policy: PolicyDocument, cases: readonly Acc
         request: {
           principal: `arn:aws:iam::${c.account}:role/DataPipelineDefaultResourceRole`,
           action: c.action,
-          resource: { resource: `arn:aws:s3:::${ctx.bucket}${c.key === undefined ? '' : `/${c.key}`}`, accountId: ctx.backupAccount },
+          resource: {
+            resource: `arn:aws:s3:::${ctx.bucket}${c.key === undefined ? '' : `/${c.key}`}`,
+            accountId: ctx.backupAccount,
+          },
           contextVariables,
         },
         identityPolicies: [{ name: 'DataPipelineDefaultResourceRole', policy: identity }],
@@ -56,10 +65,16 @@ export async function evaluateMatrix(policy: PolicyDocument, cases: readonly Acc
       },
       {},
     );
-    if (result.resultType === 'error') throw new Error(`the simulator refused case "${c.name}": ${result.errors.message}`);
+    if (result.resultType === 'error')
+      throw new Error(`the simulator refused case "${c.name}": ${result.errors.message}`);
     if (result.resultType !== 'single') throw new Error(`case "${c.name}" simulated more than one resource`);
     const actual = result.overallResult === 'Allowed' ? 'allow' : 'deny';
-    out.push({ ...c, verdict: result.overallResult, actual, ok: actual === c.expected && (c.explicit !== true || result.overallResult === 'ExplicitlyDenied') });
+    out.push({
+      ...c,
+      verdict: result.overallResult,
+      actual,
+      ok: actual === c.expected && (c.explicit !== true || result.overallResult === 'ExplicitlyDenied'),
+    });
   }
   return out;
 }

@@ -4,9 +4,10 @@
  * sample table), sends events/create-table.json through the real `onboard` handler, prints what
  * came of it, and stops the server.
  */
-import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { localStageEnv } from './local-stage';
 import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from './moto';
 
@@ -37,7 +38,11 @@ async function main(): Promise<number> {
     const { STSClient } = await import('@aws-sdk/client-sts');
     const { S3Client } = await import('@aws-sdk/client-s3');
     const config = parseConfig(process.env);
-    const table = { accountId: event.detail.recipientAccountId, region: event.detail.awsRegion, tableName: event.detail.requestParameters.tableName };
+    const table = {
+      accountId: event.detail.recipientAccountId,
+      region: event.detail.awsRegion,
+      tableName: event.detail.requestParameters.tableName,
+    };
     await provisionSandbox(config, [table]);
     const services = createServices(config);
     const roles = new RoleAssumer(new STSClient({}));
@@ -59,7 +64,9 @@ async function main(): Promise<number> {
         }),
       }),
     );
-    console.log(`provisioned: registry ${config.registryTable}, bucket ${config.backupBucket} (account ${config.backupAccountId}), table ${table.tableName} (account ${table.accountId})`);
+    console.log(
+      `provisioned: registry ${config.registryTable}, bucket ${config.backupBucket} (account ${config.backupAccountId}), table ${table.tableName} (account ${table.accountId})`,
+    );
 
     const { handler } = await import('../functions/onboard');
     const { lambdaContext } = await import('./lambda-context');
@@ -76,7 +83,9 @@ async function main(): Promise<number> {
     console.log(`pipeline id      ${result.pipelineId} (${result.pipelineRegion}, account ${table.accountId})`);
     console.log(`pipeline state   ${described[0]?.state ?? 'unknown'}`);
     console.log(`output location  ${result.outputLocation}<YYYY-MM-dd-HH-mm-ss>/`);
-    console.log(`policy           ${result.grant.policyWritten ? 'updated' : 'unchanged'}, ${Buffer.byteLength(policy)} of 20480 bytes`);
+    console.log(
+      `policy           ${result.grant.policyWritten ? 'updated' : 'unchanged'}, ${Buffer.byteLength(policy)} of 20480 bytes`,
+    );
     console.log('');
     console.log(JSON.stringify(JSON.parse(policy), null, 2));
     return 0;

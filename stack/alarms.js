@@ -30,10 +30,25 @@ const queueDepth = (queue) => ({
 
 /** [resource name, alarm name after `<service>-<stage>-`, description, metric] */
 const ALARMS = [
-  ['ActivationFailedAlarm', 'activation-failed', "A pipeline could not be activated; the onboarding is being retried. See the onboard function's logs.", counted('ActivationFailed')],
-  ['OnboardFailedAlarm', 'onboard-failed', 'An onboarding failed (pipeline or bucket policy); it is being retried.', counted('OnboardFailed')],
+  [
+    'ActivationFailedAlarm',
+    'activation-failed',
+    "A pipeline could not be activated; the onboarding is being retried. See the onboard function's logs.",
+    counted('ActivationFailed'),
+  ],
+  [
+    'OnboardFailedAlarm',
+    'onboard-failed',
+    'An onboarding failed (pipeline or bucket policy); it is being retried.',
+    counted('OnboardFailed'),
+  ],
   ['OnboardErrorsAlarm', 'onboard-errors', 'The onboard function failed.', functionErrors('Onboard')],
-  ['PipelinesInErrorAlarm', 'pipelines-in-error', 'At least one backup pipeline reports ERROR health. Invoke healthCheck for the list.', gauge('PipelinesInError')],
+  [
+    'PipelinesInErrorAlarm',
+    'pipelines-in-error',
+    'At least one backup pipeline reports ERROR health. Invoke healthCheck for the list.',
+    gauge('PipelinesInError'),
+  ],
   [
     'PipelinesNotScheduledAlarm',
     'pipelines-not-scheduled',
@@ -76,23 +91,53 @@ const ALARMS = [
     'The bucket policy holds statements shaped like the product’s own for accounts the grant catalog does not know. Invoke healthCheck for the list; revoke removes them.',
     gauge('PolicyUnknownGrants'),
   ],
-  ['RevokeFailedAlarm', 'revoke-failed', "A revoke failed; its result and the revoke function's logs say why.", counted('RevokeFailed')],
+  [
+    'RevokeFailedAlarm',
+    'revoke-failed',
+    "A revoke failed; its result and the revoke function's logs say why.",
+    counted('RevokeFailed'),
+  ],
   ['RevokeErrorsAlarm', 'revoke-errors', 'The revoke function failed.', functionErrors('Revoke')],
-  ['OffboardFailedAlarm', 'offboard-failed', "Removing a deleted table's pipeline failed; it is being retried.", counted('OffboardFailed')],
-  ['BackfillFailedAlarm', 'backfill-failed', 'A backfill finished with failed tables; its summary lists them.', counted('BackfillFailed')],
+  [
+    'OffboardFailedAlarm',
+    'offboard-failed',
+    "Removing a deleted table's pipeline failed; it is being retried.",
+    counted('OffboardFailed'),
+  ],
+  [
+    'BackfillFailedAlarm',
+    'backfill-failed',
+    'A backfill finished with failed tables; its summary lists them.',
+    counted('BackfillFailed'),
+  ],
   ['OffboardErrorsAlarm', 'offboard-errors', 'The offboard function failed.', functionErrors('Offboard')],
   ['BackfillErrorsAlarm', 'backfill-errors', 'The backfill function failed.', functionErrors('Backfill')],
   ['HealthCheckErrorsAlarm', 'health-check-errors', 'The health-check function failed.', functionErrors('HealthCheck')],
   ['RestoreErrorsAlarm', 'restore-errors', 'The restore function failed.', functionErrors('Restore')],
-  ['RestoreFailedAlarm', 'restore-failed', "A restore failed or was refused (nothing was written). See the restore function's logs: they name who asked.", counted('RestoreFailed')],
-  ['HealthCheckFailedAlarm', 'health-check-failed', 'The health check failed: pipelines and grants went unchecked this hour. See its logs.', counted('HealthCheckFailed')],
+  [
+    'RestoreFailedAlarm',
+    'restore-failed',
+    "A restore failed or was refused (nothing was written). See the restore function's logs: they name who asked.",
+    counted('RestoreFailed'),
+  ],
+  [
+    'HealthCheckFailedAlarm',
+    'health-check-failed',
+    'The health check failed: pipelines and grants went unchecked this hour. See its logs.',
+    counted('HealthCheckFailed'),
+  ],
   [
     'EventDeadLetterAlarm',
     'event-dlq',
     'EventBridge could not deliver table events to the orchestrator; they wait in the event dead-letter queue.',
     queueDepth('EventDeadLetterQueue'),
   ],
-  ['FunctionDeadLetterAlarm', 'function-dlq', 'An invocation failed after all its retries; the event waits in the function dead-letter queue.', queueDepth('FunctionDeadLetterQueue')],
+  [
+    'FunctionDeadLetterAlarm',
+    'function-dlq',
+    'An invocation failed after all its retries; the event waits in the function dead-letter queue.',
+    queueDepth('FunctionDeadLetterQueue'),
+  ],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

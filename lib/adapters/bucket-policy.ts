@@ -8,7 +8,6 @@ let s3Module: S3Module | undefined;
  * largest of the SDK clients, so loading it lazily keeps it off every cold start.
  */
 function s3(): S3Module {
-  // biome-ignore lint: a deliberate lazy require (see above)
   s3Module ??= require('./s3-sdk') as S3Module;
   return s3Module;
 }
@@ -49,7 +48,10 @@ export class S3BucketPolicyStore implements BucketPolicyStore, BackupBucket {
   /** Every key under `prefix` (paginated); the backup role may list only below an account prefix. */
   async listKeys(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    for await (const page of s3().paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
+    for await (const page of s3().paginateListObjectsV2(
+      { client: this.client },
+      { Bucket: this.bucket, Prefix: prefix },
+    )) {
       for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
       if (page.IsTruncated !== true) break; // as S3 documents: a page that is not truncated is the last
     }

@@ -50,7 +50,9 @@ export class RoleAssumer {
     const margin = this.options.refreshMarginMs ?? 5 * 60_000;
     const cached = this.cache.get(key);
     if (cached !== undefined) {
-      return cached.then((c) => (c.expiration !== undefined && c.expiration.getTime() - margin <= now ? this.refresh(key, roleArn, session) : c));
+      return cached.then((c) =>
+        c.expiration !== undefined && c.expiration.getTime() - margin <= now ? this.refresh(key, roleArn, session) : c,
+      );
     }
     return this.refresh(key, roleArn, session);
   }
@@ -84,6 +86,11 @@ export class RoleAssumer {
     if (c?.AccessKeyId === undefined || c.SecretAccessKey === undefined) {
       throw new Error(`AssumeRole ${roleArn} returned no credentials`);
     }
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: c.Expiration,
+    };
   }
 }

@@ -21,7 +21,12 @@ export class DynamoGrantCatalog implements GrantCatalog {
    * do: the lease item also holds the grant catalog, so the write is conditional on `accountId`
    * not being granted yet as well as on the lease being free. Returns the catalog either way.
    */
-  async acquirePolicyLock(bucket: string, owner: string, leaseMs: number, accountId: string): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
+  async acquirePolicyLock(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    accountId: string,
+  ): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
     const now = this.now();
     try {
       const out = await this.doc.send(
@@ -29,9 +34,16 @@ export class DynamoGrantCatalog implements GrantCatalog {
           TableName: this.tableName,
           Key: { pk: policyPk(bucket) },
           UpdateExpression: 'SET #owner = :o, expiresAt = :exp, acquiredAt = :iso',
-          ConditionExpression: '(attribute_not_exists(expiresAt) OR expiresAt < :now) AND NOT contains(accounts, :acct)',
+          ConditionExpression:
+            '(attribute_not_exists(expiresAt) OR expiresAt < :now) AND NOT contains(accounts, :acct)',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':o': owner, ':exp': now + leaseMs, ':iso': new Date(now).toISOString(), ':now': now, ':acct': accountId },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':exp': now + leaseMs,
+            ':iso': new Date(now).toISOString(),
+            ':now': now,
+            ':acct': accountId,
+          },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -52,7 +64,12 @@ export class DynamoGrantCatalog implements GrantCatalog {
    * it; with `revoke`, the same write forgets that account (DELETE from the set). A lease of ours
    * applied by an earlier try whose response was lost counts as acquired.
    */
-  async acquirePolicyLease(bucket: string, owner: string, leaseMs: number, opts: { revoke?: string } = {}): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
+  async acquirePolicyLease(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    opts: { revoke?: string } = {},
+  ): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
     const now = this.now();
     const revoke = opts.revoke !== undefined;
     try {
@@ -84,7 +101,14 @@ export class DynamoGrantCatalog implements GrantCatalog {
 
   /** The accounts the catalog holds for `bucket`: one strongly consistent read. */
   async grantedAccounts(bucket: string): Promise<Set<string>> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: policyPk(bucket) }, ConsistentRead: true, ProjectionExpression: 'accounts' }));
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: policyPk(bucket) },
+        ConsistentRead: true,
+        ProjectionExpression: 'accounts',
+      }),
+    );
     return new Set((out.Item?.accounts as Set<string> | undefined) ?? []);
   }
 
@@ -126,7 +150,11 @@ export class DynamoGrantCatalog implements GrantCatalog {
           UpdateExpression: `REMOVE #owner, expiresAt SET updatedAt = :iso${add}`,
           ConditionExpression: '#owner = :o',
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':o': owner, ':iso': new Date(this.now()).toISOString(), ...(grant.length > 0 ? { ':a': new Set(grant) } : {}) },
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':iso': new Date(this.now()).toISOString(),
+            ...(grant.length > 0 ? { ':a': new Set(grant) } : {}),
+          },
         }),
       );
     } catch (e) {

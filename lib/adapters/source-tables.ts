@@ -23,7 +23,9 @@ export class DynamoSourceTables implements SourceTables {
   }
 
   /** The table's key schema, status and incarnation (TableId), or undefined when there is no such table. */
-  async describe(tableName: string): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string } | undefined> {
+  async describe(
+    tableName: string,
+  ): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string } | undefined> {
     try {
       const out = await this.client.send(new DescribeTableCommand({ TableName: tableName }));
       const types = new Map((out.Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
@@ -72,6 +74,11 @@ export class DynamoSourceTables implements SourceTables {
   }
 
   async tag(tableArn: string, tags: Record<string, string>): Promise<void> {
-    await this.client.send(new TagResourceCommand({ ResourceArn: tableArn, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }));
+    await this.client.send(
+      new TagResourceCommand({
+        ResourceArn: tableArn,
+        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
   }
 }

@@ -27,11 +27,18 @@ export class DynamoTableRegistry implements TableRegistry {
   ) {}
 
   async getTable(t: TableKey): Promise<TableRecord | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: tablePk(t) }, ConsistentRead: true }));
+    const out = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: tablePk(t) }, ConsistentRead: true }),
+    );
     return out.Item as TableRecord | undefined;
   }
 
-  async claimTable(t: TableRef, owner: string, leaseMs: number, opts: { statuses?: readonly TableStatus[] } = {}): Promise<ClaimResult> {
+  async claimTable(
+    t: TableRef,
+    owner: string,
+    leaseMs: number,
+    opts: { statuses?: readonly TableStatus[] } = {},
+  ): Promise<ClaimResult> {
     const now = this.now();
     const iso = new Date(now).toISOString();
     const statuses = opts.statuses ?? [];
@@ -96,10 +103,12 @@ export class DynamoTableRegistry implements TableRegistry {
         values[`:${k}`] = v;
         return `#${k} = :${k}`;
       });
-    const removes = [...(opts.remove ?? []), ...(opts.release ? (['leaseOwner', 'leaseExpiresAt'] as const) : [])].map((k) => {
-      names[`#${k}`] = k;
-      return `#${k}`;
-    });
+    const removes = [...(opts.remove ?? []), ...(opts.release ? (['leaseOwner', 'leaseExpiresAt'] as const) : [])].map(
+      (k) => {
+        names[`#${k}`] = k;
+        return `#${k}`;
+      },
+    );
     names['#leaseOwner'] = 'leaseOwner';
     let condition = '#leaseOwner = :o';
     if (step !== undefined) {
@@ -142,7 +151,12 @@ export class DynamoTableRegistry implements TableRegistry {
     const out: TableRecord[] = [];
     const pages = paginateScan(
       { client: this.doc },
-      { TableName: this.tableName, FilterExpression: 'begins_with(pk, :p)', ExpressionAttributeValues: { ':p': 'TABLE#' }, ConsistentRead: true },
+      {
+        TableName: this.tableName,
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': 'TABLE#' },
+        ConsistentRead: true,
+      },
     );
     for await (const page of pages) out.push(...((page.Items ?? []) as TableRecord[]));
     return out;

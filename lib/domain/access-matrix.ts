@@ -44,10 +44,25 @@ export const LAYOUT_WORD_TABLES = ['logs', 'manifest', 'AWSDynamoDB', 'us-east-1
  * an account outside the organization). With `owner` (the backup account), the matrix also
  * shows that the denies leave the bucket's own account in charge (object lock still binds it).
  */
-export function accessMatrix(own: string, other: string, outsider: string, region = 'us-east-1', table = 'orders', owner?: string): AccessCase[] {
+export function accessMatrix(
+  own: string,
+  other: string,
+  outsider: string,
+  region = 'us-east-1',
+  table = 'orders',
+  owner?: string,
+): AccessCase[] {
   const run = (account: string) => `${account}/${region}/${table}/${RUN}`;
-  const logs = (account: string) => `${logsPrefix(account)}${region}/${table}/df-0123456789ABCDEF/TableBackupActivity/@TableBackupActivity_2026-11-26T03:00:00/attempt.log`;
-  const c = (name: string, account: string, action: string, key: string | undefined, expected: 'allow' | 'deny', extra: Partial<AccessCase> = {}): AccessCase => ({
+  const logs = (account: string) =>
+    `${logsPrefix(account)}${region}/${table}/df-0123456789ABCDEF/TableBackupActivity/@TableBackupActivity_2026-11-26T03:00:00/attempt.log`;
+  const c = (
+    name: string,
+    account: string,
+    action: string,
+    key: string | undefined,
+    expected: 'allow' | 'deny',
+    extra: Partial<AccessCase> = {},
+  ): AccessCase => ({
     name,
     account,
     action,
@@ -63,12 +78,15 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
     ['the manifest', manifest],
   ];
   /** Denied, and by an explicit Deny: it would alter a finished backup. */
-  const never = (name: string, action: string, key: string, extra: Partial<AccessCase> = {}) => c(name, own, action, key, 'deny', { explicit: true, ...extra });
+  const never = (name: string, action: string, key: string, extra: Partial<AccessCase> = {}) =>
+    c(name, own, action, key, 'deny', { explicit: true, ...extra });
   return [
     // What the export does in its own prefix: allowed.
     c('write a data file of a run', own, 's3:PutObject', data, 'allow'),
     c('write the manifest of a run', own, 's3:PutObject', manifest, 'allow'),
-    c('upload with the bucket-owner-full-control ACL (EMRFS canned ACL)', own, 's3:PutObjectAcl', data, 'allow', { context: { 's3:x-amz-acl': 'bucket-owner-full-control' } }),
+    c('upload with the bucket-owner-full-control ACL (EMRFS canned ACL)', own, 's3:PutObjectAcl', data, 'allow', {
+      context: { 's3:x-amz-acl': 'bucket-owner-full-control' },
+    }),
     c('read a data file of a run', own, 's3:GetObject', data, 'allow'),
     c('read the manifest of a run', own, 's3:GetObject', manifest, 'allow'),
     c('abort a multipart upload of a data file', own, 's3:AbortMultipartUpload', data, 'allow'),
@@ -86,7 +104,13 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
     // Overwrite in place: allowed, as a new version. The old version stays: no writer can delete
     // a version, change its lock or bypass governance mode (the explicit denies below).
     c('overwrite a data file in place (a new version; the old one stays locked)', own, 's3:PutObject', data, 'allow'),
-    c('overwrite the manifest in place (a new version; the old one stays locked)', own, 's3:PutObject', manifest, 'allow'),
+    c(
+      'overwrite the manifest in place (a new version; the old one stays locked)',
+      own,
+      's3:PutObject',
+      manifest,
+      'allow',
+    ),
     // A finished backup cannot be destroyed or altered by its own account.
     ...finished.flatMap(([what, key]) => [
       never(`delete ${what} of its own run (a delete marker)`, 's3:DeleteObject', key),
@@ -96,16 +120,34 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
       never(`bypass governance mode on ${what}`, 's3:BypassGovernanceRetention', key),
       never(`re-encrypt ${what} in place`, 's3:UpdateObjectEncryption', key),
     ]),
-    never('overwrite the manifest with a customer-provided key (SSE-C)', 's3:PutObject', manifest, { context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' } }),
-    never('write a data file with a customer-provided key (SSE-C)', 's3:PutObject', `${run(own)}/${DATA.replace('000000', '000001')}`, {
+    never('overwrite the manifest with a customer-provided key (SSE-C)', 's3:PutObject', manifest, {
       context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
     }),
+    never(
+      'write a data file with a customer-provided key (SSE-C)',
+      's3:PutObject',
+      `${run(own)}/${DATA.replace('000000', '000001')}`,
+      {
+        context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+      },
+    ),
     never('set a private ACL on the manifest', 's3:PutObjectAcl', manifest, { context: { 's3:x-amz-acl': 'private' } }),
     never('grant an ACL on the manifest in the request body', 's3:PutObjectAcl', manifest),
-    ...PROTECTED_ACTIONS.filter((a) => !['s3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention', 's3:UpdateObjectEncryption'].includes(a)).map((action) =>
-      never(`${action.slice(3)} on the manifest`, action, manifest),
+    ...PROTECTED_ACTIONS.filter(
+      (a) =>
+        ![
+          's3:DeleteObjectVersion',
+          's3:PutObjectRetention',
+          's3:PutObjectLegalHold',
+          's3:BypassGovernanceRetention',
+          's3:UpdateObjectEncryption',
+        ].includes(a),
+    ).map((action) => never(`${action.slice(3)} on the manifest`, action, manifest)),
+    never(
+      'delete an object named like a log below the table (the old log place)',
+      's3:DeleteObject',
+      `${own}/${region}/${table}/logs/${RUN}/attempt.log`,
     ),
-    never('delete an object named like a log below the table (the old log place)', 's3:DeleteObject', `${own}/${region}/${table}/logs/${RUN}/attempt.log`),
     c('read an older version of the manifest', own, 's3:GetObjectVersion', manifest, 'deny'),
     c('write outside any account prefix', own, 's3:PutObject', `${table}/${RUN}/manifest`, 'deny'),
     c('write under a prefix that only starts with its id', own, 's3:PutObject', `${own}0/${region}/${table}/x`, 'deny'),
@@ -113,17 +155,47 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
     c("read another account's data file", own, 's3:GetObject', `${run(other)}/${DATA}`, 'deny'),
     c("read another account's manifest", own, 's3:GetObject', `${run(other)}/manifest`, 'deny'),
     c("write into another account's prefix", own, 's3:PutObject', `${run(other)}/${DATA}`, 'deny'),
-    c("delete another account's data file", own, 's3:DeleteObject', `${run(other)}/${DATA}`, 'deny', { explicit: true }),
+    c("delete another account's data file", own, 's3:DeleteObject', `${run(other)}/${DATA}`, 'deny', {
+      explicit: true,
+    }),
     c("delete another account's log", own, 's3:DeleteObject', logs(other), 'deny'),
     c("delete another account's _$folder$ marker", own, 's3:DeleteObject', `${run(other)}_$folder$`, 'deny'),
-    c("delete another account's .instruction file", own, 's3:DeleteObject', `${run(other)}/${DATA}.instruction`, 'deny'),
-    c("delete a version of another account's manifest", own, 's3:DeleteObjectVersion', `${run(other)}/manifest`, 'deny', { explicit: true }),
+    c(
+      "delete another account's .instruction file",
+      own,
+      's3:DeleteObject',
+      `${run(other)}/${DATA}.instruction`,
+      'deny',
+    ),
+    c(
+      "delete a version of another account's manifest",
+      own,
+      's3:DeleteObjectVersion',
+      `${run(other)}/manifest`,
+      'deny',
+      { explicit: true },
+    ),
     // An account never onboarded: nothing at all.
-    c('a never-onboarded account writes in its own prefix', outsider, 's3:PutObject', `${run(outsider)}/${DATA}`, 'deny'),
+    c(
+      'a never-onboarded account writes in its own prefix',
+      outsider,
+      's3:PutObject',
+      `${run(outsider)}/${DATA}`,
+      'deny',
+    ),
     c('a never-onboarded account reads an onboarded prefix', outsider, 's3:GetObject', `${run(own)}/${DATA}`, 'deny'),
     c('a never-onboarded account deletes a log', outsider, 's3:DeleteObject', logs(outsider), 'deny'),
-    c('a never-onboarded account deletes a version of a manifest', outsider, 's3:DeleteObjectVersion', manifest, 'deny', { explicit: true }),
-    c('a never-onboarded account lists the bucket', outsider, 's3:ListBucket', undefined, 'deny', { listPrefix: `${outsider}/` }),
+    c(
+      'a never-onboarded account deletes a version of a manifest',
+      outsider,
+      's3:DeleteObjectVersion',
+      manifest,
+      'deny',
+      { explicit: true },
+    ),
+    c('a never-onboarded account lists the bucket', outsider, 's3:ListBucket', undefined, 'deny', {
+      listPrefix: `${outsider}/`,
+    }),
     c('a never-onboarded account gets the bucket location', outsider, 's3:GetBucketLocation', undefined, 'deny'),
     // Bucket administration: never.
     ...[
@@ -143,15 +215,26 @@ export function accessMatrix(own: string, other: string, outsider: string, regio
     c('write a data file over plain HTTP', own, 's3:PutObject', data, 'deny', { secure: false }),
     c('read the manifest over plain HTTP', own, 's3:GetObject', manifest, 'deny', { secure: false }),
     c('delete a log over plain HTTP', own, 's3:DeleteObject', logs(own), 'deny', { secure: false }),
-    c('list its own prefix over plain HTTP', own, 's3:ListBucket', undefined, 'deny', { secure: false, listPrefix: `${own}/` }),
+    c('list its own prefix over plain HTTP', own, 's3:ListBucket', undefined, 'deny', {
+      secure: false,
+      listPrefix: `${own}/`,
+    }),
     // The bucket's own account keeps its administration of versions and locks (S3 object lock
     // still refuses it a locked version in compliance mode, or in governance mode without bypass).
     ...(owner === undefined
       ? []
       : [
           c('the backup account deletes a version of the manifest', owner, 's3:DeleteObjectVersion', manifest, 'allow'),
-          c('the backup account extends the retention of the manifest', owner, 's3:PutObjectRetention', manifest, 'allow'),
-          c('the backup account deletes a version over plain HTTP', owner, 's3:DeleteObjectVersion', manifest, 'deny', { secure: false }),
+          c(
+            'the backup account extends the retention of the manifest',
+            owner,
+            's3:PutObjectRetention',
+            manifest,
+            'allow',
+          ),
+          c('the backup account deletes a version over plain HTTP', owner, 's3:DeleteObjectVersion', manifest, 'deny', {
+            secure: false,
+          }),
         ]),
   ];
 }

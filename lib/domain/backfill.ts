@@ -20,7 +20,9 @@ export interface BackfillInput {
 const schema = z
   .object({
     accounts: z
-      .array(z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id'), { invalid_type_error: 'must be a list of account ids' })
+      .array(z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id'), {
+        invalid_type_error: 'must be a list of account ids',
+      })
       .min(1, 'must name at least one account when given')
       .optional(),
     regions: z
@@ -43,20 +45,30 @@ export function parseBackfillInput(input: unknown, allowedAccounts: readonly str
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) =>
-      i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : `${i.path.join('.') || 'input'} ${i.message}`,
+      i.code === 'unrecognized_keys'
+        ? `unknown field(s) ${i.keys.join(', ')}`
+        : `${i.path.join('.') || 'input'} ${i.message}`,
     );
     throw new InvalidEventError(`invalid backfill input: ${problems.join('; ')}`);
   }
   const d = parsed.data;
   const outside = (d.accounts ?? []).filter((a) => !allowedAccounts.includes(a));
-  if (outside.length > 0) throw new InvalidEventError(`invalid backfill input: accounts not in SOURCE_ACCOUNTS: ${outside.join(', ')}`);
+  if (outside.length > 0)
+    throw new InvalidEventError(`invalid backfill input: accounts not in SOURCE_ACCOUNTS: ${outside.join(', ')}`);
   let tableFilter: NamePattern | undefined;
   if (d.tableFilter !== undefined) {
     const pattern = compileNamePattern(d.tableFilter, 'tableFilter');
     if ('error' in pattern) throw new InvalidEventError(`invalid backfill input: ${pattern.error}`);
     tableFilter = pattern;
   }
-  return { accounts: d.accounts ? [...new Set(d.accounts)] : undefined, regions: [...new Set(d.regions)], tableFilter, dryRun: d.dryRun, concurrency: d.concurrency, pipelineQuota: d.pipelineQuota };
+  return {
+    accounts: d.accounts ? [...new Set(d.accounts)] : undefined,
+    regions: [...new Set(d.regions)],
+    tableFilter,
+    dryRun: d.dryRun,
+    concurrency: d.concurrency,
+    pipelineQuota: d.pipelineQuota,
+  };
 }
 
 /**
@@ -122,7 +134,17 @@ export function summarize(outcomes: readonly BackfillOutcome[], dryRun: boolean)
     byAccount[account] ??= zero();
     (byAccount[account] as BackfillCounts)[key]++;
   };
-  const s: BackfillSummary = { dryRun, text: '', counts, byAccount, onboarded: [], planned: [], alreadyBackedUp: [], skipped: [], failed: [] };
+  const s: BackfillSummary = {
+    dryRun,
+    text: '',
+    counts,
+    byAccount,
+    onboarded: [],
+    planned: [],
+    alreadyBackedUp: [],
+    skipped: [],
+    failed: [],
+  };
   for (const o of outcomes) {
     switch (o.outcome) {
       case 'planned':
@@ -151,7 +173,10 @@ export function summarize(outcomes: readonly BackfillOutcome[], dryRun: boolean)
   }
   const accounts = Object.entries(byAccount)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([a, c]) => `${a}: ${c.planned} planned, ${c.onboarded} onboarded, ${c.alreadyBackedUp} already, ${c.skipped} skipped, ${c.failed} failed`);
+    .map(
+      ([a, c]) =>
+        `${a}: ${c.planned} planned, ${c.onboarded} onboarded, ${c.alreadyBackedUp} already, ${c.skipped} skipped, ${c.failed} failed`,
+    );
   s.text =
     `${dryRun ? 'backfill (dry run, nothing written)' : 'backfill'}: ${counts.planned} planned, ${counts.onboarded} onboarded, ` +
     `${counts.alreadyBackedUp} already backed up, ${counts.skipped} skipped, ${counts.failed} failed` +

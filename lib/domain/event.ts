@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../errors';
 import { isRegion } from './regions';
-import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from './table-ref';
+import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, type TableRef, tableArn } from './table-ref';
 
 /**
  * Parsing of the EventBridge envelope around a CloudTrail "AWS API Call" record for DynamoDB.
@@ -136,7 +136,13 @@ export function parseTableEvent(input: unknown): ParsedEvent {
   }
   if (d.errorCode !== undefined && d.errorCode !== '') {
     checkEnvelopeAgrees(envelope.data, d);
-    return { kind: 'failed-call', eventName: d.eventName, eventId: d.eventID, errorCode: d.errorCode, errorMessage: d.errorMessage };
+    return {
+      kind: 'failed-call',
+      eventName: d.eventName,
+      eventId: d.eventID,
+      errorCode: d.errorCode,
+      errorMessage: d.errorMessage,
+    };
   }
   if (d.eventName !== 'CreateTable' && d.eventName !== 'DeleteTable') {
     checkEnvelopeAgrees(envelope.data, d);
@@ -161,11 +167,15 @@ export function parseTableEvent(input: unknown): ParsedEvent {
   const arn = tableArn(d.awsRegion, d.recipientAccountId, tableName);
   const reportedArn = d.responseElements?.tableDescription?.tableArn;
   if (reportedArn !== undefined && reportedArn !== arn) {
-    throw new InvalidEventError(`responseElements.tableDescription.tableArn "${truncate(reportedArn)}" does not match ${arn}`);
+    throw new InvalidEventError(
+      `responseElements.tableDescription.tableArn "${truncate(reportedArn)}" does not match ${arn}`,
+    );
   }
   const tableId = d.responseElements?.tableDescription?.tableId;
   if (tableId !== undefined && !TABLE_ID.test(tableId)) {
-    throw new InvalidEventError(`detail.responseElements.tableDescription.tableId "${truncate(tableId)}" is not a DynamoDB table id (a lower-case UUID)`);
+    throw new InvalidEventError(
+      `detail.responseElements.tableDescription.tableId "${truncate(tableId)}" is not a DynamoDB table id (a lower-case UUID)`,
+    );
   }
   return {
     kind: 'table-event',
@@ -201,10 +211,14 @@ function checkEnvelopeAgrees(
     );
   }
   if (envelope.time !== undefined && !isUtcTimestamp(envelope.time)) {
-    throw new InvalidEventError(`time "${truncate(envelope.time)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`);
+    throw new InvalidEventError(
+      `time "${truncate(envelope.time)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`,
+    );
   }
   if (d.eventTime !== undefined && !isUtcTimestamp(d.eventTime)) {
-    throw new InvalidEventError(`detail.eventTime "${truncate(d.eventTime)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`);
+    throw new InvalidEventError(
+      `detail.eventTime "${truncate(d.eventTime)}" is not a UTC timestamp such as 2026-11-26T09:14:03Z`,
+    );
   }
 }
 
@@ -212,7 +226,14 @@ function checkEnvelopeAgrees(
 function isUtcTimestamp(s: string): boolean {
   const m = UTC_TIMESTAMP.exec(s);
   if (m === null) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const at = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   return (
     year >= 1970 &&
@@ -234,7 +255,12 @@ function readKeySchema(params: Record<string, unknown>): KeyAttribute[] | undefi
   const out: KeyAttribute[] = [];
   for (const k of keys) {
     const type = types.get(k?.attributeName);
-    if (typeof k?.attributeName !== 'string' || (k.keyType !== 'HASH' && k.keyType !== 'RANGE') || !['S', 'N', 'B'].includes(type)) return undefined;
+    if (
+      typeof k?.attributeName !== 'string' ||
+      (k.keyType !== 'HASH' && k.keyType !== 'RANGE') ||
+      !['S', 'N', 'B'].includes(type)
+    )
+      return undefined;
     out.push({ name: k.attributeName, type, keyType: k.keyType });
   }
   return out.length > 0 ? out : undefined;
@@ -242,7 +268,9 @@ function readKeySchema(params: Record<string, unknown>): KeyAttribute[] | undefi
 
 function readTags(tags: z.infer<typeof tagSchema>[]): Record<string, string> {
   if (tags.length > MAX_TAGS) {
-    throw new InvalidEventError(`detail.requestParameters.tags holds ${tags.length} tags; DynamoDB allows at most ${MAX_TAGS}`);
+    throw new InvalidEventError(
+      `detail.requestParameters.tags holds ${tags.length} tags; DynamoDB allows at most ${MAX_TAGS}`,
+    );
   }
   const out: Record<string, string> = {};
   tags.forEach((tag, i) => {
@@ -250,7 +278,9 @@ function readTags(tags: z.infer<typeof tagSchema>[]): Record<string, string> {
     const value = tag.value ?? tag.Value ?? '';
     if (key === undefined || key === '') throw new InvalidEventError(`detail.requestParameters.tags[${i}] has no key`);
     if (key.length > MAX_TAG_KEY) {
-      throw new InvalidEventError(`detail.requestParameters.tags[${i}] key is ${key.length} characters; the limit is ${MAX_TAG_KEY}`);
+      throw new InvalidEventError(
+        `detail.requestParameters.tags[${i}] key is ${key.length} characters; the limit is ${MAX_TAG_KEY}`,
+      );
     }
     if (value.length > MAX_TAG_VALUE) {
       throw new InvalidEventError(
@@ -265,7 +295,8 @@ function readTags(tags: z.infer<typeof tagSchema>[]): Record<string, string> {
 function invalid(error: z.ZodError, prefix = ''): InvalidEventError {
   const problems = error.issues.map((i) => {
     const path = i.path.join('.');
-    if (i.message.includes(' is missing') || i.message.includes(' is empty') || i.message.includes('must be')) return i.message;
+    if (i.message.includes(' is missing') || i.message.includes(' is empty') || i.message.includes('must be'))
+      return i.message;
     return `${prefix}${path}: ${i.message}`;
   });
   return new InvalidEventError(`malformed event: ${problems.join('; ')}`);

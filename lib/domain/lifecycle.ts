@@ -46,33 +46,123 @@ export interface Transition {
 }
 
 export const TRANSITIONS: readonly Transition[] = [
-  { from: NO_RECORD, to: 'PENDING', on: 'claimed', why: 'the first CreateTable or DeleteTable seen for the table: its record is made, leased by the worker' },
-  { from: 'PENDING', to: 'CREATED', on: 'backupCreated', why: 'the engine made the backup resource (or found the one an attempt that died had made)' },
-  { from: 'OFFBOARDED', to: 'CREATED', on: 'reonboarded', why: 'the table was created again after its DeleteTable: a new incarnation, a new backup resource' },
+  {
+    from: NO_RECORD,
+    to: 'PENDING',
+    on: 'claimed',
+    why: 'the first CreateTable or DeleteTable seen for the table: its record is made, leased by the worker',
+  },
+  {
+    from: 'PENDING',
+    to: 'CREATED',
+    on: 'backupCreated',
+    why: 'the engine made the backup resource (or found the one an attempt that died had made)',
+  },
+  {
+    from: 'OFFBOARDED',
+    to: 'CREATED',
+    on: 'reonboarded',
+    why: 'the table was created again after its DeleteTable: a new incarnation, a new backup resource',
+  },
   { from: 'CREATED', to: 'ACTIVE', on: 'activated', why: 'recorded alongside the activation' },
   { from: 'ACTIVATION_FAILED', to: 'ACTIVE', on: 'activated', why: 'the retry activated the same resource' },
   { from: 'CREATED', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the activation failed' },
-  { from: 'ACTIVE', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the activation failed after ACTIVE was recorded alongside it: the failure is written last' },
-  { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'activationFailed', why: 'the retry failed to activate again' },
-  { from: 'ACTIVE', to: 'ACTIVE', on: 'duplicateCreate', why: 'a CreateTable delivered again for a table already backed up: nothing is written' },
+  {
+    from: 'ACTIVE',
+    to: 'ACTIVATION_FAILED',
+    on: 'activationFailed',
+    why: 'the activation failed after ACTIVE was recorded alongside it: the failure is written last',
+  },
+  {
+    from: 'ACTIVATION_FAILED',
+    to: 'ACTIVATION_FAILED',
+    on: 'activationFailed',
+    why: 'the retry failed to activate again',
+  },
+  {
+    from: 'ACTIVE',
+    to: 'ACTIVE',
+    on: 'duplicateCreate',
+    why: 'a CreateTable delivered again for a table already backed up: nothing is written',
+  },
   {
     from: 'ACTIVE',
     to: 'ACTIVE',
     on: 'recreated',
     why: 'a CreateTable of a newer incarnation (its table deleted and created again before the DeleteTable arrived): the record takes its tableId, the backup resource (which names the table, not the incarnation) stays',
   },
-  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'staleCreate', why: 'a CreateTable of the incarnation deleted, or older than the DeleteTable recorded: ignored, the lease released' },
-  { from: 'CREATED', to: 'CREATED', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released' },
-  { from: 'ACTIVE', to: 'ACTIVE', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: nothing is written' },
-  { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'staleCreate', why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released' },
-  { from: 'PENDING', to: 'OFFBOARDED', on: 'deletedBeforeBackup', why: 'a DeleteTable for a table with no backup resource (never onboarded): its time is kept' },
-  { from: 'CREATED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
-  { from: 'ACTIVE', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
-  { from: 'ACTIVATION_FAILED', to: 'OFFBOARDED', on: 'offboarded', why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept' },
-  { from: 'CREATED', to: 'CREATED', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
-  { from: 'ACTIVE', to: 'ACTIVE', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
-  { from: 'ACTIVATION_FAILED', to: 'ACTIVATION_FAILED', on: 'staleDelete', why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept' },
-  { from: 'OFFBOARDED', to: 'OFFBOARDED', on: 'duplicateDelete', why: 'a DeleteTable delivered again, or of another deleted incarnation: the latest DeleteTable (time and tableId) is kept' },
+  {
+    from: 'OFFBOARDED',
+    to: 'OFFBOARDED',
+    on: 'staleCreate',
+    why: 'a CreateTable of the incarnation deleted, or older than the DeleteTable recorded: ignored, the lease released',
+  },
+  {
+    from: 'CREATED',
+    to: 'CREATED',
+    on: 'staleCreate',
+    why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released',
+  },
+  {
+    from: 'ACTIVE',
+    to: 'ACTIVE',
+    on: 'staleCreate',
+    why: 'a CreateTable of an older incarnation than the record holds: nothing is written',
+  },
+  {
+    from: 'ACTIVATION_FAILED',
+    to: 'ACTIVATION_FAILED',
+    on: 'staleCreate',
+    why: 'a CreateTable of an older incarnation than the record holds: ignored, the lease released',
+  },
+  {
+    from: 'PENDING',
+    to: 'OFFBOARDED',
+    on: 'deletedBeforeBackup',
+    why: 'a DeleteTable for a table with no backup resource (never onboarded): its time is kept',
+  },
+  {
+    from: 'CREATED',
+    to: 'OFFBOARDED',
+    on: 'offboarded',
+    why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept',
+  },
+  {
+    from: 'ACTIVE',
+    to: 'OFFBOARDED',
+    on: 'offboarded',
+    why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept',
+  },
+  {
+    from: 'ACTIVATION_FAILED',
+    to: 'OFFBOARDED',
+    on: 'offboarded',
+    why: 'DeleteTable of the incarnation the record holds: the backup resource removed, the backups kept',
+  },
+  {
+    from: 'CREATED',
+    to: 'CREATED',
+    on: 'staleDelete',
+    why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept',
+  },
+  {
+    from: 'ACTIVE',
+    to: 'ACTIVE',
+    on: 'staleDelete',
+    why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept',
+  },
+  {
+    from: 'ACTIVATION_FAILED',
+    to: 'ACTIVATION_FAILED',
+    on: 'staleDelete',
+    why: 'a DeleteTable of an older incarnation (late, redriven, or racing a re-create): ignored, the backup kept',
+  },
+  {
+    from: 'OFFBOARDED',
+    to: 'OFFBOARDED',
+    on: 'duplicateDelete',
+    why: 'a DeleteTable delivered again, or of another deleted incarnation: the latest DeleteTable (time and tableId) is kept',
+  },
 ];
 
 /** A move to hand to the registry: it writes `to` only while the record is in one of `from`. */
@@ -130,15 +220,28 @@ const differentIds = (record: Pick<TableRecord, 'tableId'>, e: Incarnation) =>
  * DeleteTable has not been seen), or `current` (no record, the record's own incarnation, or one
  * that cannot be told apart: the event times decide, as they did before tableIds).
  */
-export function judgeCreate(record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime' | 'deletedEventTime'> | undefined, e: Incarnation): 'stale' | 'newer' | 'current' {
+export function judgeCreate(
+  record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime' | 'deletedEventTime'> | undefined,
+  e: Incarnation,
+): 'stale' | 'newer' | 'current' {
   if (record === undefined) return 'current';
   if (record.status === 'OFFBOARDED') {
     if (record.tableId !== undefined && e.tableId === record.tableId) return 'stale';
-    if (e.eventTime !== undefined && record.deletedEventTime !== undefined && at(e.eventTime) <= at(record.deletedEventTime)) return 'stale';
+    if (
+      e.eventTime !== undefined &&
+      record.deletedEventTime !== undefined &&
+      at(e.eventTime) <= at(record.deletedEventTime)
+    )
+      return 'stale';
     return 'current';
   }
   if (!differentIds(record, e)) return 'current';
-  if (e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) < at(record.createdEventTime)) return 'stale';
+  if (
+    e.eventTime !== undefined &&
+    record.createdEventTime !== undefined &&
+    at(e.eventTime) < at(record.createdEventTime)
+  )
+    return 'stale';
   return 'newer';
 }
 
@@ -148,12 +251,21 @@ export function judgeCreate(record: Pick<TableRecord, 'status' | 'tableId' | 'cr
  * when it deletes an older one. A different tableId is stale unless the delete is later than the
  * record's CreateTable; without tableIds, a delete older than that CreateTable is stale.
  */
-export function judgeDelete(record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime'>, e: Incarnation): 'stale' | 'current' {
+export function judgeDelete(
+  record: Pick<TableRecord, 'status' | 'tableId' | 'createdEventTime'>,
+  e: Incarnation,
+): 'stale' | 'current' {
   if (!WITH_BACKUP_RESOURCE.includes(record.status)) return 'current';
   if (record.tableId !== undefined && e.tableId === record.tableId) return 'current';
-  const later = e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) > at(record.createdEventTime);
+  const later =
+    e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) > at(record.createdEventTime);
   if (differentIds(record, e)) return later ? 'current' : 'stale';
-  if (e.eventTime !== undefined && record.createdEventTime !== undefined && at(e.eventTime) < at(record.createdEventTime)) return 'stale';
+  if (
+    e.eventTime !== undefined &&
+    record.createdEventTime !== undefined &&
+    at(e.eventTime) < at(record.createdEventTime)
+  )
+    return 'stale';
   return 'current';
 }
 

@@ -7,11 +7,11 @@ import { accountPrefix } from './layout';
  * validate the result. Pure.
  */
 
-export const POLICY_VERSION = '2012-10-17';
+const POLICY_VERSION = '2012-10-17';
 /** S3 bucket policy size limit (bytes). */
 export const POLICY_SIZE_LIMIT = 20 * 1024;
 /** Every Sid the product writes starts with this; statements without it are foreign and never touched. */
-export const OWNED_SID_PREFIX = 'DdbBackupOrch';
+const OWNED_SID_PREFIX = 'DdbBackupOrch';
 const ACCOUNT_SID = new RegExp(`^${OWNED_SID_PREFIX}(\\d{12})(Objects|Cleanup|Bucket)$`);
 export const TLS_ONLY_SID = `${OWNED_SID_PREFIX}DenyInsecureTransport`;
 
@@ -67,16 +67,47 @@ const root = (accountId: string) => `arn:aws:iam::${accountId}:root`;
 const ROOT_ARN = /^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::root)?$/;
 
 /** The statements that let `principal` do what the writers need under `bucket/<prefixAccount>/`. */
-function prefixStatements(bucket: string, access: WriterAccess, stem: string, principal: Json, prefixAccount: string, condition?: Json): Statement[] {
+function prefixStatements(
+  bucket: string,
+  access: WriterAccess,
+  stem: string,
+  principal: Json,
+  prefixAccount: string,
+  condition?: Json,
+): Statement[] {
   const prefix = `${bucketArn(bucket)}/${accountPrefix(prefixAccount)}`;
   const who = { Principal: principal, ...(condition === undefined ? {} : { Condition: condition }) };
   const { objects, cleanup, bucket: onBucket } = access;
   return [
-    { Sid: `${OWNED_SID_PREFIX}${stem}Objects`, Effect: 'Allow', ...who, Action: [...objects.actions], Resource: `${prefix}${objects.key}` },
+    {
+      Sid: `${OWNED_SID_PREFIX}${stem}Objects`,
+      Effect: 'Allow',
+      ...who,
+      Action: [...objects.actions],
+      Resource: `${prefix}${objects.key}`,
+    },
     ...(cleanup === undefined
       ? []
-      : [{ Sid: `${OWNED_SID_PREFIX}${stem}Cleanup`, Effect: 'Allow' as const, ...who, Action: actions(cleanup.actions), Resource: cleanup.keys.map((k) => `${prefix}${k}`) }]),
-    ...(onBucket === undefined ? [] : [{ Sid: `${OWNED_SID_PREFIX}${stem}Bucket`, Effect: 'Allow' as const, ...who, Action: [...onBucket.actions], Resource: bucketArn(bucket) }]),
+      : [
+          {
+            Sid: `${OWNED_SID_PREFIX}${stem}Cleanup`,
+            Effect: 'Allow' as const,
+            ...who,
+            Action: actions(cleanup.actions),
+            Resource: cleanup.keys.map((k) => `${prefix}${k}`),
+          },
+        ]),
+    ...(onBucket === undefined
+      ? []
+      : [
+          {
+            Sid: `${OWNED_SID_PREFIX}${stem}Bucket`,
+            Effect: 'Allow' as const,
+            ...who,
+            Action: [...onBucket.actions],
+            Resource: bucketArn(bucket),
+          },
+        ]),
   ];
 }
 
@@ -92,7 +123,9 @@ function compactStatements(bucket: string, accounts: readonly string[], access: 
 
 /** Three statements for every account of one AWS Organization, whatever their number. */
 function organizationStatements(bucket: string, organizationId: string, access: WriterAccess): Statement[] {
-  return prefixStatements(bucket, access, ORG_STEM, '*', PRINCIPAL_ACCOUNT, { StringEquals: { 'aws:PrincipalOrgID': organizationId } });
+  return prefixStatements(bucket, access, ORG_STEM, '*', PRINCIPAL_ACCOUNT, {
+    StringEquals: { 'aws:PrincipalOrgID': organizationId },
+  });
 }
 
 /**
@@ -119,7 +152,9 @@ export function hasOrganizationGrant(doc: PolicyDocument, organizationId?: strin
   return doc.Statement.some(
     (s) =>
       s.Sid === `${OWNED_SID_PREFIX}${ORG_STEM}Objects` &&
-      (organizationId === undefined || canonical((s.Condition as Json) ?? null) === canonical({ StringEquals: { 'aws:PrincipalOrgID': organizationId } })),
+      (organizationId === undefined ||
+        canonical((s.Condition as Json) ?? null) ===
+          canonical({ StringEquals: { 'aws:PrincipalOrgID': organizationId } })),
   );
 }
 
@@ -163,7 +198,12 @@ export const DENY_DELETING_SID = `${OWNED_SID_PREFIX}DenyDeletingBackups`;
 export const DENY_CUSTOMER_KEYS_SID = `${OWNED_SID_PREFIX}DenyCustomerProvidedKeys`;
 export const DENY_FOREIGN_ACLS_SID = `${OWNED_SID_PREFIX}DenyAclsButBucketOwnerFullControl`;
 /** The Sids of protectionStatements, in the order they are written (after the TLS deny, before the grants). */
-export const PROTECTION_SIDS = [DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID] as const;
+export const PROTECTION_SIDS = [
+  DENY_ALTERING_SID,
+  DENY_DELETING_SID,
+  DENY_CUSTOMER_KEYS_SID,
+  DENY_FOREIGN_ACLS_SID,
+] as const;
 /** One account prefix, whichever account: twelve characters and a slash (ARN `?` matches one character). */
 const ANY_ACCOUNT_PREFIX = `${'?'.repeat(12)}/`;
 /** The bucket's own account (its administrators, break-glass, replication) is never denied; object lock still binds it. */
@@ -182,7 +222,12 @@ const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAcco
  */
 export function protectionStatements(bucket: string, access: WriterAccess): Statement[] {
   const objects = `${bucketArn(bucket)}/*`;
-  const deny = (sid: string, action: Json, where: { Resource: Json } | { NotResource: Json }, condition: { Null?: Record<string, string>; StringNotEquals?: Record<string, string> } = {}): Statement => ({
+  const deny = (
+    sid: string,
+    action: Json,
+    where: { Resource: Json } | { NotResource: Json },
+    condition: { Null?: Record<string, string>; StringNotEquals?: Record<string, string> } = {},
+  ): Statement => ({
     Sid: sid,
     Effect: 'Deny',
     Principal: '*',
@@ -197,8 +242,18 @@ export function protectionStatements(bucket: string, access: WriterAccess): Stat
   return [
     deny(DENY_ALTERING_SID, [...PROTECTED_ACTIONS], { Resource: objects }),
     deny(DENY_DELETING_SID, 's3:DeleteObject', scratch.length === 0 ? { Resource: objects } : { NotResource: scratch }),
-    deny(DENY_CUSTOMER_KEYS_SID, 's3:PutObject', { Resource: objects }, { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
-    deny(DENY_FOREIGN_ACLS_SID, 's3:PutObjectAcl', { Resource: objects }, { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } }),
+    deny(
+      DENY_CUSTOMER_KEYS_SID,
+      's3:PutObject',
+      { Resource: objects },
+      { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+    ),
+    deny(
+      DENY_FOREIGN_ACLS_SID,
+      's3:PutObjectAcl',
+      { Resource: objects },
+      { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    ),
   ];
 }
 
@@ -237,11 +292,22 @@ export interface GrantPlan {
  * grants, so that no account ever loses access, a layout switch included — into `current`.
  * `auto` takes per-account while the result fits in 20 KB, compact beyond.
  */
-export function planGrants(current: PolicyDocument, accounts: Iterable<string>, bucket: string, access: WriterAccess, layout: PolicyLayout, organizationId?: string): GrantPlan {
+export function planGrants(
+  current: PolicyDocument,
+  accounts: Iterable<string>,
+  bucket: string,
+  access: WriterAccess,
+  layout: PolicyLayout,
+  organizationId?: string,
+): GrantPlan {
   const all = new Set([...accounts, ...grantedAccountsIn(current)]);
-  if (layout !== 'auto') return { layout, result: mergePolicy(current, desiredStatements(bucket, all, access, layout, organizationId)) };
+  if (layout !== 'auto')
+    return { layout, result: mergePolicy(current, desiredStatements(bucket, all, access, layout, organizationId)) };
   try {
-    return { layout: 'per-account', result: mergePolicy(current, desiredStatements(bucket, all, access, 'per-account')) };
+    return {
+      layout: 'per-account',
+      result: mergePolicy(current, desiredStatements(bucket, all, access, 'per-account')),
+    };
   } catch (e) {
     if (!(e instanceof PolicyTooLargeError)) throw e;
     return { layout: 'compact', result: mergePolicy(current, desiredStatements(bucket, all, access, 'compact')) };
@@ -281,7 +347,13 @@ function missingGuards(doc: PolicyDocument, bucket: string, access: WriterAccess
  * statements exactly as rendered, or the shared ones (equal but for the principal list, which
  * names it), or — with `organizationId` — the organization's.
  */
-function grantHeld(doc: PolicyDocument, accountId: string, bucket: string, access: WriterAccess, organizationId?: string): boolean {
+function grantHeld(
+  doc: PolicyDocument,
+  accountId: string,
+  bucket: string,
+  access: WriterAccess,
+  organizationId?: string,
+): boolean {
   const guards = new Set(guardStatements(bucket, access).map((s) => s.Sid));
   const holds = (want: Statement) =>
     doc.Statement.some((s) => {
@@ -289,8 +361,16 @@ function grantHeld(doc: PolicyDocument, accountId: string, bucket: string, acces
       if (!isShared(want.Sid)) return sameMeaning(s, want);
       return principalAccounts(s).includes(accountId) && sameMeaning(withoutPrincipal(s), withoutPrincipal(want));
     });
-  const layouts: Array<Exclude<PolicyLayout, 'auto'>> = ['per-account', 'compact', ...(organizationId === undefined ? [] : (['organization'] as const))];
-  return layouts.some((layout) => desiredStatements(bucket, [accountId], access, layout, organizationId).filter((s) => !guards.has(s.Sid)).every(holds));
+  const layouts: Array<Exclude<PolicyLayout, 'auto'>> = [
+    'per-account',
+    'compact',
+    ...(organizationId === undefined ? [] : (['organization'] as const)),
+  ];
+  return layouts.some((layout) =>
+    desiredStatements(bucket, [accountId], access, layout, organizationId)
+      .filter((s) => !guards.has(s.Sid))
+      .every(holds),
+  );
 }
 
 /**
@@ -314,11 +394,13 @@ export function verifyWritten(
   }
   const problems = missingGuards(doc, bucket, access).map((sid) => `statement ${sid} missing or altered`);
   const org = hasOrganizationGrant(written, opts.organizationId) ? opts.organizationId : undefined;
-  if (org !== undefined && !hasOrganizationGrant(doc, org)) problems.push(`the grant of organization ${org} is missing or altered`);
+  if (org !== undefined && !hasOrganizationGrant(doc, org))
+    problems.push(`the grant of organization ${org} is missing or altered`);
   for (const a of grantedAccountsIn(written)) {
     if (!grantHeld(doc, a, bucket, access, org)) problems.push(`the grant of ${a} is missing or altered`);
   }
-  if (opts.revoked !== undefined && grantedAccountsIn(doc).has(opts.revoked)) problems.push(`${opts.revoked} is still granted`);
+  if (opts.revoked !== undefined && grantedAccountsIn(doc).has(opts.revoked))
+    problems.push(`${opts.revoked} is still granted`);
   return problems;
 }
 
@@ -340,7 +422,14 @@ export interface Drift {
  * back, and an account the product's statements grant without the catalog knowing it is
  * reported, not adopted (the repair keeps its statements: only a revoke removes a grant).
  */
-export function findDrift(current: PolicyDocument, catalog: Iterable<string>, configured: readonly string[], bucket: string, access: WriterAccess, organizationId?: string): Drift {
+export function findDrift(
+  current: PolicyDocument,
+  catalog: Iterable<string>,
+  configured: readonly string[],
+  bucket: string,
+  access: WriterAccess,
+  organizationId?: string,
+): Drift {
   const known = [...new Set(catalog)].sort();
   return {
     missing: known.filter((a) => configured.includes(a) && !grantHeld(current, a, bucket, access, organizationId)),
@@ -358,7 +447,8 @@ export function findDrift(current: PolicyDocument, catalog: Iterable<string>, co
  * stays as it was; an organization grant cannot name one account out (the caller refuses).
  */
 export function planRevoke(current: PolicyDocument, accountId: string): MergeResult {
-  if (hasOrganizationGrant(current)) throw new PolicyIntegrityError('the policy grants a whole organization; one account cannot be revoked from it');
+  if (hasOrganizationGrant(current))
+    throw new PolicyIntegrityError('the policy grants a whole organization; one account cannot be revoked from it');
   const written: string[] = [];
   const removed: string[] = [];
   const statements: Statement[] = [];
@@ -384,9 +474,20 @@ export function planRevoke(current: PolicyDocument, accountId: string): MergeRes
   assertForeignKept(current, document);
   const kept = grantedAccountsIn(document);
   const lost = [...grantedAccountsIn(current)].filter((a) => a !== accountId && !kept.has(a));
-  if (lost.length > 0) throw new PolicyIntegrityError(`revoking ${accountId} would take away the grant of ${lost.join(', ')}; nothing was written`);
-  if (kept.has(accountId)) throw new PolicyIntegrityError(`${accountId} would still be granted after its revoke; nothing was written`);
-  return { document, text, bytes: Buffer.byteLength(text, 'utf8'), changed: written.length > 0 || removed.length > 0, written, removed };
+  if (lost.length > 0)
+    throw new PolicyIntegrityError(
+      `revoking ${accountId} would take away the grant of ${lost.join(', ')}; nothing was written`,
+    );
+  if (kept.has(accountId))
+    throw new PolicyIntegrityError(`${accountId} would still be granted after its revoke; nothing was written`);
+  return {
+    document,
+    text,
+    bytes: Buffer.byteLength(text, 'utf8'),
+    changed: written.length > 0 || removed.length > 0,
+    written,
+    removed,
+  };
 }
 
 /** Reads the policy text S3 returned (undefined when the bucket has none). */
@@ -396,7 +497,9 @@ export function parsePolicy(text: string | undefined): PolicyDocument {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new PolicyParseError(`the bucket policy in place is not valid JSON (${(e as Error).message}); refusing to merge into it`);
+    throw new PolicyParseError(
+      `the bucket policy in place is not valid JSON (${(e as Error).message}); refusing to merge into it`,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new PolicyParseError('the bucket policy in place is not a JSON object; refusing to merge into it');
@@ -405,10 +508,16 @@ export function parsePolicy(text: string | undefined): PolicyDocument {
   const statements = doc.Statement === undefined ? [] : Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   statements.forEach((s, i) => {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) {
-      throw new PolicyParseError(`statement ${i} of the bucket policy in place is not an object; refusing to merge into it`);
+      throw new PolicyParseError(
+        `statement ${i} of the bucket policy in place is not an object; refusing to merge into it`,
+      );
     }
   });
-  return { ...(doc as object), Version: typeof doc.Version === 'string' ? doc.Version : POLICY_VERSION, Statement: statements as Statement[] } as PolicyDocument;
+  return {
+    ...(doc as object),
+    Version: typeof doc.Version === 'string' ? doc.Version : POLICY_VERSION,
+    Statement: statements as Statement[],
+  } as PolicyDocument;
 }
 
 export interface MergeResult {
@@ -470,14 +579,19 @@ export function mergePolicy(current: PolicyDocument, desired: readonly Statement
  * organization grant in `after` covers every account (the organization layout trusts that the
  * registered accounts belong to ORGANIZATION_ID).
  */
-export function assertGrantsKept(before: PolicyDocument, after: PolicyDocument): void {
+function assertGrantsKept(before: PolicyDocument, after: PolicyDocument): void {
   if (hasOrganizationGrant(after)) return;
   const kept = grantedAccountsIn(after);
   if (hasOrganizationGrant(before) && kept.size === 0) {
-    throw new PolicyIntegrityError('the merged policy would drop the organization grant without naming any account; nothing was written');
+    throw new PolicyIntegrityError(
+      'the merged policy would drop the organization grant without naming any account; nothing was written',
+    );
   }
   const lost = [...grantedAccountsIn(before)].filter((a) => !kept.has(a));
-  if (lost.length > 0) throw new PolicyIntegrityError(`the merged policy would take away the grant of ${lost.join(', ')}; nothing was written`);
+  if (lost.length > 0)
+    throw new PolicyIntegrityError(
+      `the merged policy would take away the grant of ${lost.join(', ')}; nothing was written`,
+    );
 }
 
 /** Throws unless every statement the product does not own is in `after`, unchanged, in the same order. */
@@ -486,7 +600,9 @@ export function assertForeignKept(before: PolicyDocument, after: PolicyDocument)
   const a = foreign(before);
   const b = foreign(after);
   if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
-    throw new PolicyIntegrityError('the merged policy would change or drop a statement the product does not own; nothing was written');
+    throw new PolicyIntegrityError(
+      'the merged policy would change or drop a statement the product does not own; nothing was written',
+    );
   }
 }
 

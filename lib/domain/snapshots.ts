@@ -28,7 +28,11 @@ export function snapshotTime(name: string): string {
 }
 
 /** Reads the keys listed under a table's prefix into its snapshots. */
-export function snapshotsFrom(bucket: string, table: Pick<TableRef, 'accountId' | 'region' | 'tableName'>, keys: readonly string[]): SnapshotListing {
+export function snapshotsFrom(
+  bucket: string,
+  table: Pick<TableRef, 'accountId' | 'region' | 'tableName'>,
+  keys: readonly string[],
+): SnapshotListing {
   const prefix = tablePrefix(table);
   const runs = new Map<string, { objects: number; manifest: boolean }>();
   for (const key of keys) {
@@ -44,7 +48,12 @@ export function snapshotsFrom(bucket: string, table: Pick<TableRef, 'accountId' 
   return {
     snapshots: names
       .filter((n) => runs.get(n)?.manifest)
-      .map((n) => ({ snapshot: n, time: snapshotTime(n), location: `s3://${bucket}/${prefix}${n}/`, objects: runs.get(n)?.objects ?? 0 })),
+      .map((n) => ({
+        snapshot: n,
+        time: snapshotTime(n),
+        location: `s3://${bucket}/${prefix}${n}/`,
+        objects: runs.get(n)?.objects ?? 0,
+      })),
     incomplete: names.filter((n) => !runs.get(n)?.manifest),
   };
 }

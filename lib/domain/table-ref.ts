@@ -43,7 +43,8 @@ const MAX_PATTERN_LENGTH = 1000;
 
 /** The pattern compiled, or an error message naming `field` and why it is refused. */
 export function compileNamePattern(source: string, field: string): NamePattern | { error: string } {
-  if (source.length > MAX_PATTERN_LENGTH) return { error: `${field} is ${source.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted` };
+  if (source.length > MAX_PATTERN_LENGTH)
+    return { error: `${field} is ${source.length} characters long; at most ${MAX_PATTERN_LENGTH} are accepted` };
   try {
     const re = RE2JS.compile(source);
     return { source, test: (name) => re.test(name) };

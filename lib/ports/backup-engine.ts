@@ -16,7 +16,10 @@ import type { Telemetry } from '../observability';
 export type BackupEngineName = 'datapipeline';
 
 /** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
-export type EngineSettings = Pick<Config, 'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion' | 'pipelineRoles'>;
+export type EngineSettings = Pick<
+  Config,
+  'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion' | 'pipelineRoles'
+>;
 
 /** Where a table's backup resource would live, or why it cannot be backed up here. */
 export type Placement = { region: string } | { region?: undefined; unsupported: string };
@@ -27,7 +30,9 @@ type Log = Pick<Telemetry, 'warn'>;
 export interface ClaimedTable {
   record: TableRecord;
   /** Records the backup resource made (or found): resolves false when the lease was lost. */
-  recordCreated(fields: Required<Pick<RecordFields, 'pipelineId' | 'pipelineRegion' | 'uniqueId' | 'generation'>>): Promise<boolean>;
+  recordCreated(
+    fields: Required<Pick<RecordFields, 'pipelineId' | 'pipelineRegion' | 'uniqueId' | 'generation'>>,
+  ): Promise<boolean>;
   /** Records the table as backed up; the engine runs it alongside its activation (a failed activation is recorded after both settle). */
   markActive(resourceId: string): Promise<unknown>;
 }

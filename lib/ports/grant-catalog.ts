@@ -13,13 +13,23 @@ export interface GrantCatalog {
    * another live lease holds it. Returns the catalog either way. A lease of ours applied by an
    * earlier try whose response was lost counts as acquired.
    */
-  acquirePolicyLock(bucket: string, owner: string, leaseMs: number, accountId: string): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }>;
+  acquirePolicyLock(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    accountId: string,
+  ): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }>;
   /**
    * Takes the bucket-policy lease whatever the catalog holds (a repair, a revoke, a write to
    * verify again), unless another live lease holds it; with `revoke`, forgets that account in the
    * same write. Returns the catalog as it stands after the write (or as found, when busy).
    */
-  acquirePolicyLease(bucket: string, owner: string, leaseMs: number, opts?: { revoke?: string }): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }>;
+  acquirePolicyLease(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    opts?: { revoke?: string },
+  ): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }>;
   /** Extends the lease if `owner` still holds it and it has not expired: the fence checked right before the policy write. */
   renewPolicyLock(bucket: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Releases the lease and records `grant` in the catalog; if the lease was lost meanwhile, the grant is still recorded. */

@@ -27,7 +27,12 @@ export interface TableRegistry {
    * lease holds it or — when `statuses` is given — its status is not one of them. A claim of ours
    * applied by an earlier try whose response was lost counts as claimed.
    */
-  claimTable(t: TableRef, owner: string, leaseMs: number, opts?: { statuses?: readonly TableStatus[] }): Promise<ClaimResult>;
+  claimTable(
+    t: TableRef,
+    owner: string,
+    leaseMs: number,
+    opts?: { statuses?: readonly TableStatus[] },
+  ): Promise<ClaimResult>;
   /**
    * Writes fields of a record while `owner` holds its lease; resolves false when the lease was
    * lost. With a transition, throws IllegalTransitionError (writing nothing) if the record's

@@ -1,6 +1,12 @@
-import { type BackfillOutcome, type BackfillSummary, parseBackfillInput, planQuota, summarize } from '../domain/backfill';
+import {
+  type BackfillOutcome,
+  type BackfillSummary,
+  parseBackfillInput,
+  planQuota,
+  summarize,
+} from '../domain/backfill';
 import { selectTable } from '../domain/selection';
-import { tableArn, tableKey, type TableRef } from '../domain/table-ref';
+import { type TableRef, tableArn, tableKey } from '../domain/table-ref';
 import { errorFields, MetricName } from '../observability';
 import type { BackupInventory } from '../ports/backup-engine';
 import type { SourceTablesOf } from '../ports/source-tables';
@@ -30,7 +36,12 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
   const skip = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>, reason: string) =>
     outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'skipped', reason });
   const fail = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>, e: unknown) =>
-    outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'failed', error: errorFields(e).errorMessage as string });
+    outcomes.push({
+      table: tableKey(t),
+      account: t.accountId,
+      outcome: 'failed',
+      error: errorFields(e).errorMessage as string,
+    });
   const already = (t: Pick<TableRef, 'accountId' | 'region' | 'tableName'>) =>
     outcomes.push({ table: tableKey(t), account: t.accountId, outcome: 'already-backed-up' });
 
@@ -39,16 +50,27 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
 
   // 2. Every table of every account and region (paginated), with the same exclusions as onboarding.
   const places = accounts.flatMap((accountId) => input.regions.map((region) => ({ accountId, region })));
-  const listed = await mapPool(places, input.concurrency, async (p) => ({ ...p, names: await deps.sourceTables(p.accountId, p.region).listNames() }));
+  const listed = await mapPool(places, input.concurrency, async (p) => ({
+    ...p,
+    names: await deps.sourceTables(p.accountId, p.region).listNames(),
+  }));
   const found: TableRef[] = [];
-  listed.forEach((l, i) => {
+  for (const [i, l] of listed.entries()) {
     const p = places[i] as { accountId: string; region: string };
-    if (l.status === 'rejected') return fail({ ...p, tableName: '*' }, l.reason);
+    if (l.status === 'rejected') {
+      fail({ ...p, tableName: '*' }, l.reason);
+      continue;
+    }
     for (const tableName of l.value.names) {
       if (input.tableFilter !== undefined && !input.tableFilter.test(tableName)) continue;
-      found.push({ accountId: p.accountId, region: p.region, tableName, tableArn: tableArn(p.region, p.accountId, tableName) });
+      found.push({
+        accountId: p.accountId,
+        region: p.region,
+        tableName,
+        tableArn: tableArn(p.region, p.accountId, tableName),
+      });
     }
-  });
+  }
 
   const unregistered: TableRef[] = [];
   for (const t of found) {
@@ -60,17 +82,28 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
     if (byName !== undefined) skip(t, byName.message);
     else unregistered.push(t);
   }
-  const tagged = await mapPool(unregistered, input.concurrency, (t) => deps.sourceTables(t.accountId, t.region).tags(t.tableArn));
+  const tagged = await mapPool(unregistered, input.concurrency, (t) =>
+    deps.sourceTables(t.accountId, t.region).tags(t.tableArn),
+  );
   const candidates: Candidate[] = [];
-  tagged.forEach((tags, i) => {
+  for (const [i, tags] of tagged.entries()) {
     const t = unregistered[i] as TableRef;
-    if (tags.status === 'rejected') return fail(t, tags.reason);
+    if (tags.status === 'rejected') {
+      fail(t, tags.reason);
+      continue;
+    }
     const excluded = selectTable(t, tags.value, config);
-    if (excluded !== undefined) return skip(t, excluded.message);
+    if (excluded !== undefined) {
+      skip(t, excluded.message);
+      continue;
+    }
     const placement = deps.engine.placement(t.region, config);
-    if (placement.region === undefined) return skip(t, placement.unsupported);
+    if (placement.region === undefined) {
+      skip(t, placement.unsupported);
+      continue;
+    }
     candidates.push({ ...t, pipelineRegion: placement.region });
-  });
+  }
 
   // 3. What the engine finds in the accounts: a backup resource made for the table already
   //    (registry lost, or made by an earlier version) counts as backed up, and every one counts
@@ -93,7 +126,10 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
   );
   const { fits, overQuota } = planQuota(fresh, existing, input.pipelineQuota);
   for (const c of overQuota) {
-    skip(c, `Data Pipeline quota of ${input.pipelineQuota} pipelines reached in account ${c.accountId} (${c.pipelineRegion}); raise the quota, then pass pipelineQuota`);
+    skip(
+      c,
+      `Data Pipeline quota of ${input.pipelineQuota} pipelines reached in account ${c.accountId} (${c.pipelineRegion}); raise the quota, then pass pipelineQuota`,
+    );
   }
 
   // 4. Onboard (or, in a dry run, only plan) the rest, through the same code path as `onboard`.
@@ -101,17 +137,31 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
     for (const c of fits) outcomes.push({ table: tableKey(c), account: c.accountId, outcome: 'planned' });
   } else {
     const results = await mapPool(fits, input.concurrency, (c) => onboardTable(deps, c));
-    results.forEach((r, i) => {
+    for (const [i, r] of results.entries()) {
       const c = fits[i] as Candidate;
-      if (r.status === 'rejected') return fail(c, r.reason);
-      if (r.value.outcome === 'ignored') return skip(c, r.value.message);
-      if (r.value.outcome === 'already-onboarded') return already(c);
+      if (r.status === 'rejected') {
+        fail(c, r.reason);
+        continue;
+      }
+      if (r.value.outcome === 'ignored') {
+        skip(c, r.value.message);
+        continue;
+      }
+      if (r.value.outcome === 'already-onboarded') {
+        already(c);
+        continue;
+      }
       outcomes.push({ table: tableKey(c), account: c.accountId, outcome: 'onboarded' });
-    });
+    }
   }
 
   const summary = summarize(outcomes, input.dryRun);
   if (summary.counts.failed > 0) telemetry.count(MetricName.BackfillFailed);
-  (summary.counts.failed > 0 ? telemetry.warn : telemetry.info)(summary.text, { counts: summary.counts, byAccount: summary.byAccount, skipped: summary.skipped, failed: summary.failed });
+  (summary.counts.failed > 0 ? telemetry.warn : telemetry.info)(summary.text, {
+    counts: summary.counts,
+    byAccount: summary.byAccount,
+    skipped: summary.skipped,
+    failed: summary.failed,
+  });
   return summary;
 }

@@ -1,4 +1,14 @@
-import { type Drift, findDrift, type MergeResult, parsePolicy, planGrants, type PolicyDocument, type PolicyLayout, verifyWritten, type WriterAccess } from '../domain/policy';
+import {
+  type Drift,
+  findDrift,
+  type MergeResult,
+  type PolicyDocument,
+  type PolicyLayout,
+  parsePolicy,
+  planGrants,
+  verifyWritten,
+  type WriterAccess,
+} from '../domain/policy';
 import { LeaseLostError, LockBusyError, OrchestratorError, PolicyConflictError, PolicyIntegrityError } from '../errors';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
@@ -83,7 +93,10 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
       return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
     }
     if (held.state === 'acquired') break;
-    if (lock.now() >= deadline) throw new LockBusyError(`the policy of ${bucket} is being written by another worker; gave up after ${lock.waitMs} ms`);
+    if (lock.now() >= deadline)
+      throw new LockBusyError(
+        `the policy of ${bucket} is being written by another worker; gave up after ${lock.waitMs} ms`,
+      );
     await lock.sleep(backoffMs(attempt, lock.random));
   }
   const accounts = [...[...held.accounts].filter((a) => deps.sourceAccounts.includes(a)), accountId];
@@ -112,13 +125,20 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
 }
 
 /** Takes the bucket-policy lease whatever the catalog holds (optionally forgetting `revoke`), waiting with backoff while another worker holds it. */
-export async function takePolicyLease(deps: PolicyWriterDeps, owner: string, opts: { revoke?: string } = {}): Promise<Set<string>> {
+export async function takePolicyLease(
+  deps: PolicyWriterDeps,
+  owner: string,
+  opts: { revoke?: string } = {},
+): Promise<Set<string>> {
   const { grants, bucket, lock } = deps;
   const deadline = lock.now() + lock.waitMs;
   for (let attempt = 0; ; attempt++) {
     const held = await grants.acquirePolicyLease(bucket, owner, lock.leaseMs, opts);
     if (held.state === 'acquired') return held.accounts;
-    if (lock.now() >= deadline) throw new LockBusyError(`the policy of ${bucket} is being written by another worker; gave up after ${lock.waitMs} ms`);
+    if (lock.now() >= deadline)
+      throw new LockBusyError(
+        `the policy of ${bucket} is being written by another worker; gave up after ${lock.waitMs} ms`,
+      );
     await lock.sleep(backoffMs(attempt, lock.random));
   }
 }
@@ -167,7 +187,11 @@ export interface LeasedWriteOutcome {
  * overwrite ours after the fence; the read-back catches that when it happens before it, and the
  * hourly health check (repairGrants) when it happens after.
  */
-export async function writeUnderLease(deps: PolicyWriterDeps, owner: string, w: LeasedWrite): Promise<LeasedWriteOutcome> {
+export async function writeUnderLease(
+  deps: PolicyWriterDeps,
+  owner: string,
+  w: LeasedWrite,
+): Promise<LeasedWriteOutcome> {
   const { grants, bucket, lock } = deps;
   const written = new Set<string>();
   const removed = new Set<string>();
@@ -181,11 +205,19 @@ export async function writeUnderLease(deps: PolicyWriterDeps, owner: string, w: 
       await w.release();
       return outcome(merged);
     }
-    const [stillHeld, again] = await Promise.all([grants.renewPolicyLock(bucket, owner, lock.leaseMs), deps.policy.get()]);
-    if (!stillHeld) throw new LeaseLostError(`the lease on the policy of ${bucket} expired or was taken over before the write; nothing was written`);
+    const [stillHeld, again] = await Promise.all([
+      grants.renewPolicyLock(bucket, owner, lock.leaseMs),
+      deps.policy.get(),
+    ]);
+    if (!stillHeld)
+      throw new LeaseLostError(
+        `the lease on the policy of ${bucket} expired or was taken over before the write; nothing was written`,
+      );
     if (again !== text) {
       if (++conflicts >= MAX_POLICY_CONFLICTS) {
-        throw new PolicyConflictError(`the bucket policy changed ${MAX_POLICY_CONFLICTS} times while we merged into it; nothing was written`);
+        throw new PolicyConflictError(
+          `the bucket policy changed ${MAX_POLICY_CONFLICTS} times while we merged into it; nothing was written`,
+        );
       }
       text = again;
       continue;
@@ -194,7 +226,10 @@ export async function writeUnderLease(deps: PolicyWriterDeps, owner: string, w: 
     for (const sid of merged.written) written.add(sid);
     for (const sid of merged.removed) removed.add(sid);
     const [readBack] = await Promise.all([deps.policy.get(), w.release()]);
-    const problems = verifyWritten(readBack, merged.document, bucket, deps.access, { organizationId: deps.organizationId, revoked: w.revoked });
+    const problems = verifyWritten(readBack, merged.document, bucket, deps.access, {
+      organizationId: deps.organizationId,
+      revoked: w.revoked,
+    });
     if (problems.length === 0) return outcome(merged);
     if (++mismatches >= MAX_VERIFY_FAILURES) throw new PolicyVerificationError(problems);
     await takePolicyLease(deps, owner);
@@ -224,11 +259,18 @@ export interface RepairResult {
  */
 export async function repairGrants(deps: RepairDeps): Promise<RepairResult> {
   const { bucket } = deps;
-  const find = (text: string | undefined, catalog: Set<string>) => findDrift(parsePolicy(text), catalog, deps.sourceAccounts, bucket, deps.access, deps.organizationId);
+  const find = (text: string | undefined, catalog: Set<string>) =>
+    findDrift(parsePolicy(text), catalog, deps.sourceAccounts, bucket, deps.access, deps.organizationId);
   const needsRepair = (d: Drift) => d.missing.length > 0 || d.guardsMissing.length > 0;
   const [catalog, text] = await Promise.all([deps.grants.grantedAccounts(bucket), deps.policy.get()]);
   const seen = find(text, catalog);
-  const nothing = (drift: Drift): RepairResult => ({ drift, repaired: [], guardsRestored: [], policyWritten: false, statementsWritten: [] });
+  const nothing = (drift: Drift): RepairResult => ({
+    drift,
+    repaired: [],
+    guardsRestored: [],
+    policyWritten: false,
+    statementsWritten: [],
+  });
   if (!needsRepair(seen)) return nothing(seen);
 
   const owner = deps.newOwnerId();

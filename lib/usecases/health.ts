@@ -53,7 +53,15 @@ export interface TableHealth {
 
 export interface HealthReport {
   checkedAt: string;
-  summary: { pipelines: number; ok: number; error: number; notScheduled: number; vanished: number; unreachable: number; existsAgain: number };
+  summary: {
+    pipelines: number;
+    ok: number;
+    error: number;
+    notScheduled: number;
+    vanished: number;
+    unreachable: number;
+    existsAgain: number;
+  };
   tables: TableHealth[];
   policy: PolicyHealth;
 }
@@ -102,13 +110,23 @@ async function checkPolicy(deps: HealthDeps): Promise<PolicyHealth> {
   telemetry.gauge(MetricName.PolicyGuardsRestored, health.guardsRestored.length);
   telemetry.gauge(MetricName.PolicyUnknownGrants, health.unknownGrants.length);
   if (result.policyWritten) {
-    telemetry.warn('bucket policy repaired from the grant catalog', { repaired: health.repaired, guardsRestored: health.guardsRestored, statements: result.statementsWritten });
+    telemetry.warn('bucket policy repaired from the grant catalog', {
+      repaired: health.repaired,
+      guardsRestored: health.guardsRestored,
+      statements: result.statementsWritten,
+    });
   }
   if (health.unknownGrants.length > 0) {
-    telemetry.warn('the bucket policy grants accounts the grant catalog does not know (left as they are; revoke removes them)', { accounts: health.unknownGrants });
+    telemetry.warn(
+      'the bucket policy grants accounts the grant catalog does not know (left as they are; revoke removes them)',
+      { accounts: health.unknownGrants },
+    );
   }
   if (health.unconfigured.length > 0) {
-    telemetry.warn('the grant catalog holds accounts no longer in SOURCE_ACCOUNTS (not put back; revoke removes them)', { accounts: health.unconfigured });
+    telemetry.warn(
+      'the grant catalog holds accounts no longer in SOURCE_ACCOUNTS (not put back; revoke removes them)',
+      { accounts: health.unconfigured },
+    );
   }
   return health;
 }
@@ -129,8 +147,15 @@ async function checkPipelines(deps: HealthDeps): Promise<Pick<HealthReport, 'sum
   const pipelineRows = settled.flatMap((s, i) => {
     if (s.status === 'fulfilled') return s.value;
     const group = [...groups.values()][i] as TableRecord[];
-    deps.telemetry.error('health check could not reach an account', { account: group[0]?.accountId, ...errorFields(s.reason) });
-    return group.map((r) => ({ ...row(r, undefined), status: 'unreachable' as const, error: errorFields(s.reason).errorMessage as string }));
+    deps.telemetry.error('health check could not reach an account', {
+      account: group[0]?.accountId,
+      ...errorFields(s.reason),
+    });
+    return group.map((r) => ({
+      ...row(r, undefined),
+      status: 'unreachable' as const,
+      error: errorFields(s.reason).errorMessage as string,
+    }));
   });
   const tables: TableHealth[] = [...pipelineRows, ...(await offboardedTablesExisting(deps, all))];
   tables.sort((a, b) => `${a.account}/${a.region}/${a.table}`.localeCompare(`${b.account}/${b.region}/${b.table}`));
@@ -179,16 +204,38 @@ function row(r: TableRecord, found: BackupHealth | undefined): TableHealth {
  */
 async function offboardedTablesExisting(deps: HealthDeps, records: readonly TableRecord[]): Promise<TableHealth[]> {
   const offboarded = records.filter((r) => r.status === 'OFFBOARDED');
-  const settled = await mapPool(offboarded, 4, async (r) => deps.sourceTables(r.accountId, r.region).describe(r.tableName));
+  const settled = await mapPool(offboarded, 4, async (r) =>
+    deps.sourceTables(r.accountId, r.region).describe(r.tableName),
+  );
   return settled.flatMap((s, i): TableHealth[] => {
     const r = offboarded[i] as TableRecord;
-    const base = { account: r.accountId, region: r.region, table: r.tableName, pipelineId: r.pipelineId ?? '', pipelineRegion: r.pipelineRegion ?? r.region };
+    const base = {
+      account: r.accountId,
+      region: r.region,
+      table: r.tableName,
+      pipelineId: r.pipelineId ?? '',
+      pipelineRegion: r.pipelineRegion ?? r.region,
+    };
     if (s.status === 'rejected') {
-      deps.telemetry.error('health check could not describe an offboarded table', { account: r.accountId, table: r.tableName, ...errorFields(s.reason) });
+      deps.telemetry.error('health check could not describe an offboarded table', {
+        account: r.accountId,
+        table: r.tableName,
+        ...errorFields(s.reason),
+      });
       return [{ ...base, status: 'unreachable', error: errorFields(s.reason).errorMessage as string }];
     }
     if (s.value === undefined || s.value.status === 'DELETING') return [];
-    const again = s.value.tableId !== undefined && s.value.tableId !== r.tableId ? ` (tableId ${s.value.tableId}, the registry holds ${r.tableId ?? 'none'})` : '';
-    return [{ ...base, status: 'exists-again', state: s.value.status, error: `offboarded at ${r.offboardedAt ?? 'an unknown time'}, yet the table exists${again}: run backfill for its account` }];
+    const again =
+      s.value.tableId !== undefined && s.value.tableId !== r.tableId
+        ? ` (tableId ${s.value.tableId}, the registry holds ${r.tableId ?? 'none'})`
+        : '';
+    return [
+      {
+        ...base,
+        status: 'exists-again',
+        state: s.value.status,
+        error: `offboarded at ${r.offboardedAt ?? 'an unknown time'}, yet the table exists${again}: run backfill for its account`,
+      },
+    ];
   });
 }

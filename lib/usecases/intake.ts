@@ -15,7 +15,11 @@ export interface Ignored {
  * rethrown), tag the invocation's log lines, and turn failed calls and calls of another API
  * into logged, counted ignores. Returns the table event to act on, or the ignore to return.
  */
-export function intake(telemetry: Telemetry, event: unknown, expected: TableEventName): { event: TableEvent; ignore: (reason: Ignore['reason'], message: string) => Ignored } | Ignored {
+export function intake(
+  telemetry: Telemetry,
+  event: unknown,
+  expected: TableEventName,
+): { event: TableEvent; ignore: (reason: Ignore['reason'], message: string) => Ignored } | Ignored {
   let parsed: ParsedEvent;
   try {
     parsed = parseTableEvent(event);
@@ -36,10 +40,16 @@ export function intake(telemetry: Telemetry, event: unknown, expected: TableEven
     return { outcome: 'ignored', reason, message, eventId };
   };
   if (parsed.kind === 'failed-call') {
-    return ignore('FailedCall', `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`);
+    return ignore(
+      'FailedCall',
+      `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`,
+    );
   }
   if (parsed.kind === 'other-call' || parsed.eventName !== expected) {
-    return ignore(expected === 'CreateTable' ? 'NotCreateTable' : 'NotDeleteTable', `event is ${parsed.eventName}, not ${expected}`);
+    return ignore(
+      expected === 'CreateTable' ? 'NotCreateTable' : 'NotDeleteTable',
+      `event is ${parsed.eventName}, not ${expected}`,
+    );
   }
   return { event: parsed, ignore };
 }

@@ -1,5 +1,5 @@
 import type { TableStatus } from '../domain/lifecycle';
-import { tableKey, type TableRef } from '../domain/table-ref';
+import { type TableRef, tableKey } from '../domain/table-ref';
 import { LockBusyError } from '../errors';
 import type { ClaimResult, TableRegistry } from '../ports/table-registry';
 
@@ -34,7 +34,9 @@ export async function claimTableWithWait(
     const result = await registry.claimTable(table, owner, opts.leaseMs, { statuses: claim.statuses });
     if (result.claimed || (result.record !== undefined && claim.stopWhen?.(result.record))) return result;
     if (opts.now() >= deadline) {
-      throw new LockBusyError(`table ${tableKey(table)} is being worked on by another worker; gave up after ${opts.waitMs} ms`);
+      throw new LockBusyError(
+        `table ${tableKey(table)} is being worked on by another worker; gave up after ${opts.waitMs} ms`,
+      );
     }
     await opts.sleep(backoffMs(attempt, opts.random));
   }

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { judgeDelete, laterTime, step, transition } from '../domain/lifecycle';
-import { tableKey, type TableRef } from '../domain/table-ref';
+import { type TableRef, tableKey } from '../domain/table-ref';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import type { BackupEngine } from '../ports/backup-engine';
 import type { TableRegistry } from '../ports/table-registry';
@@ -58,7 +58,8 @@ export async function offboardTable(
 
   const deletedEventTime = laterTime(record.deletedEventTime, eventTime);
   // The incarnation deleted last: this event's, unless the record holds a later DeleteTable.
-  const deletedTableId = deletedEventTime === eventTime || record.status !== 'OFFBOARDED' ? (tableId ?? record.tableId) : record.tableId;
+  const deletedTableId =
+    deletedEventTime === eventTime || record.status !== 'OFFBOARDED' ? (tableId ?? record.tableId) : record.tableId;
   const now = new Date(lock.now()).toISOString();
   try {
     if (record.pipelineId !== undefined && judgeDelete(record, { tableId, eventTime }) === 'stale') {
@@ -78,11 +79,19 @@ export async function offboardTable(
         table,
         owner,
         { deletedEventTime, tableId: deletedTableId, offboardedAt: record.offboardedAt ?? now },
-        { transition: step(outcome === 'already-offboarded' ? 'duplicateDelete' : 'deletedBeforeBackup'), release: true },
+        {
+          transition: step(outcome === 'already-offboarded' ? 'duplicateDelete' : 'deletedBeforeBackup'),
+          release: true,
+        },
       );
-      telemetry.info(outcome === 'already-offboarded' ? 'table already offboarded: nothing to do' : 'table was never onboarded: nothing to do', {
-        table: tableKey(table),
-      });
+      telemetry.info(
+        outcome === 'already-offboarded'
+          ? 'table already offboarded: nothing to do'
+          : 'table was never onboarded: nothing to do',
+        {
+          table: tableKey(table),
+        },
+      );
       return { outcome, table };
     }
 
@@ -99,7 +108,9 @@ export async function offboardTable(
     return { outcome: 'offboarded', table, pipelineId, deactivation };
   } catch (e) {
     // Logged and counted (OffboardFailed) by the handler.
-    await registry.updateClaimed(table, owner, { lastError: errorFields(e).errorMessage as string }, { release: true }).catch(() => undefined);
+    await registry
+      .updateClaimed(table, owner, { lastError: errorFields(e).errorMessage as string }, { release: true })
+      .catch(() => undefined);
     throw e;
   }
 }

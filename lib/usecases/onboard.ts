@@ -1,15 +1,24 @@
 import type { Config } from '../config';
-import { type Incarnation, isReborn, judgeCreate, ONBOARDING_CLAIMS, type RecordFields, step, type TableRecord, transition } from '../domain/lifecycle';
 import { tableOutputUri } from '../domain/layout';
+import {
+  type Incarnation,
+  isReborn,
+  judgeCreate,
+  ONBOARDING_CLAIMS,
+  type RecordFields,
+  step,
+  type TableRecord,
+  transition,
+} from '../domain/lifecycle';
 import { selectTable } from '../domain/selection';
-import { type KeyAttribute, tableKey, type TableRef } from '../domain/table-ref';
+import { type KeyAttribute, type TableRef, tableKey } from '../domain/table-ref';
 import { ActivationFailedError, LockBusyError } from '../errors';
 import { errorFields, MetricName, type Telemetry } from '../observability';
 import type { BackupEngine, ClaimedTable, PreparedBackup } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { TableRegistry } from '../ports/table-registry';
-import { type GrantResult, ensureGrant } from './grant';
+import { ensureGrant, type GrantResult } from './grant';
 import { type Ignored, intake } from './intake';
 import { claimTableWithWait, type LockOptions } from './lock';
 
@@ -43,7 +52,12 @@ export async function onboardFromEvent(deps: OnboardDeps, event: unknown): Promi
   const { event: e, ignore } = taken;
   const skip = selectTable(e.table, e.tags, deps.config);
   if (skip !== undefined) return ignore(skip.reason, skip.message);
-  return onboardTable(deps, e.table, { eventTime: e.eventTime, eventId: e.eventId, keySchema: e.keySchema, tableId: e.tableId });
+  return onboardTable(deps, e.table, {
+    eventTime: e.eventTime,
+    eventId: e.eventId,
+    keySchema: e.keySchema,
+    tableId: e.tableId,
+  });
 }
 
 /**
@@ -83,7 +97,8 @@ export async function onboardTable(
   if (grant.status === 'rejected') {
     telemetry.count(MetricName.PolicyFailed);
     // The error thrown is reported by the caller (the handler's middleware, or backfill's summary); this one only when it is not the one thrown.
-    if (pipeline.status === 'rejected') telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
+    if (pipeline.status === 'rejected')
+      telemetry.error('bucket policy update failed', { ...context, ...errorFields(grant.reason) });
   } else if (grant.value.policyWritten) {
     telemetry.count(MetricName.PolicyUpdated);
     telemetry.info('bucket policy updated', {
@@ -108,12 +123,17 @@ export async function onboardTable(
   const { record, created, recreated } = pipeline.value;
   const outcome = record.already ? 'already-onboarded' : 'onboarded';
   telemetry.count(record.already ? MetricName.TableAlreadyOnboarded : MetricName.TableOnboarded);
-  telemetry.info(recreated ? 'table created again: the registry holds its new incarnation, its backup resource stays' : `table ${outcome}`, {
-    ...context,
-    pipelineId: record.pipelineId,
-    pipelineCreated: created,
-    tableId: event.tableId,
-  });
+  telemetry.info(
+    recreated
+      ? 'table created again: the registry holds its new incarnation, its backup resource stays'
+      : `table ${outcome}`,
+    {
+      ...context,
+      pipelineId: record.pipelineId,
+      pipelineCreated: created,
+      tableId: event.tableId,
+    },
+  );
   return {
     outcome,
     table,
@@ -166,13 +186,22 @@ async function ensureBackup(
     const judged = judgeCreate(existing, incarnation);
     if (judged === 'stale') {
       transition(existing.status, 'staleCreate');
-      return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: staleReason(existing, incarnation) };
+      return {
+        record: { pipelineId: '', pipelineRegion, already: false },
+        created: false,
+        stale: staleReason(existing, incarnation),
+      };
     }
     const already = {
-      record: { pipelineId: existing.pipelineId as string, pipelineRegion: existing.pipelineRegion ?? pipelineRegion, already: true },
+      record: {
+        pipelineId: existing.pipelineId as string,
+        pipelineRegion: existing.pipelineRegion ?? pipelineRegion,
+        already: true,
+      },
       created: false,
     };
-    if (judged === 'newer') return { ...already, recreated: await adoptIncarnation(deps, table, incarnation, keySchema) };
+    if (judged === 'newer')
+      return { ...already, recreated: await adoptIncarnation(deps, table, incarnation, keySchema) };
     transition(existing.status, 'duplicateCreate');
     return already;
   }
@@ -180,11 +209,16 @@ async function ensureBackup(
   if (judgeCreate(record, incarnation) === 'stale') {
     transition(record.status, 'staleCreate');
     await registry.updateClaimed(table, owner, {}, { release: true });
-    return { record: { pipelineId: '', pipelineRegion, already: false }, created: false, stale: staleReason(record, incarnation) };
+    return {
+      record: { pipelineId: '', pipelineRegion, already: false },
+      created: false,
+      stale: staleReason(record, incarnation),
+    };
   }
   // The incarnation this onboarding backs up. A table onboarded again without one (backfill) drops the deleted one's.
   const incarnationFields: RecordFields = { tableId: incarnation.tableId, createdEventTime: incarnation.eventTime };
-  const dropOld: (keyof RecordFields)[] = incarnation.tableId === undefined && isReborn(record) ? ['tableId', 'createdEventTime'] : [];
+  const dropOld: (keyof RecordFields)[] =
+    incarnation.tableId === undefined && isReborn(record) ? ['tableId', 'createdEventTime'] : [];
   const claimed: ClaimedTable = {
     record,
     recordCreated: (fields: RecordFields) =>
@@ -212,7 +246,12 @@ async function ensureBackup(
     const failed = e instanceof ActivationFailedError ? step('activationFailed') : undefined;
     // Best effort: release the lease at once so the retry need not wait for it to expire.
     await registry
-      .updateClaimed(table, owner, { lastError: errorFields(e).errorMessage as string }, { transition: failed, release: true })
+      .updateClaimed(
+        table,
+        owner,
+        { lastError: errorFields(e).errorMessage as string },
+        { transition: failed, release: true },
+      )
       .catch(() => undefined);
     throw e;
   }
@@ -225,7 +264,12 @@ async function ensureBackup(
  * incarnation's DeleteTable, when it comes, is recognised as stale instead of removing it.
  * Returns whether this call wrote it (false when another delivery did first).
  */
-async function adoptIncarnation(deps: OnboardDeps, table: TableRef, incarnation: Incarnation, keySchema: KeyAttribute[] | undefined): Promise<boolean> {
+async function adoptIncarnation(
+  deps: OnboardDeps,
+  table: TableRef,
+  incarnation: Incarnation,
+  keySchema: KeyAttribute[] | undefined,
+): Promise<boolean> {
   const owner = deps.newOwnerId();
   const claim = await claimTableWithWait(deps.registry, table, owner, deps.lock, {
     statuses: ['ACTIVE'],
@@ -234,7 +278,9 @@ async function adoptIncarnation(deps: OnboardDeps, table: TableRef, incarnation:
   if (!claim.claimed) {
     if (claim.record?.status === 'ACTIVE') return false; // another delivery recorded it first
     // Offboarded (or being onboarded again) meanwhile: the retry takes the table from where it is now.
-    throw new LockBusyError(`table ${tableKey(table)} moved to ${claim.record?.status} while its new incarnation was being recorded`);
+    throw new LockBusyError(
+      `table ${tableKey(table)} moved to ${claim.record?.status} while its new incarnation was being recorded`,
+    );
   }
   if (judgeCreate(claim.record, incarnation) !== 'newer') {
     await deps.registry.updateClaimed(table, owner, {}, { release: true });

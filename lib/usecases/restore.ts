@@ -3,8 +3,8 @@ import type { Config } from '../config';
 import { tablePrefix } from '../domain/layout';
 import { isRegion } from '../domain/regions';
 import { SNAPSHOT_NAME, type Snapshot } from '../domain/snapshots';
+import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, type TableRef, tableArn } from '../domain/table-ref';
 import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_RESTORED_FROM } from '../domain/tags';
-import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, tableArn, type TableRef } from '../domain/table-ref';
 import { InvalidEventError, OrchestratorError } from '../errors';
 import type { Telemetry } from '../observability';
 import type { BackupEngine } from '../ports/backup-engine';
@@ -27,14 +27,21 @@ export interface RestoreDeps {
 }
 
 const tableName = (field: string) =>
-  z.string({ required_error: `${field} is required` }).regex(TABLE_NAME, `${field} is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
+  z
+    .string({ required_error: `${field} is required` })
+    .regex(TABLE_NAME, `${field} is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`);
 /** The target as a name, or as the table's ARN (which must then name the same account and region). */
 const TABLE_ARN = /^arn:aws[a-z-]*:dynamodb:([a-z0-9-]+):(\d{12}):table\/([a-zA-Z0-9_.-]{3,255})$/;
 const targetTable = z
   .string({ required_error: 'targetTable is required' })
-  .refine((v) => TABLE_NAME.test(v) || TABLE_ARN.test(v), 'targetTable is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .) or table ARN');
+  .refine(
+    (v) => TABLE_NAME.test(v) || TABLE_ARN.test(v),
+    'targetTable is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .) or table ARN',
+  );
 const where = {
-  account: z.string({ required_error: 'account is required' }).regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
+  account: z
+    .string({ required_error: 'account is required' })
+    .regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
   region: z.string({ required_error: 'region is required' }).refine(isRegion, 'region is not an AWS region name'),
   table: tableName('table'),
 };
@@ -44,10 +51,17 @@ const schema = z.discriminatedUnion('action', [
     .object({
       action: z.literal('restore'),
       ...where,
-      snapshot: z.string({ required_error: 'snapshot is required (a name from "list")' }).regex(SNAPSHOT_NAME, 'snapshot must be a run folder name such as 2026-11-26-03-00-00'),
+      snapshot: z
+        .string({ required_error: 'snapshot is required (a name from "list")' })
+        .regex(SNAPSHOT_NAME, 'snapshot must be a run folder name such as 2026-11-26-03-00-00'),
       targetTable,
       /** Who the operator says they are: recorded beside what Lambda says, never instead of it. */
-      requestedBy: z.string({ invalid_type_error: 'requestedBy must be text' }).trim().min(1, 'requestedBy is empty').max(256, 'requestedBy is longer than 256 characters').optional(),
+      requestedBy: z
+        .string({ invalid_type_error: 'requestedBy must be text' })
+        .trim()
+        .min(1, 'requestedBy is empty')
+        .max(256, 'requestedBy is longer than 256 characters')
+        .optional(),
     })
     .strict(),
 ]);
@@ -55,10 +69,14 @@ export type RestoreInput = z.infer<typeof schema>;
 
 function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): RestoreInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new InvalidEventError('restore input must be a JSON object such as {"action":"list","account":"…","region":"…","table":"…"}');
+    throw new InvalidEventError(
+      'restore input must be a JSON object such as {"action":"list","account":"…","region":"…","table":"…"}',
+    );
   }
   if ('force' in input && (input as { action?: unknown }).action === 'restore') {
-    throw new InvalidEventError('invalid restore input: "force" is no longer accepted: a restore never writes into a table that holds items (restore into a new table)');
+    throw new InvalidEventError(
+      'invalid restore input: "force" is no longer accepted: a restore never writes into a table that holds items (restore into a new table)',
+    );
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
@@ -76,12 +94,16 @@ function parseRestoreInput(input: unknown, allowedAccounts: readonly string[]): 
   if (data.action === 'list') return data;
   const arn = TABLE_ARN.exec(data.targetTable);
   if (arn !== null && (arn[1] !== data.region || arn[2] !== data.account)) {
-    throw new RestoreRefusedError(`targetTable ${data.targetTable} is not in ${data.account}/${data.region}: a restore writes into the source table's account and region only`);
+    throw new RestoreRefusedError(
+      `targetTable ${data.targetTable} is not in ${data.account}/${data.region}: a restore writes into the source table's account and region only`,
+    );
   }
   const target = arn === null ? data.targetTable : (arn[3] as string);
   // Table names are case-sensitive, but a target that differs from the source only in case is a slip, not a plan.
   if (target.toLowerCase() === data.table.toLowerCase()) {
-    throw new RestoreRefusedError(`targetTable ${data.targetTable} is the source table ${data.table}: a restore never writes into the table it restores; choose a new table name`);
+    throw new RestoreRefusedError(
+      `targetTable ${data.targetTable} is the source table ${data.table}: a restore never writes into the table it restores; choose a new table name`,
+    );
   }
   return { ...data, targetTable: target };
 }
@@ -129,9 +151,16 @@ export type RestoreResult =
  * A restore never writes into its source table, nor into a table that holds items; an existing empty
  * table is first tagged as the product's (the import's resource role writes only tables so tagged).
  */
-export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<Requester, 'claimed'> = { requestId: 'none' }): Promise<RestoreResult> {
+export async function restore(
+  deps: RestoreDeps,
+  raw: unknown,
+  requester: Omit<Requester, 'claimed'> = { requestId: 'none' },
+): Promise<RestoreResult> {
   const { config, engine } = deps;
-  const claimed = typeof raw === 'object' && raw !== null && typeof (raw as { requestedBy?: unknown }).requestedBy === 'string' ? (raw as { requestedBy: string }).requestedBy : undefined;
+  const claimed =
+    typeof raw === 'object' && raw !== null && typeof (raw as { requestedBy?: unknown }).requestedBy === 'string'
+      ? (raw as { requestedBy: string }).requestedBy
+      : undefined;
   const requestedBy: Requester = { ...requester, ...(claimed === undefined ? {} : { claimed }) };
   let input: RestoreInput;
   try {
@@ -140,7 +169,12 @@ export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<R
     if (e instanceof RestoreRefusedError) deps.telemetry.warn('restore refused', { requestedBy, reason: e.message });
     throw e;
   }
-  const source: TableRef = { accountId: input.account, region: input.region, tableName: input.table, tableArn: tableArn(input.region, input.account, input.table) };
+  const source: TableRef = {
+    accountId: input.account,
+    region: input.region,
+    tableName: input.table,
+    tableArn: tableArn(input.region, input.account, input.table),
+  };
   const listing = engine.snapshots(config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
   if (input.action === 'list') {
     return { action: 'list', table: source.tableArn, snapshots: listing.snapshots, incomplete: listing.incomplete };
@@ -152,10 +186,16 @@ export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<R
   };
   const snapshot = listing.snapshots.find((s) => s.snapshot === input.snapshot);
   if (snapshot === undefined) {
-    const why = listing.incomplete.includes(input.snapshot) ? 'its run folder has no manifest (the export did not finish)' : 'there is no such run folder';
+    const why = listing.incomplete.includes(input.snapshot)
+      ? 'its run folder has no manifest (the export did not finish)'
+      : 'there is no such run folder';
     return refuse(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
   }
-  const target: TableRef = { ...source, tableName: input.targetTable, tableArn: tableArn(input.region, input.account, input.targetTable) };
+  const target: TableRef = {
+    ...source,
+    tableName: input.targetTable,
+    tableArn: tableArn(input.region, input.account, input.targetTable),
+  };
   const prepared = engine.prepareRestore({ source, target, snapshot }, config); // offline: a region without the engine, an invalid definition
   const started = (pipelineId: string, targetCreated: boolean, alreadyStarted: boolean): RestoreResult => ({
     action: 'restore',
@@ -172,7 +212,13 @@ export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<R
   // Before looking at the target: the restore started earlier has created it, and may be filling it.
   const earlier = await prepared.find();
   if (earlier.kind === 'started') {
-    deps.telemetry.info('restore already started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId: earlier.resourceId, requestedBy });
+    deps.telemetry.info('restore already started', {
+      source: source.tableArn,
+      snapshot: input.snapshot,
+      target: target.tableArn,
+      pipelineId: earlier.resourceId,
+      requestedBy,
+    });
     return started(earlier.resourceId, false, true);
   }
   if (earlier.kind === 'other') {
@@ -182,7 +228,9 @@ export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<R
   const tables = deps.sourceTables(input.account, input.region);
   const existing = await tables.describe(input.targetTable);
   if (existing !== undefined && (await tables.hasItems(input.targetTable))) {
-    return refuse(`table ${input.targetTable} exists and holds items: a restore never writes into a table that holds items; restore into a new table`);
+    return refuse(
+      `table ${input.targetTable} exists and holds items: a restore never writes into a table that holds items; restore into a new table`,
+    );
   }
   const tags = { [TAG_MANAGED_BY]: PRODUCT_NAME, [TAG_RESTORED_FROM]: `${input.table}@${input.snapshot}` };
   const keySchema = existing === undefined ? await keySchemaOf(deps, source, tables) : existing.keySchema;
@@ -192,7 +240,14 @@ export async function restore(deps: RestoreDeps, raw: unknown, requester: Omit<R
   else await tables.tag(target.tableArn, tags);
 
   const pipelineId = await prepared.start(earlier.kind === 'unfinished' ? earlier.resourceId : undefined);
-  deps.telemetry.info('restore started', { source: source.tableArn, snapshot: input.snapshot, target: target.tableArn, pipelineId, targetCreated: existing === undefined, requestedBy });
+  deps.telemetry.info('restore started', {
+    source: source.tableArn,
+    snapshot: input.snapshot,
+    target: target.tableArn,
+    pipelineId,
+    targetCreated: existing === undefined,
+    requestedBy,
+  });
   return started(pipelineId, existing === undefined, false);
 }
 
@@ -202,5 +257,7 @@ async function keySchemaOf(deps: RestoreDeps, source: TableRef, tables: SourceTa
   if (record?.keySchema !== undefined && record.keySchema.length > 0) return record.keySchema;
   const described = await tables.describe(source.tableName);
   if (described !== undefined && described.keySchema.length > 0) return described.keySchema;
-  throw new RestoreRefusedError(`the key schema of ${source.tableArn} is unknown: the table no longer exists and the registry holds no copy of it`);
+  throw new RestoreRefusedError(
+    `the key schema of ${source.tableArn} is unknown: the table no longer exists and the registry holds no copy of it`,
+  );
 }

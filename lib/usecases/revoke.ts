@@ -33,7 +33,9 @@ const UNDER_BACKUP: readonly TableStatus[] = ['ACTIVE', 'CREATED', 'PENDING', 'A
 
 const schema = z
   .object({
-    account: z.string({ required_error: 'account is required', invalid_type_error: 'account must be a string' }).regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
+    account: z
+      .string({ required_error: 'account is required', invalid_type_error: 'account must be a string' })
+      .regex(ACCOUNT_ID, 'account must be a 12-digit account id'),
     force: z.boolean({ invalid_type_error: 'force must be true or false' }).default(false),
   })
   .strict();
@@ -45,7 +47,9 @@ function parseRevokeInput(input: unknown): RevokeInput {
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message));
+    const problems = parsed.error.issues.map((i) =>
+      i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message,
+    );
     throw new InvalidEventError(`invalid revoke input: ${problems.join('; ')}`);
   }
   return parsed.data;
@@ -92,7 +96,9 @@ export async function revoke(deps: RevokeDeps, raw: unknown): Promise<RevokeResu
       `POLICY_LAYOUT is organization: every account of ${config.organizationId ?? 'the organization'} reaches its own prefix by membership, so ${account} cannot be revoked alone; take it out of the organization, or switch POLICY_LAYOUT to per-account or compact and revoke then. Nothing was written.`,
     );
   }
-  const tables = (await deps.registry.listTables()).filter((r) => r.accountId === account && UNDER_BACKUP.includes(r.status));
+  const tables = (await deps.registry.listTables()).filter(
+    (r) => r.accountId === account && UNDER_BACKUP.includes(r.status),
+  );
   const tableNames = tables.map((r) => `${r.region}/${r.tableName} (${r.status})`).sort();
   if (tables.length > 0 && !input.force) {
     throw new RevokeRefusedError(
@@ -101,10 +107,20 @@ export async function revoke(deps: RevokeDeps, raw: unknown): Promise<RevokeResu
   }
   const [catalog, text] = await Promise.all([deps.grants.grantedAccounts(bucket), deps.policy.get()]);
   if (hasOrganizationGrant(parsePolicy(text))) {
-    throw new RevokeRefusedError(`the bucket policy grants a whole organization, which ${account} may belong to; one account cannot be revoked from it. Nothing was written.`);
+    throw new RevokeRefusedError(
+      `the bucket policy grants a whole organization, which ${account} may belong to; one account cannot be revoked from it. Nothing was written.`,
+    );
   }
 
-  const writer = { bucket, organizationId: config.organizationId, access: deps.engine.writerAccess, grants: deps.grants, policy: deps.policy, lock: deps.lock, newOwnerId: deps.newOwnerId };
+  const writer = {
+    bucket,
+    organizationId: config.organizationId,
+    access: deps.engine.writerAccess,
+    grants: deps.grants,
+    policy: deps.policy,
+    lock: deps.lock,
+    newOwnerId: deps.newOwnerId,
+  };
   const owner = deps.newOwnerId();
   await takePolicyLease(writer, owner, { revoke: account });
   const outcome = await withLease(writer, owner, async () =>
@@ -118,8 +134,16 @@ export async function revoke(deps: RevokeDeps, raw: unknown): Promise<RevokeResu
 
   const stillConfigured = config.sourceAccounts.includes(account);
   const warnings = [
-    ...(stillConfigured ? [`${account} is still in SOURCE_ACCOUNTS: its next CreateTable (or a backfill) grants it again; remove it from sourceAccounts and deploy`] : []),
-    ...(tables.length > 0 ? [`${tables.length} table(s) of ${account} are still under backup and their exports will be denied: ${tableNames.slice(0, 10).join(', ')}`] : []),
+    ...(stillConfigured
+      ? [
+          `${account} is still in SOURCE_ACCOUNTS: its next CreateTable (or a backfill) grants it again; remove it from sourceAccounts and deploy`,
+        ]
+      : []),
+    ...(tables.length > 0
+      ? [
+          `${tables.length} table(s) of ${account} are still under backup and their exports will be denied: ${tableNames.slice(0, 10).join(', ')}`,
+        ]
+      : []),
   ];
   const result: RevokeResult = {
     account,

@@ -1,28 +1,49 @@
-import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServices, type Services } from '../../lib/wiring';
+import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { parseConfig } from '../../lib/config';
-import { grantedAccountsIn, PROTECTION_SIDS, type PolicyDocument } from '../../lib/domain/policy';
+import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS } from '../../lib/domain/policy';
 import { onboardTable } from '../../lib/usecases/onboard';
+import { createServices, type Services } from '../../lib/wiring';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { accountClients, BUCKET, describeWithMoto, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
-const existing = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
-const ref = (account: string, table: string) => ({ accountId: account, region: 'us-east-1', tableName: table, tableArn: `arn:aws:dynamodb:us-east-1:${account}:table/${table}` });
+const existing = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
+const ref = (account: string, table: string) => ({
+  accountId: account,
+  region: 'us-east-1',
+  tableName: table,
+  tableArn: `arn:aws:dynamodb:us-east-1:${account}:table/${table}`,
+});
 
 describeWithMoto('switching POLICY_LAYOUT (against moto_server)', () => {
   useMoto();
   let services: Services;
   let clients: ReturnType<typeof accountClients>;
-  const policy = async () => JSON.parse((await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy as string) as PolicyDocument;
+  const policy = async () =>
+    JSON.parse(
+      (await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy as string,
+    ) as PolicyDocument;
 
   beforeAll(async () => {
     services = createServices(parseConfig(process.env));
     await provisionSandbox(services.config, []);
     clients = accountClients();
-    await clients.backupS3().send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify({ ...existing, Statement: existing.Statement.map((s) => ({ ...s, Resource: JSON.parse(JSON.stringify(s.Resource).replaceAll('corp-ddb-backups', BUCKET)) })) }) }));
+    await clients.backupS3().send(
+      new PutBucketPolicyCommand({
+        Bucket: BUCKET,
+        Policy: JSON.stringify({
+          ...existing,
+          Statement: existing.Statement.map((s) => ({
+            ...s,
+            Resource: JSON.parse(JSON.stringify(s.Resource).replaceAll('corp-ddb-backups', BUCKET)),
+          })),
+        }),
+      }),
+    );
   });
 
   it('converts per-account grants to compact on the next grant, in one write, keeping every account and every foreign statement', async () => {
@@ -35,7 +56,9 @@ describeWithMoto('switching POLICY_LAYOUT (against moto_server)', () => {
     const result = await onboardTable({ ...services, config: compact, telemetry }, ref(SOURCE_B, 'customers'));
     expect(result).toMatchObject({ outcome: 'onboarded', grant: { policyWritten: true, layout: 'compact' } });
     const after = await policy();
-    expect(after.Statement.slice(0, existing.Statement.length)).toEqual(before.Statement.slice(0, existing.Statement.length));
+    expect(after.Statement.slice(0, existing.Statement.length)).toEqual(
+      before.Statement.slice(0, existing.Statement.length),
+    );
     expect(after.Statement.map((s) => s.Sid).filter((s) => s?.startsWith('DdbBackupOrch'))).toEqual([
       'DdbBackupOrchDenyInsecureTransport',
       ...PROTECTION_SIDS,

@@ -1,16 +1,33 @@
-import { GetPipelineDefinitionCommand, ListPipelinesCommand, DescribePipelinesCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  DescribePipelinesCommand,
+  GetPipelineDefinitionCommand,
+  ListPipelinesCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { Handler } from 'aws-lambda';
-import { fromApiObjects } from '../../lib/backup-engines/datapipeline/definition';
-import { buildExportDefinition } from '../../lib/backup-engines/datapipeline/definition';
+import { buildExportDefinition, fromApiObjects } from '../../lib/backup-engines/datapipeline/definition';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
-import { accountStatements as accountStatementsFor, type PolicyDocument, PROTECTION_SIDS, TLS_ONLY_SID } from '../../lib/domain/policy';
-import { provisionSandbox } from '../../scripts/sandbox';
 import { parseConfig } from '../../lib/config';
-import { loadEvent, tableEvent } from '../support/fixtures';
-import { accountClients, BUCKET, describeWithMoto, OUTSIDER, REGISTRY, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
+import {
+  accountStatements as accountStatementsFor,
+  type PolicyDocument,
+  PROTECTION_SIDS,
+  TLS_ONLY_SID,
+} from '../../lib/domain/policy';
 import { lambdaContext } from '../../scripts/lambda-context';
+import { provisionSandbox } from '../../scripts/sandbox';
+import { loadEvent, tableEvent } from '../support/fixtures';
+import {
+  accountClients,
+  BUCKET,
+  describeWithMoto,
+  OUTSIDER,
+  REGISTRY,
+  SOURCE_A,
+  SOURCE_B,
+  useMoto,
+} from '../support/integration';
 
 /** The statements an account's grant holds for the Data Pipeline engine's writers. */
 const accountStatements = (bucket: string, account: string) => accountStatementsFor(bucket, account, EXPORT_S3_ACCESS);
@@ -23,14 +40,15 @@ const foreignStatement = {
   Resource: `arn:aws:s3:::${BUCKET}/*`,
 };
 
-
 describeWithMoto('onboard (against moto_server)', () => {
   useMoto();
   let handler: Handler;
   let clients: ReturnType<typeof accountClients>;
   const invoke = (event: unknown) => handler(event, lambdaContext('onboard'), () => undefined);
   const pipelineIds = async (account: string) =>
-    ((await clients.pipelines(account).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).map((p) => p.id as string);
+    ((await clients.pipelines(account).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).map(
+      (p) => p.id as string,
+    );
   const policy = async () => {
     const out = await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: BUCKET }));
     return { text: out.Policy as string, doc: JSON.parse(out.Policy as string) as PolicyDocument };
@@ -41,14 +59,21 @@ describeWithMoto('onboard (against moto_server)', () => {
     const config = parseConfig(process.env);
     await provisionSandbox(config, [{ accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders' }]);
     await clients.backupS3().send(
-      new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify({ Version: '2012-10-17', Statement: [foreignStatement] }) }),
+      new PutBucketPolicyCommand({
+        Bucket: BUCKET,
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [foreignStatement] }),
+      }),
     );
     ({ handler } = await import('../../functions/onboard'));
   });
 
   it('creates and activates the table’s pipeline in the source account, with the expected definition', async () => {
     const result = await invoke(loadEvent('create-table'));
-    expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true, outputLocation: `s3://${BUCKET}/${SOURCE_A}/us-east-1/orders/` });
+    expect(result).toMatchObject({
+      outcome: 'onboarded',
+      pipelineCreated: true,
+      outputLocation: `s3://${BUCKET}/${SOURCE_A}/us-east-1/orders/`,
+    });
 
     const ids = await pipelineIds(SOURCE_A);
     expect(ids).toEqual([result.pipelineId]);
@@ -63,12 +88,18 @@ describeWithMoto('onboard (against moto_server)', () => {
     );
 
     const stored = fromApiObjects(
-      (await clients.pipelines(SOURCE_A).send(new GetPipelineDefinitionCommand({ pipelineId: result.pipelineId }))).pipelineObjects ?? [],
+      (await clients.pipelines(SOURCE_A).send(new GetPipelineDefinitionCommand({ pipelineId: result.pipelineId })))
+        .pipelineObjects ?? [],
     );
     const start = stored.find((o) => o.id === 'DefaultSchedule')?.fields.startDateTime as string;
     expect(start).toMatch(/^\d{4}-\d{2}-\d{2}T03:00:00$/);
     const expected = buildExportDefinition({
-      table: { accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders', tableArn: `arn:aws:dynamodb:us-east-1:${SOURCE_A}:table/orders` },
+      table: {
+        accountId: SOURCE_A,
+        region: 'us-east-1',
+        tableName: 'orders',
+        tableArn: `arn:aws:dynamodb:us-east-1:${SOURCE_A}:table/orders`,
+      },
       bucket: BUCKET,
       readThroughputRatio: 0.25,
       startDateTime: start,
@@ -80,7 +111,12 @@ describeWithMoto('onboard (against moto_server)', () => {
     const { doc } = await policy();
     expect(doc.Version).toBe('2012-10-17');
     expect(doc.Statement[0]).toEqual(foreignStatement);
-    expect(doc.Statement.map((s) => s.Sid)).toEqual(['SecurityTeamRead', TLS_ONLY_SID, ...PROTECTION_SIDS, ...accountStatements(BUCKET, SOURCE_A).map((s) => s.Sid)]);
+    expect(doc.Statement.map((s) => s.Sid)).toEqual([
+      'SecurityTeamRead',
+      TLS_ONLY_SID,
+      ...PROTECTION_SIDS,
+      ...accountStatements(BUCKET, SOURCE_A).map((s) => s.Sid),
+    ]);
     expect(doc.Statement.slice(2 + PROTECTION_SIDS.length)).toEqual(accountStatements(BUCKET, SOURCE_A));
   });
 
@@ -97,13 +133,19 @@ describeWithMoto('onboard (against moto_server)', () => {
   it('leaves one pipeline and the same policy when the same event comes again', async () => {
     const before = await policy();
     const result = await invoke(loadEvent('create-table'));
-    expect(result).toMatchObject({ outcome: 'already-onboarded', pipelineCreated: false, grant: { alreadyGranted: true } });
+    expect(result).toMatchObject({
+      outcome: 'already-onboarded',
+      pipelineCreated: false,
+      grant: { alreadyGranted: true },
+    });
     expect(await pipelineIds(SOURCE_A)).toHaveLength(1);
     expect((await policy()).text).toBe(before.text);
   });
 
   it('makes exactly one pipeline for ten concurrent deliveries of one event', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => invoke(tableEvent('create-table', SOURCE_A, 'payments'))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => invoke(tableEvent('create-table', SOURCE_A, 'payments'))),
+    );
     expect(results.filter((r) => r.outcome === 'onboarded')).toHaveLength(1);
     expect(new Set(results.map((r) => r.pipelineId)).size).toBe(1);
     expect(await pipelineIds(SOURCE_A)).toHaveLength(2);
@@ -137,7 +179,10 @@ describeWithMoto('onboard (against moto_server)', () => {
   });
 
   it('ignores a failed CreateTable call', async () => {
-    await expect(invoke(loadEvent('create-table-failed'))).resolves.toMatchObject({ outcome: 'ignored', reason: 'FailedCall' });
+    await expect(invoke(loadEvent('create-table-failed'))).resolves.toMatchObject({
+      outcome: 'ignored',
+      reason: 'FailedCall',
+    });
   });
 
   it('rejects a malformed event with an error naming the problem', async () => {

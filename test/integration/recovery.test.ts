@@ -4,13 +4,13 @@ import type { PipelineCalls } from '../../lib/backup-engines/datapipeline/api';
 import { dataPipelineEngine } from '../../lib/backup-engines/datapipeline/engine';
 import { parseConfig } from '../../lib/config';
 import type { TableRef } from '../../lib/domain/table-ref';
-import type { TableRegistry } from '../../lib/ports/table-registry';
-import { createServices, type Services } from '../../lib/wiring';
 import { ActivationFailedError } from '../../lib/errors';
-import { onboardTable, type OnboardResult } from '../../lib/usecases/onboard';
+import type { TableRegistry } from '../../lib/ports/table-registry';
+import { type OnboardResult, onboardTable } from '../../lib/usecases/onboard';
+import { createServices, type Services } from '../../lib/wiring';
 import { provisionSandbox } from '../../scripts/sandbox';
-import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { recordFigure } from '../support/figures';
+import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
 const table = (name: string): TableRef => ({
@@ -29,9 +29,14 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
   useMoto();
   let services: Services;
   let clients: ReturnType<typeof accountClients>;
-  const pipelineCount = async () => ((await clients.pipelines(SOURCE_A).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).length;
+  const pipelineCount = async () =>
+    ((await clients.pipelines(SOURCE_A).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).length;
   const record = async (name: string) =>
-    (await clients.registry().send(new GetItemCommand({ TableName: REGISTRY, Key: { pk: { S: `TABLE#${SOURCE_A}#us-east-1#${name}` } } }))).Item;
+    (
+      await clients
+        .registry()
+        .send(new GetItemCommand({ TableName: REGISTRY, Key: { pk: { S: `TABLE#${SOURCE_A}#us-east-1#${name}` } } }))
+    ).Item;
 
   beforeAll(async () => {
     const config = parseConfig(process.env);
@@ -41,7 +46,11 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
   });
 
   /** The Data Pipeline engine on the real calls, with one of them made to fail the first `times` times. */
-  function failing(method: 'activate' | 'putDefinition', times: number, error = new Error('InternalServiceError: injected')) {
+  function failing(
+    method: 'activate' | 'putDefinition',
+    times: number,
+    error = new Error('InternalServiceError: injected'),
+  ) {
     let left = times;
     const fault = () => {
       if (left-- > 0) throw error;
@@ -74,7 +83,9 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
     const telemetry = recordingTelemetry();
     const before = await pipelineCount();
     const engine = failing('activate', 1);
-    await expect(onboardTable({ ...services, engine, telemetry }, table('ledger'))).rejects.toThrow(ActivationFailedError);
+    await expect(onboardTable({ ...services, engine, telemetry }, table('ledger'))).rejects.toThrow(
+      ActivationFailedError,
+    );
     expect(telemetry.metrics.filter((m) => m === 'ActivationFailed')).toHaveLength(1);
     const failed = await record('ledger');
     expect(failed?.status?.S).toBe('ACTIVATION_FAILED');
@@ -108,7 +119,9 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
       },
     };
     const telemetry = recordingTelemetry();
-    await expect(onboardTable({ ...services, registry, telemetry }, table('audit'))).rejects.toThrow('Lambda timed out');
+    await expect(onboardTable({ ...services, registry, telemetry }, table('audit'))).rejects.toThrow(
+      'Lambda timed out',
+    );
     expect(await pipelineCount()).toBe(before + 1);
     expect((await record('audit'))?.pipelineId).toBeUndefined();
 
@@ -125,7 +138,11 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
 
   it('fails with a clear error, and creates nothing, when the table’s region has no Data Pipeline endpoint and no fallback is set', async () => {
     const before = await pipelineCount();
-    const t = { ...table('eu-orders'), region: 'eu-central-1', tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders` };
+    const t = {
+      ...table('eu-orders'),
+      region: 'eu-central-1',
+      tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders`,
+    };
     await expect(onboardTable({ ...services, telemetry: recordingTelemetry() }, t)).rejects.toThrow(
       /region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set/,
     );
@@ -134,7 +151,11 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
 
   it('puts the pipeline of a table in an unsupported region into PIPELINE_REGION, with the cluster in the table’s region', async () => {
     const config = { ...services.config, pipelineRegion: 'eu-west-1' };
-    const t = { ...table('eu-orders'), region: 'eu-central-1', tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders` };
+    const t = {
+      ...table('eu-orders'),
+      region: 'eu-central-1',
+      tableArn: `arn:aws:dynamodb:eu-central-1:${SOURCE_A}:table/eu-orders`,
+    };
     const result = onboarded(await onboardTable({ ...services, config, telemetry: recordingTelemetry() }, t));
     expect(result.pipelineRegion).toBe('eu-west-1');
     const definition = await services.pipelines(SOURCE_A, 'eu-west-1').getDefinition(result.pipelineId);

@@ -17,7 +17,13 @@ describeWithMoto('the DynamoDB registry adapters (against moto_server)', () => {
 
   registryContract(() => {
     const clock = manualClock(Date.now());
-    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), { marshallOptions: { removeUndefinedValues: true } });
-    return { registry: new DynamoTableRegistry(doc, REGISTRY, clock.now), grants: new DynamoGrantCatalog(doc, REGISTRY, clock.now), advance: clock.advance };
+    const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    return {
+      registry: new DynamoTableRegistry(doc, REGISTRY, clock.now),
+      grants: new DynamoGrantCatalog(doc, REGISTRY, clock.now),
+      advance: clock.advance,
+    };
   });
 });

@@ -1,15 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { S3BucketPolicyStore } from '../../lib/adapters/bucket-policy';
-import { createServices, type Services } from '../../lib/wiring';
+import type { S3BucketPolicyStore } from '../../lib/adapters/bucket-policy';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
 import { LeaseLostError, PolicyParseError } from '../../lib/errors';
 import { ensureGrant, type GrantDeps } from '../../lib/usecases/grant';
-import { onboardFromEvent, type OnboardResult } from '../../lib/usecases/onboard';
+import { type OnboardResult, onboardFromEvent } from '../../lib/usecases/onboard';
+import { createServices, type Services } from '../../lib/wiring';
 import { FaultProxy } from '../../scripts/fault-proxy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { recordFigure } from '../support/figures';
@@ -24,14 +24,16 @@ const CROWD = ids(100000000100, 20); // per-account: 22 accounts fit in 20 KB be
 const FAULTY = ids(100000000200, 5);
 const LOCKERS = ids(100000000300, 4);
 const ALL = [SOURCE_A, DUP_ACCOUNT, ...CROWD, ...FAULTY, ...LOCKERS];
-const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+const FOREIGN = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
 const BAD = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bad-inputs.json'), 'utf8')) as {
   cases: Array<{ name: string; event: unknown; expect: { error?: string; ignored?: string }; padDetailTo?: number }>;
 };
 
-
 /** The foreign statements of a realistic policy, rewritten for another bucket. */
-const foreignFor = (bucket: string): PolicyDocument => JSON.parse(JSON.stringify(FOREIGN).replaceAll('corp-ddb-backups', bucket)) as PolicyDocument;
+const foreignFor = (bucket: string): PolicyDocument =>
+  JSON.parse(JSON.stringify(FOREIGN).replaceAll('corp-ddb-backups', bucket)) as PolicyDocument;
 
 describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () => {
   const moto = useMoto({ SOURCE_ACCOUNTS: ALL.join(','), TABLE_EXCLUDE_PATTERN: '^tmp-', LOCK_LEASE_SECONDS: '5' });
@@ -51,21 +53,37 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
   async function servicesFor(bucket: string, foreign = true): Promise<Services> {
     const config = { ...parseConfig(process.env), backupBucket: bucket };
     await provisionSandbox(config, []);
-    if (foreign) await clients.backupS3().send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(foreignFor(bucket)) }));
+    if (foreign)
+      await clients
+        .backupS3()
+        .send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(foreignFor(bucket)) }));
     return createServices(config);
   }
-  const policyOf = async (bucket: string) => JSON.parse((await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy as string) as PolicyDocument;
-  const pipelineCount = async (account: string) => ((await clients.pipelines(account).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).length;
+  const policyOf = async (bucket: string) =>
+    JSON.parse(
+      (await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy as string,
+    ) as PolicyDocument;
+  const pipelineCount = async (account: string) =>
+    ((await clients.pipelines(account).send(new ListPipelinesCommand({}))).pipelineIdList ?? []).length;
   const foreignKept = (doc: PolicyDocument, bucket: string) =>
     JSON.stringify(doc.Statement.slice(0, FOREIGN.Statement.length)) === JSON.stringify(foreignFor(bucket).Statement);
 
   it('10 concurrent deliveries of one CreateTable → one pipeline, one registry record, at most one policy write', async () => {
     const services = await servicesFor('rel-duplicates');
     proxy.reset();
-    const results = await Promise.all(Array.from({ length: 10 }, () => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', DUP_ACCOUNT, 'orders'))));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        onboardFromEvent(
+          { ...services, telemetry: recordingTelemetry() },
+          tableEvent('create-table', DUP_ACCOUNT, 'orders'),
+        ),
+      ),
+    );
     const created = proxy.count('DataPipeline.CreatePipeline');
     const policyWrites = proxy.count('s3:PUT ?policy');
-    const records = ((await clients.registry().send(new ScanCommand({ TableName: REGISTRY }))).Items ?? []).filter((i) => i.pk?.S === `TABLE#${DUP_ACCOUNT}#${REGION}#orders`);
+    const records = ((await clients.registry().send(new ScanCommand({ TableName: REGISTRY }))).Items ?? []).filter(
+      (i) => i.pk?.S === `TABLE#${DUP_ACCOUNT}#${REGION}#orders`,
+    );
     expect(results.filter((r) => r.outcome === 'onboarded')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'already-onboarded')).toHaveLength(9);
     expect(await pipelineCount(DUP_ACCOUNT)).toBe(1);
@@ -84,7 +102,11 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const services = await servicesFor(bucket);
     proxy.reset();
     const started = Date.now();
-    const results = await Promise.allSettled(CROWD.map((a) => onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', a, 'events'))));
+    const results = await Promise.allSettled(
+      CROWD.map((a) =>
+        onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', a, 'events')),
+      ),
+    );
     const seconds = (Date.now() - started) / 1000;
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     const doc = await policyOf(bucket);
@@ -103,7 +125,9 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
   it('throttling and 5xx injected at random on every call → every onboarding completes, no duplicate pipeline', async () => {
     const bucket = 'rel-faults';
     const services = await servicesFor(bucket);
-    const tables = FAULTY.flatMap((a) => ['orders', 'payments', 'invoices', 'ledger'].map((t) => ({ account: a, table: t })));
+    const tables = FAULTY.flatMap((a) =>
+      ['orders', 'payments', 'invoices', 'ledger'].map((t) => ({ account: a, table: t })),
+    );
     proxy.reset();
     proxy.rate = 0.3;
     const attempts: number[] = [];
@@ -117,14 +141,19 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
           for (let attempt = 1; ; attempt++) {
             const container = createServices(services.config);
             try {
-              await onboardFromEvent({ ...container, telemetry: recordingTelemetry() }, tableEvent('create-table', account, table));
+              await onboardFromEvent(
+                { ...container, telemetry: recordingTelemetry() },
+                tableEvent('create-table', account, table),
+              );
               attempts.push(attempt);
               return;
             } catch (e) {
               const root = ((e as Error).cause ?? e) as Error & { $metadata?: { attempts?: number } };
               const attempts = root.$metadata?.attempts;
               // A lease wait that ran out (LockBusyError) made no failed AWS call: it has no SDK attempts to count.
-              causes.push(`${(e as Error).name}${root !== e ? ` ← ${root.name}` : ''}${attempts === undefined ? ' (no SDK error)' : ` after ${attempts} SDK attempts`}`);
+              causes.push(
+                `${(e as Error).name}${root !== e ? ` ← ${root.name}` : ''}${attempts === undefined ? ' (no SDK error)' : ` after ${attempts} SDK attempts`}`,
+              );
               if (attempt >= 4) throw e;
               await new Promise((r) => setTimeout(r, 1000));
             }
@@ -140,7 +169,9 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     expect(attempts).toHaveLength(tables.length);
     expect(faults / tables.length).toBeGreaterThan(3); // most onboardings meet several faults
     const retried = attempts.filter((a) => a > 1).length;
-    const causeCounts = Object.entries(causes.reduce<Record<string, number>>((m, c) => ({ ...m, [c]: (m[c] ?? 0) + 1 }), {})).map(([c, n]) => `${n}× ${c}`);
+    const tally: Record<string, number> = {};
+    for (const c of causes) tally[c] = (tally[c] ?? 0) + 1;
+    const causeCounts = Object.entries(tally).map(([c, n]) => `${n}× ${c}`);
     recordFigure({
       scenario: 'Injected faults',
       size: `${tables.length} tables in 5 accounts, 30% of ${calls} calls faulted (throttling or 5xx, half after the call took effect)`,
@@ -153,18 +184,34 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const services = await servicesFor(bucket);
     await services.grants.acquirePolicyLock(bucket, 'a-writer-that-died', 3000, '000000000000');
     const started = Date.now();
-    const result = await onboardFromEvent({ ...services, telemetry: recordingTelemetry() }, tableEvent('create-table', LOCKERS[0] as string, 'orders'));
+    const result = await onboardFromEvent(
+      { ...services, telemetry: recordingTelemetry() },
+      tableEvent('create-table', LOCKERS[0] as string, 'orders'),
+    );
     const waited = (Date.now() - started) / 1000;
     expect(result).toMatchObject({ outcome: 'onboarded', grant: { policyWritten: true } });
     expect(waited).toBeGreaterThanOrEqual(2.5);
-    recordFigure({ scenario: 'Dead lock holder', size: 'policy lease held by a crashed writer, 3 s left', outcome: `next writer waited ${waited.toFixed(1)} s, then wrote; grant present` });
+    recordFigure({
+      scenario: 'Dead lock holder',
+      size: 'policy lease held by a crashed writer, 3 s left',
+      outcome: `next writer waited ${waited.toFixed(1)} s, then wrote; grant present`,
+    });
   }, 60_000);
 
   it('a holder whose lease expired cannot clobber the policy written by its successor', async () => {
     const bucket = 'rel-expired-holder';
     const services = await servicesFor(bucket);
     const lock = { ...services.lock, leaseMs: 1500, waitMs: 10_000 };
-    const base = (policy: GrantDeps['policy']): GrantDeps => ({ bucket, layout: 'per-account', sourceAccounts: services.config.sourceAccounts, access: services.engine.writerAccess, grants: services.grants, policy, lock, newOwnerId: services.newOwnerId });
+    const base = (policy: GrantDeps['policy']): GrantDeps => ({
+      bucket,
+      layout: 'per-account',
+      sourceAccounts: services.config.sourceAccounts,
+      access: services.engine.writerAccess,
+      grants: services.grants,
+      policy,
+      lock,
+      newOwnerId: services.newOwnerId,
+    });
     const real = services.policy;
     let reads = 0;
     // The first writer stalls right after reading the policy, past the end of its lease.
@@ -192,22 +239,30 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     recordFigure({
       scenario: 'Expired lease',
       size: 'writer stalls 2.5 s after its read with a 1.5 s lease; a successor writes meanwhile',
-      outcome: 'stale writer refused (LeaseLostError) before writing: 1 policy write, successor’s grant kept; its retry then adds its own',
+      outcome:
+        'stale writer refused (LeaseLostError) before writing: 1 policy write, successor’s grant kept; its retry then adds its own',
     });
   }, 60_000);
 
   it('an existing bucket policy that is not valid JSON → refused, nothing written', async () => {
     const bucket = 'rel-invalid-json';
     const services = await servicesFor(bucket, false);
-    const broken = '{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::x/*"} {"Sid":"B"}]}';
+    const broken =
+      '{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::x/*"} {"Sid":"B"}]}';
     await clients.backupS3().send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: broken })); // moto accepts it; S3 would not
     proxy.reset();
     const telemetry = recordingTelemetry();
-    await expect(onboardFromEvent({ ...services, telemetry }, tableEvent('create-table', LOCKERS[3] as string, 'orders'))).rejects.toThrow(PolicyParseError);
+    await expect(
+      onboardFromEvent({ ...services, telemetry }, tableEvent('create-table', LOCKERS[3] as string, 'orders')),
+    ).rejects.toThrow(PolicyParseError);
     expect(proxy.count('s3:PUT ?policy')).toBe(0);
     expect((await clients.backupS3().send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy).toBe(broken);
     expect(telemetry.metrics).toContain('PolicyFailed');
-    recordFigure({ scenario: 'Invalid policy in place', size: 'bucket policy with a missing comma (the blog’s bug)', outcome: 'refused with PolicyParseError, 0 policy writes, policy byte-for-byte unchanged' });
+    recordFigure({
+      scenario: 'Invalid policy in place',
+      size: 'bucket policy with a missing comma (the blog’s bug)',
+      outcome: 'refused with PolicyParseError, 0 policy writes, policy byte-for-byte unchanged',
+    });
   });
 
   it('a policy edited between our read and our write → merged again, the edit kept', async () => {
@@ -215,7 +270,13 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     const services = await servicesFor(bucket);
     const real = services.policy as S3BucketPolicyStore;
     let reads = 0;
-    const edit = { Sid: 'AddedByAHuman', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::555555555555:role/analyst' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/reports/*` };
+    const edit = {
+      Sid: 'AddedByAHuman',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::555555555555:role/analyst' },
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${bucket}/reports/*`,
+    };
     const editing: GrantDeps['policy'] = {
       get: async () => {
         const text = await real.get();
@@ -228,7 +289,16 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
       put: (p) => real.put(p),
     };
     const grant = await ensureGrant(
-      { bucket, layout: 'per-account', sourceAccounts: services.config.sourceAccounts, access: services.engine.writerAccess, grants: services.grants, policy: editing, lock: services.lock, newOwnerId: services.newOwnerId },
+      {
+        bucket,
+        layout: 'per-account',
+        sourceAccounts: services.config.sourceAccounts,
+        access: services.engine.writerAccess,
+        grants: services.grants,
+        policy: editing,
+        lock: services.lock,
+        newOwnerId: services.newOwnerId,
+      },
       SOURCE_A,
     );
     expect(grant.policyWritten).toBe(true);
@@ -237,7 +307,11 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
     expect(foreignKept(doc, bucket)).toBe(true);
     expect(grantedAccountsIn(doc).has(SOURCE_A)).toBe(true);
     expect(reads).toBeGreaterThanOrEqual(3);
-    recordFigure({ scenario: 'Concurrent human edit', size: 'a statement added between our read and our write', outcome: `detected on the pre-write re-read (${reads} reads), merged again: the edit and the grant both present` });
+    recordFigure({
+      scenario: 'Concurrent human edit',
+      size: 'a statement added between our read and our write',
+      outcome: `detected on the pre-write re-read (${reads} reads), merged again: the edit and the grant both present`,
+    });
   });
 
   it(`a corpus of ${BAD.cases.length} bad inputs → each a clear error or a logged ignore with its reason, and no AWS write`, async () => {
@@ -256,17 +330,25 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
         error = e as Error;
       }
       if (c.expect.error !== undefined) {
-        expect({ name: c.name, error: error?.message }).toEqual({ name: c.name, error: expect.stringContaining(c.expect.error) });
+        expect({ name: c.name, error: error?.message }).toEqual({
+          name: c.name,
+          error: expect.stringContaining(c.expect.error),
+        });
         expect(telemetry.metrics).toContain('EventRejected');
       } else {
-        expect({ name: c.name, result }).toEqual({ name: c.name, result: expect.objectContaining({ outcome: 'ignored', reason: c.expect.ignored }) });
+        expect({ name: c.name, result }).toEqual({
+          name: c.name,
+          result: expect.objectContaining({ outcome: 'ignored', reason: c.expect.ignored }),
+        });
         expect(telemetry.logs.find((l) => l.level === 'warn')?.message).toMatch(/^ignored event: /);
       }
       outcomes.push(error ? 'error' : 'ignored');
     }
     expect(proxy.writes()).toEqual([]);
     expect(BAD.cases.length).toBeGreaterThanOrEqual(33);
-    expect(outcomes.filter((o) => o === 'error')).toHaveLength(BAD.cases.filter((c) => c.expect.error !== undefined).length);
+    expect(outcomes.filter((o) => o === 'error')).toHaveLength(
+      BAD.cases.filter((c) => c.expect.error !== undefined).length,
+    );
     recordFigure({
       scenario: 'Bad input',
       size: `${BAD.cases.length} malformed or out-of-scope events (events/bad-inputs.json)`,

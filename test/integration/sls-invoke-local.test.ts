@@ -14,22 +14,36 @@ describeWithMoto('npx sls invoke local -f onboard (against moto_server)', () => 
 
   /** The README's local recipe: the settings come from the dev stage, or from `--env`, never from the shell. */
   async function invokeOnboard(args: string[], shell: Record<string, string>): Promise<Record<string, unknown>> {
-    const { stdout } = await run('npx', ['sls', 'invoke', 'local', '-f', 'onboard', '--path', 'events/create-table.json', ...args], {
-      cwd: root,
-      env: { ...process.env, ...shell, AWS_ENDPOINT_URL: moto.endpoint, POWERTOOLS_LOG_LEVEL: 'WARN' },
-      timeout: 120_000,
-    });
+    const { stdout } = await run(
+      'npx',
+      ['sls', 'invoke', 'local', '-f', 'onboard', '--path', 'events/create-table.json', ...args],
+      {
+        cwd: root,
+        env: { ...process.env, ...shell, AWS_ENDPOINT_URL: moto.endpoint, POWERTOOLS_LOG_LEVEL: 'WARN' },
+        timeout: 120_000,
+      },
+    );
     return JSON.parse(stdout.slice(stdout.indexOf('{\n')));
   }
 
   beforeAll(async () => {
     // What `npm run sandbox:provision` provisions: the registry and bucket the dev stage names.
-    await provisionSandbox(parseConfig(localStageEnv()), [{ accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders' }]);
+    await provisionSandbox(parseConfig(localStageEnv()), [
+      { accountId: SOURCE_A, region: 'us-east-1', tableName: 'orders' },
+    ]);
   }, 60_000);
 
   it('onboards events/create-table.json with the dev stage’s settings, ignoring settings exported in the shell', async () => {
-    const result = await invokeOnboard([], { REGISTRY_TABLE: 'not-the-dev-stage-registry', BACKUP_BUCKET: 'not-the-dev-stage-bucket', SOURCE_ACCOUNTS: SOURCE_B });
-    expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true, table: { accountId: SOURCE_A, tableName: 'orders' } });
+    const result = await invokeOnboard([], {
+      REGISTRY_TABLE: 'not-the-dev-stage-registry',
+      BACKUP_BUCKET: 'not-the-dev-stage-bucket',
+      SOURCE_ACCOUNTS: SOURCE_B,
+    });
+    expect(result).toMatchObject({
+      outcome: 'onboarded',
+      pipelineCreated: true,
+      table: { accountId: SOURCE_A, tableName: 'orders' },
+    });
     expect(result.pipelineId).toMatch(/^df-/);
   }, 120_000);
 

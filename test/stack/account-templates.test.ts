@@ -22,12 +22,23 @@ const BUS = `arn:aws:events:eu-west-1:${ORCHESTRATOR}:event-bus/ddb-backup-orche
 const ALARM_TOPIC = `arn:aws:sns:eu-west-1:${ORCHESTRATOR}:ddb-backup-orchestrator-${STAGE}-alarms`;
 const MANAGED = { 'datapipeline:Tag/ddb-backup:managed-by': 'ddb-backup-orchestrator' };
 const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck'] as const;
-const orchestratorRole = (fn: string, stage = STAGE) => `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${stage}-${fn}`;
+const orchestratorRole = (fn: string, stage = STAGE) =>
+  `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${stage}-${fn}`;
 
 const sourceRaw = loadTemplate(join(root, 'templates/source-account.yml'));
 const backupRaw = loadTemplate(join(root, 'templates/backup-account.yml'));
-const sourceParams = { OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: STAGE, CentralEventBusArn: BUS, BackupBucketName: BUCKET };
-const backupParams = { BucketName: BUCKET, OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: STAGE, CentralEventBusArn: BUS };
+const sourceParams = {
+  OrchestratorAccountId: ORCHESTRATOR,
+  OrchestratorStage: STAGE,
+  CentralEventBusArn: BUS,
+  BackupBucketName: BUCKET,
+};
+const backupParams = {
+  BucketName: BUCKET,
+  OrchestratorAccountId: ORCHESTRATOR,
+  OrchestratorStage: STAGE,
+  CentralEventBusArn: BUS,
+};
 const source = resolveTemplate(sourceRaw, { accountId: SOURCE, region: 'us-east-1', parameters: sourceParams });
 const backup = resolveTemplate(backupRaw, { accountId: BACKUP, region: 'eu-west-1', parameters: backupParams });
 
@@ -50,10 +61,14 @@ const props = (t: Template, id: string) => {
 };
 const roleIds = (t: Template) => Object.keys(t.Resources).filter((id) => t.Resources[id]?.Type === 'AWS::IAM::Role');
 const identityPolicies = (t: Template, roleId: string) =>
-  list(props(t, roleId).Policies as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument }));
+  list(props(t, roleId).Policies as Array<{ PolicyName: string; PolicyDocument: PolicyDocument }>).map((p) => ({
+    name: p.PolicyName,
+    policy: p.PolicyDocument,
+  }));
 const statementsOf = (t: Template, roleId: string) => identityPolicies(t, roleId).flatMap((p) => p.policy.Statement);
 const trustOf = (t: Template, roleId: string) => props(t, roleId).AssumeRolePolicyDocument as PolicyDocument;
-const roleArn = (t: Template, roleId: string, account: string) => `arn:aws:iam::${account}:role/${props(t, roleId).RoleName}`;
+const roleArn = (t: Template, roleId: string, account: string) =>
+  `arn:aws:iam::${account}:role/${props(t, roleId).RoleName}`;
 
 /** The simulator's verdict on one request: identity policies of the role, and the resource's own policy if it has one. */
 async function simulate(input: {
@@ -72,7 +87,11 @@ async function simulate(input: {
         action: input.action,
         resource: { resource: input.resource, accountId: input.resourceAccount },
         // The simulator does not derive these from the principal.
-        contextVariables: { 'aws:PrincipalArn': input.principal, 'aws:PrincipalAccount': input.principal.split(':')[4] as string, ...input.context },
+        contextVariables: {
+          'aws:PrincipalArn': input.principal,
+          'aws:PrincipalAccount': input.principal.split(':')[4] as string,
+          ...input.context,
+        },
       },
       identityPolicies: input.identity as never,
       serviceControlPolicies: [],
@@ -81,7 +100,8 @@ async function simulate(input: {
     },
     {},
   );
-  if (result.resultType === 'error') throw new Error(`the simulator refused ${input.action} on ${input.resource}: ${JSON.stringify(result.errors)}`);
+  if (result.resultType === 'error')
+    throw new Error(`the simulator refused ${input.action} on ${input.resource}: ${JSON.stringify(result.errors)}`);
   if (result.resultType !== 'single') throw new Error(`${input.action} simulated more than one resource`);
   return result.overallResult === 'Allowed' ? 'allow' : 'deny';
 }
@@ -89,12 +109,20 @@ async function simulate(input: {
 /** A resource policy letting `account` do anything on it: whatever is then denied is denied by the role's own policy. */
 const openTo = (account: string, resources: string[]) => ({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: '*', Resource: resources }],
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: '*', Resource: resources },
+  ],
 });
 const bucketOpenTo = (account: string) => openTo(account, [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`]);
 /** Table rows for it.each, each with a title naming the verdict it expects (jest's %s would name the row's n-th cell). */
-const titled = <R extends readonly unknown[]>(rows: readonly R[], title: (row: R) => string): Array<[string, R]> => rows.map((row) => [title(row), row]);
-const callerMayAssumeAnything = [{ name: 'caller', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } }];
+const titled = <R extends readonly unknown[]>(rows: readonly R[], title: (row: R) => string): Array<[string, R]> =>
+  rows.map((row) => [title(row), row]);
+const callerMayAssumeAnything = [
+  {
+    name: 'caller',
+    policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] },
+  },
+];
 
 async function cfnLint(files: string[]): Promise<{ code: number; output: string }> {
   try {
@@ -102,7 +130,8 @@ async function cfnLint(files: string[]): Promise<{ code: number; output: string 
     return { code: 0, output: stdout };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof err.code !== 'number') throw new Error(`cfn-lint could not run (${String(err.code)}): install it with pip install cfn-lint`);
+    if (typeof err.code !== 'number')
+      throw new Error(`cfn-lint could not run (${String(err.code)}): install it with pip install cfn-lint`);
     return { code: err.code, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
   }
 }
@@ -116,7 +145,8 @@ it('both account templates pass cfn-lint with no errors', async () => {
 it('names only IAM actions that exist in AWS’s service authorization reference, and no wildcard action', async () => {
   const actions = new Set<string>();
   for (const t of [source, backup]) {
-    for (const id of roleIds(t)) for (const s of statementsOf(t, id)) for (const a of [...list(s.Action), ...list(s.NotAction)]) actions.add(a);
+    for (const id of roleIds(t))
+      for (const s of statementsOf(t, id)) for (const a of [...list(s.Action), ...list(s.NotAction)]) actions.add(a);
   }
   expect(actions.size).toBeGreaterThan(80);
   const unknown: string[] = [];
@@ -134,16 +164,33 @@ describe('Given the backup account template', () => {
 
   it('turns S3 Object Lock on, GOVERNANCE for 35 days by default, COMPLIANCE as the one other mode', () => {
     expect(bucket.ObjectLockEnabled).toBe(true);
-    expect(bucket.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: '35' } } });
-    expect(parameters.ObjectLockMode).toMatchObject({ Default: 'GOVERNANCE', AllowedValues: ['GOVERNANCE', 'COMPLIANCE'] });
-    const compliance = resolveTemplate(backupRaw, { accountId: BACKUP, region: 'eu-west-1', parameters: { ...backupParams, ObjectLockMode: 'COMPLIANCE', ObjectLockDays: '90' } });
-    expect(props(compliance, 'BackupBucket').ObjectLockConfiguration.Rule).toEqual({ DefaultRetention: { Mode: 'COMPLIANCE', Days: '90' } });
+    expect(bucket.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: '35' } },
+    });
+    expect(parameters.ObjectLockMode).toMatchObject({
+      Default: 'GOVERNANCE',
+      AllowedValues: ['GOVERNANCE', 'COMPLIANCE'],
+    });
+    const compliance = resolveTemplate(backupRaw, {
+      accountId: BACKUP,
+      region: 'eu-west-1',
+      parameters: { ...backupParams, ObjectLockMode: 'COMPLIANCE', ObjectLockDays: '90' },
+    });
+    expect(props(compliance, 'BackupBucket').ObjectLockConfiguration.Rule).toEqual({
+      DefaultRetention: { Mode: 'COMPLIANCE', Days: '90' },
+    });
   });
 
   it('keeps versioning on, which Object Lock requires, and the bucket owner-enforced, private and encrypted', () => {
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.BucketEncryption).toBeDefined();
   });
 
@@ -155,17 +202,39 @@ describe('Given the backup account template', () => {
       expect(r).not.toHaveProperty('Filter');
     }
     expect(rules).toEqual([
-      { Id: 'expire-backups', Status: 'Enabled', ExpirationInDays: '35', NoncurrentVersionExpiration: { NoncurrentDays: '35' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+      {
+        Id: 'expire-backups',
+        Status: 'Enabled',
+        ExpirationInDays: '35',
+        NoncurrentVersionExpiration: { NoncurrentDays: '35' },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      },
       { Id: 'remove-expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
     ]);
-    expect(Number(parameters.NoncurrentRetentionDays?.Default)).toBeGreaterThanOrEqual(Number(parameters.ObjectLockDays?.Default));
-    const raw = (backupRaw.Resources.BackupBucket?.Properties as Record<string, any>).LifecycleConfiguration.Rules[0];
-    expect(raw).toMatchObject({ ExpirationInDays: { Ref: 'RetentionDays' }, NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'NoncurrentRetentionDays' } } });
+    expect(Number(parameters.NoncurrentRetentionDays?.Default)).toBeGreaterThanOrEqual(
+      Number(parameters.ObjectLockDays?.Default),
+    );
+    const raw = (backupRaw.Resources.BackupBucket!.Properties as Record<string, any>).LifecycleConfiguration.Rules[0];
+    expect(raw).toMatchObject({
+      ExpirationInDays: { Ref: 'RetentionDays' },
+      NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'NoncurrentRetentionDays' } },
+    });
   });
 
   it('keeps the parameters and outputs that the README and the orchestrator use', () => {
-    for (const p of ['BucketName', 'OrchestratorAccountId', 'OrchestratorStage', 'PolicyWriterRoleName', 'ExternalId', 'RetentionDays']) expect(parameters).toHaveProperty(p);
-    expect(backup.Outputs).toMatchObject({ BucketName: BUCKET, PolicyWriterRoleArn: `arn:aws:iam::${BACKUP}:role/ddb-backup-policy-writer` });
+    for (const p of [
+      'BucketName',
+      'OrchestratorAccountId',
+      'OrchestratorStage',
+      'PolicyWriterRoleName',
+      'ExternalId',
+      'RetentionDays',
+    ])
+      expect(parameters).toHaveProperty(p);
+    expect(backup.Outputs).toMatchObject({
+      BucketName: BUCKET,
+      PolicyWriterRoleArn: `arn:aws:iam::${BACKUP}:role/ddb-backup-policy-writer`,
+    });
     expect(Object.values(backup.Resources).map((r) => r.Type)).not.toContain('AWS::S3::BucketPolicy');
   });
 
@@ -193,21 +262,43 @@ describe('Given the backup account template', () => {
 
     it('puts them on the central bus through a role EventBridge of this account assumes, allowed only events:PutEvents on that bus', () => {
       const forwarder = `arn:aws:iam::${BACKUP}:role/ForwardBucketEventsRole`;
-      for (const rule of [policyRule, settingsRule]) expect(rule.Targets).toEqual([{ Id: 'orchestrator-bus', Arn: BUS, RoleArn: forwarder }]);
-      expect(statementsOf(backup, 'ForwardBucketEventsRole')).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS }]);
+      for (const rule of [policyRule, settingsRule])
+        expect(rule.Targets).toEqual([{ Id: 'orchestrator-bus', Arn: BUS, RoleArn: forwarder }]);
+      expect(statementsOf(backup, 'ForwardBucketEventsRole')).toEqual([
+        { Effect: 'Allow', Action: 'events:PutEvents', Resource: BUS },
+      ]);
       expect(trustOf(backup, 'ForwardBucketEventsRole').Statement).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': BACKUP } } },
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'aws:SourceAccount': BACKUP } },
+        },
       ]);
     });
 
     it('matches a policy change by another role, the root user or an IAM user, and not one by the policy writer, on another bucket or a read (moto’s EventBridge pattern matcher)', () => {
-      const issuer = (arn: string) => ({ type: 'AssumedRole', arn: `${arn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/')}/session`, accountId: BACKUP, sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: BACKUP } } });
+      const issuer = (arn: string) => ({
+        type: 'AssumedRole',
+        arn: `${arn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/')}/session`,
+        accountId: BACKUP,
+        sessionContext: { sessionIssuer: { type: 'Role', arn, accountId: BACKUP } },
+      });
       const admin = issuer(`arn:aws:iam::${BACKUP}:role/Admin`);
       const events = {
         'PutBucketPolicy by another role': cloudTrailEvent('PutBucketPolicy', admin),
         'DeleteBucketPolicy by another role': cloudTrailEvent('DeleteBucketPolicy', admin),
-        'PutBucketPolicy by the root user': cloudTrailEvent('PutBucketPolicy', { type: 'Root', arn: `arn:aws:iam::${BACKUP}:root`, accountId: BACKUP }),
-        'PutBucketPolicy by an IAM user': cloudTrailEvent('PutBucketPolicy', { type: 'IAMUser', arn: `arn:aws:iam::${BACKUP}:user/ops`, accountId: BACKUP, userName: 'ops' }),
+        'PutBucketPolicy by the root user': cloudTrailEvent('PutBucketPolicy', {
+          type: 'Root',
+          arn: `arn:aws:iam::${BACKUP}:root`,
+          accountId: BACKUP,
+        }),
+        'PutBucketPolicy by an IAM user': cloudTrailEvent('PutBucketPolicy', {
+          type: 'IAMUser',
+          arn: `arn:aws:iam::${BACKUP}:user/ops`,
+          accountId: BACKUP,
+          userName: 'ops',
+        }),
         'PutBucketPolicy by the policy writer': cloudTrailEvent('PutBucketPolicy', issuer(WRITER)),
         'PutBucketPolicy on another bucket': cloudTrailEvent('PutBucketPolicy', admin, 'some-other-bucket'),
         'GetBucketPolicy by another role': cloudTrailEvent('GetBucketPolicy', admin),
@@ -220,18 +311,38 @@ describe('Given the backup account template', () => {
         'PutBucketPolicy by the root user',
         'PutBucketPolicy by an IAM user',
       ]);
-      expect(matchedBy(settingsRule.EventPattern, events)).toEqual(['PutBucketLifecycle by the policy writer', 'PutObjectLockConfiguration by another role']);
+      expect(matchedBy(settingsRule.EventPattern, events)).toEqual([
+        'PutBucketLifecycle by the policy writer',
+        'PutObjectLockConfiguration by another role',
+      ]);
     });
 
     it('creates neither rule nor role without CentralEventBusArn', () => {
-      const quiet = resolveTemplate(backupRaw, { accountId: BACKUP, region: 'eu-west-1', parameters: { ...backupParams, CentralEventBusArn: '' } });
+      const quiet = resolveTemplate(backupRaw, {
+        accountId: BACKUP,
+        region: 'eu-west-1',
+        parameters: { ...backupParams, CentralEventBusArn: '' },
+      });
       expect(Object.keys(quiet.Resources).sort()).toEqual(['BackupBucket', 'PolicyWriterRole', 'SnapshotReaderRole']);
     });
   });
 
   describe('the roles the orchestrator assumes there', () => {
-    const trustCase = async (roleId: string, principal: string, context: Record<string, string> = {}, t: Template = backup) =>
-      simulate({ principal, identity: callerMayAssumeAnything, action: 'sts:AssumeRole', resource: roleArn(t, roleId, BACKUP), resourceAccount: BACKUP, context, resourcePolicy: trustOf(t, roleId) });
+    const trustCase = async (
+      roleId: string,
+      principal: string,
+      context: Record<string, string> = {},
+      t: Template = backup,
+    ) =>
+      simulate({
+        principal,
+        identity: callerMayAssumeAnything,
+        action: 'sts:AssumeRole',
+        resource: roleArn(t, roleId, BACKUP),
+        resourceAccount: BACKUP,
+        context,
+        resourcePolicy: trustOf(t, roleId),
+      });
 
     it('lets exactly onboard, backfill, healthCheck and revoke of the stage assume the policy writer, and only restore the snapshot reader', () => {
       const principalArns = (roleId: string) =>
@@ -240,106 +351,277 @@ describe('Given the backup account template', () => {
           expect(Object.keys(s.Condition ?? {})).toEqual(['ArnEquals']);
           return list(s.Condition?.ArnEquals?.['aws:PrincipalArn']);
         });
-      expect(principalArns('PolicyWriterRole')).toEqual([['onboard', 'backfill', 'healthCheck', 'revoke'].map((fn) => orchestratorRole(fn))]);
+      expect(principalArns('PolicyWriterRole')).toEqual([
+        ['onboard', 'backfill', 'healthCheck', 'revoke'].map((fn) => orchestratorRole(fn)),
+      ]);
       expect(principalArns('SnapshotReaderRole')).toEqual([[orchestratorRole('restore')]]);
     });
 
-    it.each(titled([
-      ['the onboard function', 'PolicyWriterRole', orchestratorRole('onboard'), 'allow'],
-      ['the revoke function', 'PolicyWriterRole', orchestratorRole('revoke'), 'allow'],
-      ['the restore function', 'PolicyWriterRole', orchestratorRole('restore'), 'deny'],
-      ['the offboard function', 'PolicyWriterRole', orchestratorRole('offboard'), 'deny'],
-      ['the onboard function of a stage prod-eu', 'PolicyWriterRole', orchestratorRole('onboard', 'prod-eu'), 'deny'],
-      ['another role of the orchestrator account', 'PolicyWriterRole', `arn:aws:iam::${ORCHESTRATOR}:role/Admin`, 'deny'],
-      ['the restore function', 'SnapshotReaderRole', orchestratorRole('restore'), 'allow'],
-      ['the onboard function', 'SnapshotReaderRole', orchestratorRole('onboard'), 'deny'],
-    ] as const, ([who, roleId, , expected]) => `simulated: ${who} assuming the ${roleId} → ${expected}`))('%s', async (_title, [, roleId, principal, expected]) => {
+    it.each(
+      titled(
+        [
+          ['the onboard function', 'PolicyWriterRole', orchestratorRole('onboard'), 'allow'],
+          ['the revoke function', 'PolicyWriterRole', orchestratorRole('revoke'), 'allow'],
+          ['the restore function', 'PolicyWriterRole', orchestratorRole('restore'), 'deny'],
+          ['the offboard function', 'PolicyWriterRole', orchestratorRole('offboard'), 'deny'],
+          [
+            'the onboard function of a stage prod-eu',
+            'PolicyWriterRole',
+            orchestratorRole('onboard', 'prod-eu'),
+            'deny',
+          ],
+          [
+            'another role of the orchestrator account',
+            'PolicyWriterRole',
+            `arn:aws:iam::${ORCHESTRATOR}:role/Admin`,
+            'deny',
+          ],
+          ['the restore function', 'SnapshotReaderRole', orchestratorRole('restore'), 'allow'],
+          ['the onboard function', 'SnapshotReaderRole', orchestratorRole('onboard'), 'deny'],
+        ] as const,
+        ([who, roleId, , expected]) => `simulated: ${who} assuming the ${roleId} → ${expected}`,
+      ),
+    )('%s', async (_title, [, roleId, principal, expected]) => {
       expect(await trustCase(roleId, principal)).toBe(expected);
     });
 
     it('requires the external id when one is set', async () => {
-      const withId = resolveTemplate(backupRaw, { accountId: BACKUP, region: 'eu-west-1', parameters: { ...backupParams, ExternalId: 'ext-123' } });
+      const withId = resolveTemplate(backupRaw, {
+        accountId: BACKUP,
+        region: 'eu-west-1',
+        parameters: { ...backupParams, ExternalId: 'ext-123' },
+      });
       expect(await trustCase('PolicyWriterRole', orchestratorRole('onboard'), {}, withId)).toBe('deny');
-      expect(await trustCase('PolicyWriterRole', orchestratorRole('onboard'), { 'sts:ExternalId': 'wrong' }, withId)).toBe('deny');
-      expect(await trustCase('PolicyWriterRole', orchestratorRole('onboard'), { 'sts:ExternalId': 'ext-123' }, withId)).toBe('allow');
+      expect(
+        await trustCase('PolicyWriterRole', orchestratorRole('onboard'), { 'sts:ExternalId': 'wrong' }, withId),
+      ).toBe('deny');
+      expect(
+        await trustCase('PolicyWriterRole', orchestratorRole('onboard'), { 'sts:ExternalId': 'ext-123' }, withId),
+      ).toBe('allow');
     });
 
     // Within one account a bucket policy alone can grant a role anything, and the writer writes the bucket policy.
-    it.each(titled([
-      ['s3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
-      ['s3:GetBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
-      ['s3:DeleteObjectVersion', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
-      ['s3:BypassGovernanceRetention', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
-      ['s3:PutObjectRetention', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
-      ['s3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
-      ['s3:PutLifecycleConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
-      ['s3:PutBucketObjectLockConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
-      ['s3:DeleteBucket', `arn:aws:s3:::${BUCKET}`, 'deny'],
-    ] as const, ([action, , expected]) => `simulated: the policy writer, under a bucket policy granting it everything: ${action} → ${expected}`))('%s', async (_title, [action, resource, expected]) => {
+    it.each(
+      titled(
+        [
+          ['s3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
+          ['s3:GetBucketPolicy', `arn:aws:s3:::${BUCKET}`, 'allow'],
+          [
+            's3:DeleteObjectVersion',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`,
+            'deny',
+          ],
+          [
+            's3:BypassGovernanceRetention',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`,
+            'deny',
+          ],
+          [
+            's3:PutObjectRetention',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`,
+            'deny',
+          ],
+          ['s3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, 'deny'],
+          ['s3:PutLifecycleConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
+          ['s3:PutBucketObjectLockConfiguration', `arn:aws:s3:::${BUCKET}`, 'deny'],
+          ['s3:DeleteBucket', `arn:aws:s3:::${BUCKET}`, 'deny'],
+        ] as const,
+        ([action, , expected]) =>
+          `simulated: the policy writer, under a bucket policy granting it everything: ${action} → ${expected}`,
+      ),
+    )('%s', async (_title, [action, resource, expected]) => {
       const writer = roleArn(backup, 'PolicyWriterRole', BACKUP);
-      const grantsWriterEverything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: writer }, Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] };
-      expect(await simulate({ principal: writer, identity: identityPolicies(backup, 'PolicyWriterRole'), action, resource, resourceAccount: BACKUP, resourcePolicy: grantsWriterEverything })).toBe(expected);
+      const grantsWriterEverything = {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: writer },
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          },
+        ],
+      };
+      expect(
+        await simulate({
+          principal: writer,
+          identity: identityPolicies(backup, 'PolicyWriterRole'),
+          action,
+          resource,
+          resourceAccount: BACKUP,
+          resourcePolicy: grantsWriterEverything,
+        }),
+      ).toBe(expected);
     });
 
-    it.each(titled([
-      ['lists one table’s snapshots', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${SOURCE}/us-east-1/orders/` }, 'allow'],
-      ['lists the whole bucket', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': '' }, 'deny'],
-      ['reads a manifest', 's3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`, {}, 'deny'],
-      ['writes the bucket policy', 's3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, {}, 'deny'],
-    ] as const, ([what, , , , expected]) => `simulated: the snapshot reader, under a bucket policy granting it everything, ${what} → ${expected}`))('%s', async (_title, [, action, resource, context, expected]) => {
+    it.each(
+      titled(
+        [
+          [
+            'lists one table’s snapshots',
+            's3:ListBucket',
+            `arn:aws:s3:::${BUCKET}`,
+            { 's3:prefix': `${SOURCE}/us-east-1/orders/` },
+            'allow',
+          ],
+          ['lists the whole bucket', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': '' }, 'deny'],
+          [
+            'reads a manifest',
+            's3:GetObject',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`,
+            {},
+            'deny',
+          ],
+          ['writes the bucket policy', 's3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, {}, 'deny'],
+        ] as const,
+        ([what, , , , expected]) =>
+          `simulated: the snapshot reader, under a bucket policy granting it everything, ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [, action, resource, context, expected]) => {
       const reader = roleArn(backup, 'SnapshotReaderRole', BACKUP);
-      const grantsReaderEverything = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: reader }, Action: 's3:*', Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] };
-      expect(await simulate({ principal: reader, identity: identityPolicies(backup, 'SnapshotReaderRole'), action, resource, resourceAccount: BACKUP, context, resourcePolicy: grantsReaderEverything })).toBe(expected);
+      const grantsReaderEverything = {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: reader },
+            Action: 's3:*',
+            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          },
+        ],
+      };
+      expect(
+        await simulate({
+          principal: reader,
+          identity: identityPolicies(backup, 'SnapshotReaderRole'),
+          action,
+          resource,
+          resourceAccount: BACKUP,
+          context,
+          resourcePolicy: grantsReaderEverything,
+        }),
+      ).toBe(expected);
     });
   });
 });
 
 describe('Given the source account template', () => {
-  const FUNCTION_ROLES = { onboard: 'OnboardRole', offboard: 'OffboardRole', backfill: 'BackfillRole', restore: 'RestoreRole', healthCheck: 'HealthCheckRole' } as const;
+  const FUNCTION_ROLES = {
+    onboard: 'OnboardRole',
+    offboard: 'OffboardRole',
+    backfill: 'BackfillRole',
+    restore: 'RestoreRole',
+    healthCheck: 'HealthCheckRole',
+  } as const;
   const PIPELINE_ROLES = ['PipelineRole', 'PipelineResourceRole', 'RestoreResourceRole'] as const;
   const arnOf = (roleId: string) => roleArn(source, roleId, SOURCE);
   const TABLES = `arn:aws:dynamodb:*:${SOURCE}:table/*`;
-  const actionsOf = (roleId: string) => [...new Set(statementsOf(source, roleId).filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)))].sort();
+  const actionsOf = (roleId: string) =>
+    [
+      ...new Set(
+        statementsOf(source, roleId)
+          .filter((s) => s.Effect === 'Allow')
+          .flatMap((s) => list(s.Action)),
+      ),
+    ].sort();
 
   it('creates one role per orchestrator function, named <OrchestratorRoleName>-<function>, and the three pipeline roles', () => {
-    expect(FUNCTIONS.map((fn) => props(source, FUNCTION_ROLES[fn]).RoleName)).toEqual(FUNCTIONS.map((fn) => `ddb-backup-orchestrator-${fn}`));
-    expect(PIPELINE_ROLES.map((id) => props(source, id).RoleName)).toEqual(['ddb-backup-pipeline', 'ddb-backup-pipeline-resource', 'ddb-backup-restore-resource']);
-    expect([props(source, 'PipelineResourceInstanceProfile'), props(source, 'RestoreResourceInstanceProfile')]).toEqual([
-      { InstanceProfileName: 'ddb-backup-pipeline-resource', Roles: ['ddb-backup-pipeline-resource'] },
-      { InstanceProfileName: 'ddb-backup-restore-resource', Roles: ['ddb-backup-restore-resource'] },
+    expect(FUNCTIONS.map((fn) => props(source, FUNCTION_ROLES[fn]).RoleName)).toEqual(
+      FUNCTIONS.map((fn) => `ddb-backup-orchestrator-${fn}`),
+    );
+    expect(PIPELINE_ROLES.map((id) => props(source, id).RoleName)).toEqual([
+      'ddb-backup-pipeline',
+      'ddb-backup-pipeline-resource',
+      'ddb-backup-restore-resource',
     ]);
-    expect(roleIds(source).sort()).toEqual([...Object.values(FUNCTION_ROLES), ...PIPELINE_ROLES, 'ForwardTableEventsRole'].sort());
+    expect([props(source, 'PipelineResourceInstanceProfile'), props(source, 'RestoreResourceInstanceProfile')]).toEqual(
+      [
+        { InstanceProfileName: 'ddb-backup-pipeline-resource', Roles: ['ddb-backup-pipeline-resource'] },
+        { InstanceProfileName: 'ddb-backup-restore-resource', Roles: ['ddb-backup-restore-resource'] },
+      ],
+    );
+    expect(roleIds(source).sort()).toEqual(
+      [...Object.values(FUNCTION_ROLES), ...PIPELINE_ROLES, 'ForwardTableEventsRole'].sort(),
+    );
   });
 
   it('trusts each function role to exactly the matching role of the orchestrator stage, and the pipeline roles only to the services that run them', () => {
     for (const fn of FUNCTIONS) {
       expect(trustOf(source, FUNCTION_ROLES[fn]).Statement).toEqual([
-        expect.objectContaining({ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ORCHESTRATOR}:root` }, Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': orchestratorRole(fn) } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${ORCHESTRATOR}:root` },
+          Action: 'sts:AssumeRole',
+          Condition: { ArnEquals: { 'aws:PrincipalArn': orchestratorRole(fn) } },
+        }),
       ]);
     }
     expect(trustOf(source, 'PipelineRole').Statement).toEqual([
-      { Effect: 'Allow', Principal: { Service: ['datapipeline.amazonaws.com', 'elasticmapreduce.amazonaws.com'] }, Action: 'sts:AssumeRole' },
+      {
+        Effect: 'Allow',
+        Principal: { Service: ['datapipeline.amazonaws.com', 'elasticmapreduce.amazonaws.com'] },
+        Action: 'sts:AssumeRole',
+      },
     ]);
     for (const id of ['PipelineResourceRole', 'RestoreResourceRole']) {
-      expect(trustOf(source, id).Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+      expect(trustOf(source, id).Statement).toEqual([
+        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ]);
     }
-    for (const t of [source, backup]) for (const id of roleIds(t)) expect(JSON.stringify(trustOf(t, id).Statement)).not.toContain('*');
+    for (const t of [source, backup])
+      for (const id of roleIds(t)) expect(JSON.stringify(trustOf(t, id).Statement)).not.toContain('*');
   });
 
   it('grants each function exactly the actions it uses', () => {
-    const findAndDefine = ['datapipeline:ActivatePipeline', 'datapipeline:AddTags', 'datapipeline:CreatePipeline', 'datapipeline:DescribePipelines', 'datapipeline:ListPipelines', 'datapipeline:PutPipelineDefinition'];
-    expect(actionsOf('OnboardRole')).toEqual([...findAndDefine, 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'iam:PassRole'].sort());
-    expect(actionsOf('BackfillRole')).toEqual([...findAndDefine, 'dynamodb:DescribeTable', 'dynamodb:ListTables', 'dynamodb:ListTagsOfResource', 'iam:PassRole'].sort());
+    const findAndDefine = [
+      'datapipeline:ActivatePipeline',
+      'datapipeline:AddTags',
+      'datapipeline:CreatePipeline',
+      'datapipeline:DescribePipelines',
+      'datapipeline:ListPipelines',
+      'datapipeline:PutPipelineDefinition',
+    ];
+    expect(actionsOf('OnboardRole')).toEqual(
+      [...findAndDefine, 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'iam:PassRole'].sort(),
+    );
+    expect(actionsOf('BackfillRole')).toEqual(
+      [
+        ...findAndDefine,
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTables',
+        'dynamodb:ListTagsOfResource',
+        'iam:PassRole',
+      ].sort(),
+    );
     expect(actionsOf('OffboardRole')).toEqual(['datapipeline:DeactivatePipeline', 'datapipeline:DeletePipeline']);
-    expect(actionsOf('HealthCheckRole')).toEqual(['datapipeline:DescribePipelines', 'datapipeline:ListPipelines', 'dynamodb:DescribeTable']);
+    expect(actionsOf('HealthCheckRole')).toEqual([
+      'datapipeline:DescribePipelines',
+      'datapipeline:ListPipelines',
+      'dynamodb:DescribeTable',
+    ]);
     expect(actionsOf('RestoreRole')).toEqual(
-      ['datapipeline:ActivatePipeline', 'datapipeline:AddTags', 'datapipeline:CreatePipeline', 'datapipeline:PutPipelineDefinition', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:TagResource', 'iam:PassRole'].sort(),
+      [
+        'datapipeline:ActivatePipeline',
+        'datapipeline:AddTags',
+        'datapipeline:CreatePipeline',
+        'datapipeline:PutPipelineDefinition',
+        'dynamodb:CreateTable',
+        'dynamodb:DescribeTable',
+        'dynamodb:Scan',
+        'dynamodb:TagResource',
+        'iam:PassRole',
+      ].sort(),
     );
   });
 
   it('names "*" as a resource only where AWS offers no other, and for Data Pipeline only reads, the task runner’s reports or pipelines tagged ddb-backup:managed-by', async () => {
     const READS = new Set(['datapipeline:DescribePipelines', 'datapipeline:ListPipelines']);
-    const TASK_RUNNER = new Set(['datapipeline:PollForTask', 'datapipeline:ReportTaskProgress', 'datapipeline:ReportTaskRunnerHeartbeat', 'datapipeline:SetTaskStatus']);
+    const TASK_RUNNER = new Set([
+      'datapipeline:PollForTask',
+      'datapipeline:ReportTaskProgress',
+      'datapipeline:ReportTaskRunnerHeartbeat',
+      'datapipeline:SetTaskStatus',
+    ]);
     const tagged = (s: Statement) =>
       s.Condition?.StringEquals?.['datapipeline:Tag/ddb-backup:managed-by'] === 'ddb-backup-orchestrator' ||
       s.Condition?.StringEquals?.['aws:RequestTag/ddb-backup:managed-by'] === 'ddb-backup-orchestrator';
@@ -350,7 +632,10 @@ describe('Given the source account template', () => {
         if (id === 'PipelineRole' && s.Sid === 'EmrServiceRoleEc2') continue;
         for (const a of list(s.Action)) {
           const [service, name] = a.split(':') as [string, string];
-          const ok = service === 'datapipeline' ? READS.has(a) || TASK_RUNNER.has(a) || tagged(s) : await isWildcardOnlyAction(service, name);
+          const ok =
+            service === 'datapipeline'
+              ? READS.has(a) || TASK_RUNNER.has(a) || tagged(s)
+              : await isWildcardOnlyAction(service, name);
           if (!ok) offenders.push(`${id}/${s.Sid}: ${a}`);
         }
       }
@@ -364,8 +649,16 @@ describe('Given the source account template', () => {
       statementsOf(source, roleId)
         .filter((s) => list(s.Action).includes('iam:PassRole'))
         .map((s) => ({ to: list(s.Resource), condition: s.Condition }));
-    const pipelineRole = { to: [arnOf('PipelineRole')], condition: { StringEquals: { 'iam:PassedToService': ['datapipeline.amazonaws.com', 'elasticmapreduce.amazonaws.com'] } } };
-    const toEc2 = (roleId: string) => ({ to: [arnOf(roleId)], condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } } });
+    const pipelineRole = {
+      to: [arnOf('PipelineRole')],
+      condition: {
+        StringEquals: { 'iam:PassedToService': ['datapipeline.amazonaws.com', 'elasticmapreduce.amazonaws.com'] },
+      },
+    };
+    const toEc2 = (roleId: string) => ({
+      to: [arnOf(roleId)],
+      condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
     expect(passes('OnboardRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole')]);
     expect(passes('BackfillRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole')]);
     expect(passes('RestoreRole')).toEqual([pipelineRole, toEc2('RestoreResourceRole')]);
@@ -373,15 +666,25 @@ describe('Given the source account template', () => {
     expect(passes('HealthCheckRole')).toEqual([]);
     // The pipeline role hands itself to EMR as service role and the instance profiles to EC2, as AWS's EMR policies do.
     expect(passes('PipelineRole')).toEqual([
-      { to: [arnOf('PipelineRole')], condition: { StringLike: { 'iam:PassedToService': 'elasticmapreduce.amazonaws.com*' } } },
-      { to: [arnOf('PipelineResourceRole'), arnOf('RestoreResourceRole')], condition: { StringLike: { 'iam:PassedToService': 'ec2.amazonaws.com*' } } },
+      {
+        to: [arnOf('PipelineRole')],
+        condition: { StringLike: { 'iam:PassedToService': 'elasticmapreduce.amazonaws.com*' } },
+      },
+      {
+        to: [arnOf('PipelineResourceRole'), arnOf('RestoreResourceRole')],
+        condition: { StringLike: { 'iam:PassedToService': 'ec2.amazonaws.com*' } },
+      },
     ]);
     expect(JSON.stringify(source.Resources)).not.toMatch(/role\/DataPipelineDefault/);
   });
 
   it('gives the pipeline roles no s3:* or dynamodb:*, DynamoDB only on this account’s tables, and S3 only on this account’s prefix (and AWS’s own software buckets, read-only)', () => {
     const prefix = `arn:aws:s3:::${BUCKET}/${SOURCE}/`;
-    const awsSoftware = ['arn:aws:s3:::dynamodb-dpl-*/emr-ddb-storage-handler/*', 'arn:aws:s3:::datapipeline-*/*', 'arn:aws:s3:::*.elasticmapreduce/*'];
+    const awsSoftware = [
+      'arn:aws:s3:::dynamodb-dpl-*/emr-ddb-storage-handler/*',
+      'arn:aws:s3:::datapipeline-*/*',
+      'arn:aws:s3:::*.elasticmapreduce/*',
+    ];
     for (const id of PIPELINE_ROLES) {
       for (const s of statementsOf(source, id).filter((x) => x.Effect === 'Allow')) {
         const actions = list(s.Action);
@@ -390,7 +693,8 @@ describe('Given the source account template', () => {
         if (!actions.some((a) => a.startsWith('s3:'))) continue;
         for (const r of list(s.Resource)) {
           if (r === `arn:aws:s3:::${BUCKET}`) {
-            if (actions.includes('s3:ListBucket')) expect(s.Condition).toEqual({ StringLike: { 's3:prefix': [SOURCE, `${SOURCE}/*`] } });
+            if (actions.includes('s3:ListBucket'))
+              expect(s.Condition).toEqual({ StringLike: { 's3:prefix': [SOURCE, `${SOURCE}/*`] } });
             else expect(actions).toEqual(['s3:GetBucketLocation']);
           } else if (awsSoftware.includes(r)) {
             expect(actions).toEqual(['s3:GetObject']);
@@ -403,7 +707,11 @@ describe('Given the source account template', () => {
   });
 
   it('a second region’s stack (ForwardEventsOnly) holds only the forwarding rule and its role', () => {
-    const regional = resolveTemplate(sourceRaw, { accountId: SOURCE, region: 'eu-central-1', parameters: { ...sourceParams, ForwardEventsOnly: 'true' } });
+    const regional = resolveTemplate(sourceRaw, {
+      accountId: SOURCE,
+      region: 'eu-central-1',
+      parameters: { ...sourceParams, ForwardEventsOnly: 'true' },
+    });
     expect(Object.keys(regional.Resources).sort()).toEqual(['ForwardTableEventsRole', 'ForwardTableEventsRule']);
   });
 
@@ -411,83 +719,273 @@ describe('Given the source account template', () => {
     const pipeline = `arn:aws:datapipeline:us-east-1:${SOURCE}:pipeline/df-0123456789ABCDEFGHIJ`;
     const table = (name: string, account = SOURCE) => `arn:aws:dynamodb:us-east-1:${account}:table/${name}`;
     const role = (name: string) => `arn:aws:iam::${SOURCE}:role/${name}`;
-    const createTags = { 'aws:RequestTag/ddb-backup:managed-by': 'ddb-backup-orchestrator', 'aws:TagKeys': ['ddb-backup:managed-by', 'ddb-backup:table-arn'] };
-    it.each(titled([
-      ['healthCheck', 'reads the pipelines', 'datapipeline:DescribePipelines', pipeline, {}, 'allow'],
-      ['healthCheck', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
-      ['healthCheck', 'redefines a managed pipeline', 'datapipeline:PutPipelineDefinition', pipeline, MANAGED, 'deny'],
-      ['healthCheck', 'reads a table’s description', 'dynamodb:DescribeTable', table('orders'), {}, 'allow'],
-      ['healthCheck', 'reads a table’s items', 'dynamodb:Scan', table('orders'), { 'dynamodb:Select': 'COUNT' }, 'deny'],
-      ['offboard', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'allow'],
-      ['offboard', 'deactivates a managed pipeline', 'datapipeline:DeactivatePipeline', pipeline, MANAGED, 'allow'],
-      ['offboard', 'deletes an untagged pipeline', 'datapipeline:DeletePipeline', pipeline, {}, 'deny'],
-      ['offboard', 'deletes a pipeline someone else manages', 'datapipeline:DeletePipeline', pipeline, { 'datapipeline:Tag/ddb-backup:managed-by': 'etl-team' }, 'deny'],
-      ['offboard', 'deactivates an untagged pipeline', 'datapipeline:DeactivatePipeline', pipeline, {}, 'deny'],
-      ['offboard', 'creates a pipeline', 'datapipeline:CreatePipeline', '*', createTags, 'deny'],
-      ['onboard', 'creates a pipeline tagged as managed', 'datapipeline:CreatePipeline', '*', createTags, 'allow'],
-      ['onboard', 'creates an untagged pipeline', 'datapipeline:CreatePipeline', '*', {}, 'deny'],
-      ['onboard', 'creates a pipeline with a tag of its own choosing', 'datapipeline:CreatePipeline', '*', { ...createTags, 'aws:TagKeys': ['ddb-backup:managed-by', 'owner'] }, 'deny'],
-      ['onboard', 'puts a definition into a managed pipeline', 'datapipeline:PutPipelineDefinition', pipeline, MANAGED, 'allow'],
-      ['onboard', 'activates a managed pipeline', 'datapipeline:ActivatePipeline', pipeline, MANAGED, 'allow'],
-      ['onboard', 'puts a definition into an untagged pipeline', 'datapipeline:PutPipelineDefinition', pipeline, {}, 'deny'],
-      ['onboard', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
-      ['onboard', 'lists the account’s tables', 'dynamodb:ListTables', '*', {}, 'deny'],
-      ['onboard', 'passes the pipeline role to Data Pipeline', 'iam:PassRole', role('ddb-backup-pipeline'), { 'iam:PassedToService': 'datapipeline.amazonaws.com' }, 'allow'],
-      ['onboard', 'passes the pipeline role to EC2', 'iam:PassRole', role('ddb-backup-pipeline'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
-      ['onboard', 'passes the export resource role to EC2', 'iam:PassRole', role('ddb-backup-pipeline-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'allow'],
-      ['onboard', 'passes the export resource role to Lambda', 'iam:PassRole', role('ddb-backup-pipeline-resource'), { 'iam:PassedToService': 'lambda.amazonaws.com' }, 'deny'],
-      ['onboard', 'passes the restore resource role', 'iam:PassRole', role('ddb-backup-restore-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
-      ['onboard', 'passes DataPipelineDefaultResourceRole', 'iam:PassRole', role('DataPipelineDefaultResourceRole'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
-      ['onboard', 'passes an administrator role', 'iam:PassRole', role('Admin'), { 'iam:PassedToService': 'datapipeline.amazonaws.com' }, 'deny'],
-      ['backfill', 'lists the account’s tables', 'dynamodb:ListTables', '*', {}, 'allow'],
-      ['backfill', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
-      ['restore', 'counts a table’s items', 'dynamodb:Scan', table('orders-restored'), { 'dynamodb:Select': 'COUNT' }, 'allow'],
-      ['restore', 'reads a table’s items', 'dynamodb:Scan', table('orders'), { 'dynamodb:Select': 'ALL_ATTRIBUTES' }, 'deny'],
-      ['restore', 'scans without saying what', 'dynamodb:Scan', table('orders'), {}, 'deny'],
-      ['restore', 'creates a table tagged as managed', 'dynamodb:CreateTable', table('orders-restored'), { 'aws:RequestTag/ddb-backup:managed-by': 'ddb-backup-orchestrator', 'aws:TagKeys': ['ddb-backup:managed-by', 'ddb-backup:restored-from'] }, 'allow'],
-      ['restore', 'creates an untagged table', 'dynamodb:CreateTable', table('orders-restored'), {}, 'deny'],
-      ['restore', 'writes an item', 'dynamodb:PutItem', table('orders'), {}, 'deny'],
-      ['restore', 'deletes a table', 'dynamodb:DeleteTable', table('orders'), {}, 'deny'],
-      ['restore', 'passes the restore resource role to EC2', 'iam:PassRole', role('ddb-backup-restore-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'allow'],
-      ['restore', 'passes the export resource role', 'iam:PassRole', role('ddb-backup-pipeline-resource'), { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
-      ['restore', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
-    ] as const, ([fn, what, , , , expected]) => `${fn} ${what} → ${expected}`))('%s', async (_title, [fn, , action, resource, context, expected]) => {
+    const createTags = {
+      'aws:RequestTag/ddb-backup:managed-by': 'ddb-backup-orchestrator',
+      'aws:TagKeys': ['ddb-backup:managed-by', 'ddb-backup:table-arn'],
+    };
+    it.each(
+      titled(
+        [
+          ['healthCheck', 'reads the pipelines', 'datapipeline:DescribePipelines', pipeline, {}, 'allow'],
+          ['healthCheck', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
+          [
+            'healthCheck',
+            'redefines a managed pipeline',
+            'datapipeline:PutPipelineDefinition',
+            pipeline,
+            MANAGED,
+            'deny',
+          ],
+          ['healthCheck', 'reads a table’s description', 'dynamodb:DescribeTable', table('orders'), {}, 'allow'],
+          [
+            'healthCheck',
+            'reads a table’s items',
+            'dynamodb:Scan',
+            table('orders'),
+            { 'dynamodb:Select': 'COUNT' },
+            'deny',
+          ],
+          ['offboard', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'allow'],
+          ['offboard', 'deactivates a managed pipeline', 'datapipeline:DeactivatePipeline', pipeline, MANAGED, 'allow'],
+          ['offboard', 'deletes an untagged pipeline', 'datapipeline:DeletePipeline', pipeline, {}, 'deny'],
+          [
+            'offboard',
+            'deletes a pipeline someone else manages',
+            'datapipeline:DeletePipeline',
+            pipeline,
+            { 'datapipeline:Tag/ddb-backup:managed-by': 'etl-team' },
+            'deny',
+          ],
+          ['offboard', 'deactivates an untagged pipeline', 'datapipeline:DeactivatePipeline', pipeline, {}, 'deny'],
+          ['offboard', 'creates a pipeline', 'datapipeline:CreatePipeline', '*', createTags, 'deny'],
+          ['onboard', 'creates a pipeline tagged as managed', 'datapipeline:CreatePipeline', '*', createTags, 'allow'],
+          ['onboard', 'creates an untagged pipeline', 'datapipeline:CreatePipeline', '*', {}, 'deny'],
+          [
+            'onboard',
+            'creates a pipeline with a tag of its own choosing',
+            'datapipeline:CreatePipeline',
+            '*',
+            { ...createTags, 'aws:TagKeys': ['ddb-backup:managed-by', 'owner'] },
+            'deny',
+          ],
+          [
+            'onboard',
+            'puts a definition into a managed pipeline',
+            'datapipeline:PutPipelineDefinition',
+            pipeline,
+            MANAGED,
+            'allow',
+          ],
+          ['onboard', 'activates a managed pipeline', 'datapipeline:ActivatePipeline', pipeline, MANAGED, 'allow'],
+          [
+            'onboard',
+            'puts a definition into an untagged pipeline',
+            'datapipeline:PutPipelineDefinition',
+            pipeline,
+            {},
+            'deny',
+          ],
+          ['onboard', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
+          ['onboard', 'lists the account’s tables', 'dynamodb:ListTables', '*', {}, 'deny'],
+          [
+            'onboard',
+            'passes the pipeline role to Data Pipeline',
+            'iam:PassRole',
+            role('ddb-backup-pipeline'),
+            { 'iam:PassedToService': 'datapipeline.amazonaws.com' },
+            'allow',
+          ],
+          [
+            'onboard',
+            'passes the pipeline role to EC2',
+            'iam:PassRole',
+            role('ddb-backup-pipeline'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'onboard',
+            'passes the export resource role to EC2',
+            'iam:PassRole',
+            role('ddb-backup-pipeline-resource'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'allow',
+          ],
+          [
+            'onboard',
+            'passes the export resource role to Lambda',
+            'iam:PassRole',
+            role('ddb-backup-pipeline-resource'),
+            { 'iam:PassedToService': 'lambda.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'onboard',
+            'passes the restore resource role',
+            'iam:PassRole',
+            role('ddb-backup-restore-resource'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'onboard',
+            'passes DataPipelineDefaultResourceRole',
+            'iam:PassRole',
+            role('DataPipelineDefaultResourceRole'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'onboard',
+            'passes an administrator role',
+            'iam:PassRole',
+            role('Admin'),
+            { 'iam:PassedToService': 'datapipeline.amazonaws.com' },
+            'deny',
+          ],
+          ['backfill', 'lists the account’s tables', 'dynamodb:ListTables', '*', {}, 'allow'],
+          ['backfill', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
+          [
+            'restore',
+            'counts a table’s items',
+            'dynamodb:Scan',
+            table('orders-restored'),
+            { 'dynamodb:Select': 'COUNT' },
+            'allow',
+          ],
+          [
+            'restore',
+            'reads a table’s items',
+            'dynamodb:Scan',
+            table('orders'),
+            { 'dynamodb:Select': 'ALL_ATTRIBUTES' },
+            'deny',
+          ],
+          ['restore', 'scans without saying what', 'dynamodb:Scan', table('orders'), {}, 'deny'],
+          [
+            'restore',
+            'creates a table tagged as managed',
+            'dynamodb:CreateTable',
+            table('orders-restored'),
+            {
+              'aws:RequestTag/ddb-backup:managed-by': 'ddb-backup-orchestrator',
+              'aws:TagKeys': ['ddb-backup:managed-by', 'ddb-backup:restored-from'],
+            },
+            'allow',
+          ],
+          ['restore', 'creates an untagged table', 'dynamodb:CreateTable', table('orders-restored'), {}, 'deny'],
+          ['restore', 'writes an item', 'dynamodb:PutItem', table('orders'), {}, 'deny'],
+          ['restore', 'deletes a table', 'dynamodb:DeleteTable', table('orders'), {}, 'deny'],
+          [
+            'restore',
+            'passes the restore resource role to EC2',
+            'iam:PassRole',
+            role('ddb-backup-restore-resource'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'allow',
+          ],
+          [
+            'restore',
+            'passes the export resource role',
+            'iam:PassRole',
+            role('ddb-backup-pipeline-resource'),
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'deny',
+          ],
+          ['restore', 'deletes a managed pipeline', 'datapipeline:DeletePipeline', pipeline, MANAGED, 'deny'],
+        ] as const,
+        ([fn, what, , , , expected]) => `${fn} ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [fn, , action, resource, context, expected]) => {
       const id = FUNCTION_ROLES[fn];
-      expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: SOURCE, context: context as Record<string, string | string[]> })).toBe(
-        expected,
-      );
+      expect(
+        await simulate({
+          principal: arnOf(id),
+          identity: identityPolicies(source, id),
+          action,
+          resource,
+          resourceAccount: SOURCE,
+          context: context as Record<string, string | string[]>,
+        }),
+      ).toBe(expected);
     });
 
-    it.each(FUNCTIONS.map((fn) => [fn] as const))('%s reaches nothing in the backup bucket, even one open to this account', async (fn) => {
-      const id = FUNCTION_ROLES[fn];
-      for (const [action, resource] of [
-        ['s3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`],
-        ['s3:PutObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/x`],
-        ['s3:ListBucket', `arn:aws:s3:::${BUCKET}`],
-      ] as const) {
-        expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: BACKUP, resourcePolicy: bucketOpenTo(SOURCE) })).toBe('deny');
-      }
-    });
+    it.each(FUNCTIONS.map((fn) => [fn] as const))(
+      '%s reaches nothing in the backup bucket, even one open to this account',
+      async (fn) => {
+        const id = FUNCTION_ROLES[fn];
+        for (const [action, resource] of [
+          ['s3:GetObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/2026-11-26-03-00-00/manifest`],
+          ['s3:PutObject', `arn:aws:s3:::${BUCKET}/${SOURCE}/us-east-1/orders/x`],
+          ['s3:ListBucket', `arn:aws:s3:::${BUCKET}`],
+        ] as const) {
+          expect(
+            await simulate({
+              principal: arnOf(id),
+              identity: identityPolicies(source, id),
+              action,
+              resource,
+              resourceAccount: BACKUP,
+              resourcePolicy: bucketOpenTo(SOURCE),
+            }),
+          ).toBe('deny');
+        }
+      },
+    );
 
     it.each(
       titled(
-        FUNCTIONS.flatMap((fn) => [
-          [fn, `its own function (${fn})`, orchestratorRole(fn), 'allow'],
-          [fn, 'another function of the stage', orchestratorRole(fn === 'onboard' ? 'offboard' : 'onboard'), 'deny'],
-          [fn, 'the same function of a stage prod-eu', orchestratorRole(fn, 'prod-eu'), 'deny'],
-          [fn, 'another role of the orchestrator account', `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${STAGE}-x`, 'deny'],
-        ] as const),
+        FUNCTIONS.flatMap(
+          (fn) =>
+            [
+              [fn, `its own function (${fn})`, orchestratorRole(fn), 'allow'],
+              [
+                fn,
+                'another function of the stage',
+                orchestratorRole(fn === 'onboard' ? 'offboard' : 'onboard'),
+                'deny',
+              ],
+              [fn, 'the same function of a stage prod-eu', orchestratorRole(fn, 'prod-eu'), 'deny'],
+              [
+                fn,
+                'another role of the orchestrator account',
+                `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${STAGE}-x`,
+                'deny',
+              ],
+            ] as const,
+        ),
         ([fn, who, , expected]) => `the ${fn} role is assumed by ${who} → ${expected}`,
       ),
     )('%s', async (_title, [fn, , principal, expected]) => {
       const id = FUNCTION_ROLES[fn];
-      expect(await simulate({ principal, identity: callerMayAssumeAnything, action: 'sts:AssumeRole', resource: arnOf(id), resourceAccount: SOURCE, resourcePolicy: trustOf(source, id) })).toBe(expected);
+      expect(
+        await simulate({
+          principal,
+          identity: callerMayAssumeAnything,
+          action: 'sts:AssumeRole',
+          resource: arnOf(id),
+          resourceAccount: SOURCE,
+          resourcePolicy: trustOf(source, id),
+        }),
+      ).toBe(expected);
     });
 
     it('requires the external id when one is set', async () => {
-      const withId = resolveTemplate(sourceRaw, { accountId: SOURCE, region: 'us-east-1', parameters: { ...sourceParams, ExternalId: 'ext-123' } });
+      const withId = resolveTemplate(sourceRaw, {
+        accountId: SOURCE,
+        region: 'us-east-1',
+        parameters: { ...sourceParams, ExternalId: 'ext-123' },
+      });
       const assume = (context: Record<string, string>) =>
-        simulate({ principal: orchestratorRole('restore'), identity: callerMayAssumeAnything, action: 'sts:AssumeRole', resource: arnOf('RestoreRole'), resourceAccount: SOURCE, context, resourcePolicy: trustOf(withId, 'RestoreRole') });
+        simulate({
+          principal: orchestratorRole('restore'),
+          identity: callerMayAssumeAnything,
+          action: 'sts:AssumeRole',
+          resource: arnOf('RestoreRole'),
+          resourceAccount: SOURCE,
+          context,
+          resourcePolicy: trustOf(withId, 'RestoreRole'),
+        });
       expect(await assume({})).toBe('deny');
       expect(await assume({ 'sts:ExternalId': 'ext-123' })).toBe('allow');
     });
@@ -496,55 +994,306 @@ describe('Given the source account template', () => {
   describe('simulated, the roles the pipelines run as (under a bucket policy open to this account: what is denied, their own policy denies)', () => {
     const object = (key: string) => `arn:aws:s3:::${BUCKET}/${key}`;
     const RUN = `${SOURCE}/us-east-1/orders/2026-11-26-03-00-00`;
-    it.each(titled([
-      ['PipelineResourceRole', 'writes a data file of a run', 's3:PutObject', object(`${RUN}/ae10f955-0000_000000`), {}, 'allow'],
-      ['PipelineResourceRole', 'writes it with the bucket-owner-full-control ACL', 's3:PutObjectAcl', object(`${RUN}/ae10f955-0000_000000`), {}, 'allow'],
-      ['PipelineResourceRole', 'writes into another account’s prefix', 's3:PutObject', object(`${OTHER_SOURCE}/us-east-1/orders/x`), {}, 'deny'],
-      ['PipelineResourceRole', 'writes at the bucket’s root', 's3:PutObject', object('x'), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes its logs', 's3:DeleteObject', object(`${SOURCE}/logs/us-east-1/orders/df-1/step.log.gz`), {}, 'allow'],
-      ['PipelineResourceRole', 'deletes a logs folder below a table (no log is written there)', 's3:DeleteObject', object(`${SOURCE}/us-east-1/orders/logs/df-1/step.log.gz`), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes a folder marker', 's3:DeleteObject', object(`${RUN}_$folder$`), {}, 'allow'],
-      ['PipelineResourceRole', 'deletes a data file', 's3:DeleteObject', object(`${RUN}/ae10f955-0000_000000`), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes a manifest', 's3:DeleteObject', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes a data file of a table named logs', 's3:DeleteObject', object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/ae10f955-0000_000000`), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes a manifest of a table named logs', 's3:DeleteObject', object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'deletes a version', 's3:DeleteObjectVersion', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'shortens a lock', 's3:PutObjectRetention', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'bypasses governance mode', 's3:BypassGovernanceRetention', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'lifts a legal hold', 's3:PutObjectLegalHold', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineResourceRole', 'uploads with a customer-provided key (SSE-C)', 's3:PutObject', object(`${RUN}/x`), { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' }, 'deny'],
-      ['PipelineResourceRole', 'lists its own prefix', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${RUN}/` }, 'allow'],
-      ['PipelineResourceRole', 'lists another account’s prefix', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${OTHER_SOURCE}/` }, 'deny'],
-      ['PipelineResourceRole', 'changes the bucket policy', 's3:PutBucketPolicy', `arn:aws:s3:::${BUCKET}`, {}, 'deny'],
-      ['RestoreResourceRole', 'reads a snapshot', 's3:GetObject', object(`${RUN}/ae10f955-0000_000000`), {}, 'allow'],
-      ['RestoreResourceRole', 'overwrites a snapshot', 's3:PutObject', object(`${RUN}/ae10f955-0000_000000`), {}, 'deny'],
-      ['RestoreResourceRole', 'writes its logs', 's3:PutObject', object(`${SOURCE}/logs/us-east-1/orders/df-2/step.log.gz`), {}, 'allow'],
-      ['RestoreResourceRole', 'writes into a table named logs', 's3:PutObject', object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/manifest`), {}, 'deny'],
-      ['RestoreResourceRole', 'deletes a version', 's3:DeleteObjectVersion', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineRole', 'lists a snapshot (the import’s precondition)', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${RUN}/` }, 'allow'],
-      ['PipelineRole', 'reads a snapshot', 's3:GetObject', object(`${RUN}/manifest`), {}, 'deny'],
-      ['PipelineRole', 'writes a data file', 's3:PutObject', object(`${RUN}/x`), {}, 'deny'],
-    ] as const, ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`))('%s', async (_title, [id, , action, resource, context, expected]) => {
-      expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: BACKUP, context: context as Record<string, string>, resourcePolicy: bucketOpenTo(SOURCE) })).toBe(
-        expected,
-      );
+    it.each(
+      titled(
+        [
+          [
+            'PipelineResourceRole',
+            'writes a data file of a run',
+            's3:PutObject',
+            object(`${RUN}/ae10f955-0000_000000`),
+            {},
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'writes it with the bucket-owner-full-control ACL',
+            's3:PutObjectAcl',
+            object(`${RUN}/ae10f955-0000_000000`),
+            {},
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'writes into another account’s prefix',
+            's3:PutObject',
+            object(`${OTHER_SOURCE}/us-east-1/orders/x`),
+            {},
+            'deny',
+          ],
+          ['PipelineResourceRole', 'writes at the bucket’s root', 's3:PutObject', object('x'), {}, 'deny'],
+          [
+            'PipelineResourceRole',
+            'deletes its logs',
+            's3:DeleteObject',
+            object(`${SOURCE}/logs/us-east-1/orders/df-1/step.log.gz`),
+            {},
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a logs folder below a table (no log is written there)',
+            's3:DeleteObject',
+            object(`${SOURCE}/us-east-1/orders/logs/df-1/step.log.gz`),
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a folder marker',
+            's3:DeleteObject',
+            object(`${RUN}_$folder$`),
+            {},
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a data file',
+            's3:DeleteObject',
+            object(`${RUN}/ae10f955-0000_000000`),
+            {},
+            'deny',
+          ],
+          ['PipelineResourceRole', 'deletes a manifest', 's3:DeleteObject', object(`${RUN}/manifest`), {}, 'deny'],
+          [
+            'PipelineResourceRole',
+            'deletes a data file of a table named logs',
+            's3:DeleteObject',
+            object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/ae10f955-0000_000000`),
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a manifest of a table named logs',
+            's3:DeleteObject',
+            object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/manifest`),
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a version',
+            's3:DeleteObjectVersion',
+            object(`${RUN}/manifest`),
+            {},
+            'deny',
+          ],
+          ['PipelineResourceRole', 'shortens a lock', 's3:PutObjectRetention', object(`${RUN}/manifest`), {}, 'deny'],
+          [
+            'PipelineResourceRole',
+            'bypasses governance mode',
+            's3:BypassGovernanceRetention',
+            object(`${RUN}/manifest`),
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'lifts a legal hold',
+            's3:PutObjectLegalHold',
+            object(`${RUN}/manifest`),
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'uploads with a customer-provided key (SSE-C)',
+            's3:PutObject',
+            object(`${RUN}/x`),
+            { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'lists its own prefix',
+            's3:ListBucket',
+            `arn:aws:s3:::${BUCKET}`,
+            { 's3:prefix': `${RUN}/` },
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'lists another account’s prefix',
+            's3:ListBucket',
+            `arn:aws:s3:::${BUCKET}`,
+            { 's3:prefix': `${OTHER_SOURCE}/` },
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'changes the bucket policy',
+            's3:PutBucketPolicy',
+            `arn:aws:s3:::${BUCKET}`,
+            {},
+            'deny',
+          ],
+          [
+            'RestoreResourceRole',
+            'reads a snapshot',
+            's3:GetObject',
+            object(`${RUN}/ae10f955-0000_000000`),
+            {},
+            'allow',
+          ],
+          [
+            'RestoreResourceRole',
+            'overwrites a snapshot',
+            's3:PutObject',
+            object(`${RUN}/ae10f955-0000_000000`),
+            {},
+            'deny',
+          ],
+          [
+            'RestoreResourceRole',
+            'writes its logs',
+            's3:PutObject',
+            object(`${SOURCE}/logs/us-east-1/orders/df-2/step.log.gz`),
+            {},
+            'allow',
+          ],
+          [
+            'RestoreResourceRole',
+            'writes into a table named logs',
+            's3:PutObject',
+            object(`${SOURCE}/us-east-1/logs/2026-11-26-03-00-00/manifest`),
+            {},
+            'deny',
+          ],
+          ['RestoreResourceRole', 'deletes a version', 's3:DeleteObjectVersion', object(`${RUN}/manifest`), {}, 'deny'],
+          [
+            'PipelineRole',
+            'lists a snapshot (the import’s precondition)',
+            's3:ListBucket',
+            `arn:aws:s3:::${BUCKET}`,
+            { 's3:prefix': `${RUN}/` },
+            'allow',
+          ],
+          ['PipelineRole', 'reads a snapshot', 's3:GetObject', object(`${RUN}/manifest`), {}, 'deny'],
+          ['PipelineRole', 'writes a data file', 's3:PutObject', object(`${RUN}/x`), {}, 'deny'],
+        ] as const,
+        ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [id, , action, resource, context, expected]) => {
+      expect(
+        await simulate({
+          principal: arnOf(id),
+          identity: identityPolicies(source, id),
+          action,
+          resource,
+          resourceAccount: BACKUP,
+          context: context as Record<string, string>,
+          resourcePolicy: bucketOpenTo(SOURCE),
+        }),
+      ).toBe(expected);
     });
 
     const managedTable = { 'aws:ResourceTag/ddb-backup:managed-by': 'ddb-backup-orchestrator' };
-    it.each(titled([
-      ['PipelineResourceRole', 'reads a table', 'dynamodb:Scan', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'allow'],
-      ['PipelineResourceRole', 'writes a table', 'dynamodb:BatchWriteItem', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, managedTable, 'deny'],
-      ['PipelineResourceRole', 'deletes a table', 'dynamodb:DeleteTable', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'deny'],
-      ['PipelineResourceRole', 'reads the export jar', 's3:GetObject', 'arn:aws:s3:::dynamodb-dpl-eu-central-1/emr-ddb-storage-handler/4.11.0/emr-dynamodb-tools-4.11.0-SNAPSHOT-jar-with-dependencies.jar', {}, 'allow'],
-      ['RestoreResourceRole', 'writes a table the restore created (tagged)', 'dynamodb:BatchWriteItem', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders-restored`, managedTable, 'allow'],
-      ['RestoreResourceRole', 'writes an untagged table (such as the source table)', 'dynamodb:BatchWriteItem', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'deny'],
-      ['RestoreResourceRole', 'reads a table', 'dynamodb:Scan', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, managedTable, 'deny'],
-      ['PipelineRole', 'reads a table', 'dynamodb:Scan', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'deny'],
-      ['PipelineRole', 'describes a table (sizing the cluster)', 'dynamodb:DescribeTable', `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`, {}, 'allow'],
-      ['PipelineRole', 'passes an administrator role to EC2', 'iam:PassRole', `arn:aws:iam::${SOURCE}:role/Admin`, { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'deny'],
-      ['PipelineRole', 'passes the export resource role to EC2', 'iam:PassRole', `arn:aws:iam::${SOURCE}:role/ddb-backup-pipeline-resource`, { 'iam:PassedToService': 'ec2.amazonaws.com' }, 'allow'],
-    ] as const, ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`))('%s', async (_title, [id, , action, resource, context, expected]) => {
-      expect(await simulate({ principal: arnOf(id), identity: identityPolicies(source, id), action, resource, resourceAccount: SOURCE, context: context as Record<string, string> })).toBe(expected);
+    it.each(
+      titled(
+        [
+          [
+            'PipelineResourceRole',
+            'reads a table',
+            'dynamodb:Scan',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            {},
+            'allow',
+          ],
+          [
+            'PipelineResourceRole',
+            'writes a table',
+            'dynamodb:BatchWriteItem',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            managedTable,
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'deletes a table',
+            'dynamodb:DeleteTable',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            {},
+            'deny',
+          ],
+          [
+            'PipelineResourceRole',
+            'reads the export jar',
+            's3:GetObject',
+            'arn:aws:s3:::dynamodb-dpl-eu-central-1/emr-ddb-storage-handler/4.11.0/emr-dynamodb-tools-4.11.0-SNAPSHOT-jar-with-dependencies.jar',
+            {},
+            'allow',
+          ],
+          [
+            'RestoreResourceRole',
+            'writes a table the restore created (tagged)',
+            'dynamodb:BatchWriteItem',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders-restored`,
+            managedTable,
+            'allow',
+          ],
+          [
+            'RestoreResourceRole',
+            'writes an untagged table (such as the source table)',
+            'dynamodb:BatchWriteItem',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            {},
+            'deny',
+          ],
+          [
+            'RestoreResourceRole',
+            'reads a table',
+            'dynamodb:Scan',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            managedTable,
+            'deny',
+          ],
+          [
+            'PipelineRole',
+            'reads a table',
+            'dynamodb:Scan',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            {},
+            'deny',
+          ],
+          [
+            'PipelineRole',
+            'describes a table (sizing the cluster)',
+            'dynamodb:DescribeTable',
+            `arn:aws:dynamodb:eu-central-1:${SOURCE}:table/orders`,
+            {},
+            'allow',
+          ],
+          [
+            'PipelineRole',
+            'passes an administrator role to EC2',
+            'iam:PassRole',
+            `arn:aws:iam::${SOURCE}:role/Admin`,
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'PipelineRole',
+            'passes the export resource role to EC2',
+            'iam:PassRole',
+            `arn:aws:iam::${SOURCE}:role/ddb-backup-pipeline-resource`,
+            { 'iam:PassedToService': 'ec2.amazonaws.com' },
+            'allow',
+          ],
+        ] as const,
+        ([id, what, , , , expected]) => `the ${id} ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [id, , action, resource, context, expected]) => {
+      expect(
+        await simulate({
+          principal: arnOf(id),
+          identity: identityPolicies(source, id),
+          action,
+          resource,
+          resourceAccount: SOURCE,
+          context: context as Record<string, string>,
+        }),
+      ).toBe(expected);
     });
 
     it.each([
@@ -553,7 +1302,14 @@ describe('Given the source account template', () => {
       [`arn:aws:sns:eu-west-1:${ORCHESTRATOR}:ddb-backup-orchestrator-prod-eu-alarms`, 'deny'],
     ] as const)('the pipeline role publishes a failure notice to %s → %s', async (topic, expected) => {
       expect(
-        await simulate({ principal: arnOf('PipelineRole'), identity: identityPolicies(source, 'PipelineRole'), action: 'sns:Publish', resource: topic, resourceAccount: ORCHESTRATOR, resourcePolicy: openTo(SOURCE, [topic]) }),
+        await simulate({
+          principal: arnOf('PipelineRole'),
+          identity: identityPolicies(source, 'PipelineRole'),
+          action: 'sns:Publish',
+          resource: topic,
+          resourceAccount: ORCHESTRATOR,
+          resourcePolicy: openTo(SOURCE, [topic]),
+        }),
       ).toBe(expected);
     });
   });
@@ -596,7 +1352,10 @@ function matchedBy(pattern: unknown, events: Record<string, unknown>): string[] 
     "p = EventPattern.load(json.dumps(d['pattern']))",
     "print(json.dumps([p.matches_event(e) for e in d['events']]))",
   ].join('\n');
-  const out = execFileSync(process.env.PYTHON ?? 'python3', ['-c', script], { input: JSON.stringify({ pattern, events: Object.values(events) }), encoding: 'utf8' });
+  const out = execFileSync(process.env.PYTHON ?? 'python3', ['-c', script], {
+    input: JSON.stringify({ pattern, events: Object.values(events) }),
+    encoding: 'utf8',
+  });
   const matches = JSON.parse(out) as boolean[];
   return Object.keys(events).filter((_, i) => matches[i]);
 }

@@ -18,7 +18,8 @@ async function cfnLint(file: string): Promise<{ code: number; output: string }> 
     return { code: 0, output: stdout };
   } catch (e) {
     const err = e as { code?: number | string; stdout?: string; stderr?: string };
-    if (typeof err.code !== 'number') throw new Error(`cfn-lint could not run (${String(err.code)}): install it with pip install cfn-lint`);
+    if (typeof err.code !== 'number')
+      throw new Error(`cfn-lint could not run (${String(err.code)}): install it with pip install cfn-lint`);
     return { code: err.code, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
   }
 }
@@ -31,7 +32,9 @@ function iamStatements(t: Template): Array<{ resource: string; statement: Statem
   return Object.entries(t.Resources).flatMap(([name, r]) => {
     const docs =
       r.Type === 'AWS::IAM::Role'
-        ? list(r.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).map((p) => p.PolicyDocument)
+        ? list(r.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).map(
+            (p) => p.PolicyDocument,
+          )
         : r.Type === 'AWS::IAM::Policy'
           ? [r.Properties?.PolicyDocument as { Statement: Statement[] }]
           : [];
@@ -48,8 +51,10 @@ function literal(node: unknown): unknown {
   const [key, arg] = (entries.length === 1 ? [entries[0]![0], resolved[entries[0]![0]]] : []) as [string?, unknown?];
   const args = arg as unknown[];
   if (key === 'Fn::Split' && typeof args[1] === 'string') return args[1].split(args[0] as string);
-  if (key === 'Fn::Join' && Array.isArray(args[1]) && args[1].every((v) => typeof v === 'string')) return args[1].join(args[0] as string);
-  if (key === 'Fn::Select' && Array.isArray(args[1]) && typeof args[1][Number(args[0])] === 'string') return args[1][Number(args[0])];
+  if (key === 'Fn::Join' && Array.isArray(args[1]) && args[1].every((v) => typeof v === 'string'))
+    return args[1].join(args[0] as string);
+  if (key === 'Fn::Select' && Array.isArray(args[1]) && typeof args[1][Number(args[0])] === 'string')
+    return args[1][Number(args[0])];
   return resolved;
 }
 
@@ -70,7 +75,8 @@ const packageStack = (dir: string, env: NodeJS.ProcessEnv = process.env) =>
   run('npx', ['sls', 'package', '--stage', 'example', '--package', dir], { cwd: root, env, timeout: 120_000 });
 const readTemplate = (dir: string) => readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8');
 /** A template, but for the one thing that differs between two packagings: the artifact folder, named after the time. */
-const withoutPackagingTime = (template: string): unknown => JSON.parse(template.replace(/\/\d{13}-[\dTZ:.-]+\//g, '/<packaged at>/'));
+const withoutPackagingTime = (template: string): unknown =>
+  JSON.parse(template.replace(/\/\d{13}-[\dTZ:.-]+\//g, '/<packaged at>/'));
 
 describe('Given the orchestrator stack packaged for the example stage', () => {
   const out = mkdtempSync(join(tmpdir(), 'sls-package-'));
@@ -83,11 +89,19 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     await packageStack(out, clean);
     template = JSON.parse(readTemplate(out));
     // Every setting a function is given, exported in the shell with a value of its own, over the README's.
-    functionSettings = Object.keys((Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')?.Properties as any).Environment.Variables);
-    const shell = { ...Object.fromEntries(functionSettings.map((k) => [k, `from-the-shell-${k}`])), ...README_SANDBOX_SHELL };
+    functionSettings = Object.keys(
+      (Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!.Properties as any).Environment
+        .Variables,
+    );
+    const shell = {
+      ...Object.fromEntries(functionSettings.map((k) => [k, `from-the-shell-${k}`])),
+      ...README_SANDBOX_SHELL,
+    };
     await packageStack(outFromSandboxShell, { ...clean, ...shell });
   }, 240_000);
-  afterAll(() => [out, outFromSandboxShell].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const dir of [out, outFromSandboxShell]) rmSync(dir, { recursive: true, force: true });
+  });
 
   const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -97,7 +111,9 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
   }, 60_000);
 
   it('renders the same template when the README’s sandbox settings are exported in the shell: a deploy takes the stage’s settings only', () => {
-    expect(functionSettings).toEqual(expect.arrayContaining(Object.keys(README_SANDBOX_SHELL).filter((k) => !k.startsWith('AWS_'))));
+    expect(functionSettings).toEqual(
+      expect.arrayContaining(Object.keys(README_SANDBOX_SHELL).filter((k) => !k.startsWith('AWS_'))),
+    );
     expect(withoutPackagingTime(readTemplate(outFromSandboxShell))).toEqual(withoutPackagingTime(readTemplate(out)));
   });
 
@@ -105,7 +121,10 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     const registry = template.Resources.RegistryTable?.Properties?.TableName;
     expect(registry).toBe('ddb-backup-orchestrator-example-registry');
     for (const [, fn] of resources('AWS::Lambda::Function')) {
-      expect((fn.Properties as any).Environment.Variables).toMatchObject({ REGISTRY_TABLE: registry, BACKUP_BUCKET: 'example-corp-ddb-backups' });
+      expect((fn.Properties as any).Environment.Variables).toMatchObject({
+        REGISTRY_TABLE: registry,
+        BACKUP_BUCKET: 'example-corp-ddb-backups',
+      });
     }
   });
 
@@ -121,24 +140,44 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     });
 
     /** A fresh node loads the bundle with these settings (and a dead local endpoint), hands it `event`, and reports the error's name. */
-    async function errorOf(settings: Record<string, string>, event: unknown): Promise<{ name: string; constructor: string; message: string }> {
+    async function errorOf(
+      settings: Record<string, string>,
+      event: unknown,
+    ): Promise<{ name: string; constructor: string; message: string }> {
       const script =
         `const report=(e)=>console.log(JSON.stringify({name:e.name,constructor:e.constructor.name,message:e.message}));` +
         `let h;try{h=require(${JSON.stringify(bundle)}).handler}catch(e){report(e);process.exit(0)}` +
         `h(${JSON.stringify(event)},{functionName:'onboard',awsRequestId:'r',invokedFunctionArn:'arn:aws:lambda:us-east-1:123456789012:function:onboard',getRemainingTimeInMillis:()=>60000}).then(()=>console.log('{}'),report)`;
-      const env = { PATH: process.env.PATH, AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true', ...settings };
+      const env = {
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ...settings,
+      };
       const { stdout } = await run(process.execPath, ['-e', script], { env, timeout: 30_000 });
       return JSON.parse(stdout.trim().split('\n').pop() as string);
     }
-    const stageSettings = () => (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
+    const stageSettings = () =>
+      (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
 
     it('names a missing setting’s error ConfigError, as the code names it', async () => {
       const { BACKUP_BUCKET: _, ...settings } = stageSettings();
-      expect(await errorOf(settings, {})).toMatchObject({ name: 'ConfigError', constructor: 'ConfigError', message: expect.stringContaining('BACKUP_BUCKET') });
+      expect(await errorOf(settings, {})).toMatchObject({
+        name: 'ConfigError',
+        constructor: 'ConfigError',
+        message: expect.stringContaining('BACKUP_BUCKET'),
+      });
     });
 
     it('names a malformed event’s error InvalidEventError, as the code names it', async () => {
-      expect(await errorOf(stageSettings(), { 'detail-type': 'not a CloudTrail event' })).toMatchObject({ name: 'InvalidEventError', constructor: 'InvalidEventError' });
+      expect(await errorOf(stageSettings(), { 'detail-type': 'not a CloudTrail event' })).toMatchObject({
+        name: 'InvalidEventError',
+        constructor: 'InvalidEventError',
+      });
     });
   });
 
@@ -154,12 +193,17 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
       detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: [eventName] },
     });
     expect(rule?.EventBusName).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] });
-    expect(rule?.Targets[0]).toMatchObject({ RetryPolicy: { MaximumRetryAttempts: 20 }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } });
+    expect(rule?.Targets[0]).toMatchObject({
+      RetryPolicy: { MaximumRetryAttempts: 20 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } },
+    });
   });
 
   it('runs the health check on a schedule', () => {
     const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties as Record<string, any>);
-    expect(rules.find((r) => JSON.stringify(r.Targets).includes('HealthCheckLambdaFunction'))?.ScheduleExpression).toBe('rate(1 hour)');
+    expect(rules.find((r) => JSON.stringify(r.Targets).includes('HealthCheckLambdaFunction'))?.ScheduleExpression).toBe(
+      'rate(1 hour)',
+    );
   });
 
   it('runs every function on nodejs24.x, arm64, with an environment the config accepts', () => {
@@ -177,17 +221,34 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     const alarms = resources('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Record<string, any>);
     const own = alarms.filter((a) => a.Namespace === METRICS_NAMESPACE);
     expect(own.map((a) => a.MetricName)).toEqual(
-      expect.arrayContaining([MetricName.ActivationFailed, MetricName.PipelinesInError, MetricName.PipelinesNotScheduled, MetricName.PipelinesVanished]),
+      expect.arrayContaining([
+        MetricName.ActivationFailed,
+        MetricName.PipelinesInError,
+        MetricName.PipelinesNotScheduled,
+        MetricName.PipelinesVanished,
+      ]),
     );
     for (const a of own) {
       expect(Object.values(MetricName)).toContain(a.MetricName);
       expect(a.Dimensions).toEqual([{ Name: 'service', Value: SERVICE_NAME }]);
     }
     for (const a of alarms) expect(a.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
-    const fnErrors = alarms.filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors').map((a) => a.Dimensions[0].Value.Ref);
-    expect(fnErrors.sort()).toEqual(resources('AWS::Lambda::Function').map(([name]) => name).sort());
-    const dlqAlarms = alarms.filter((a) => a.Namespace === 'AWS/SQS').map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]);
-    expect(dlqAlarms.sort()).toEqual(resources('AWS::SQS::Queue').map(([name]) => name).sort());
+    const fnErrors = alarms
+      .filter((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === 'Errors')
+      .map((a) => a.Dimensions[0].Value.Ref);
+    expect(fnErrors.sort()).toEqual(
+      resources('AWS::Lambda::Function')
+        .map(([name]) => name)
+        .sort(),
+    );
+    const dlqAlarms = alarms
+      .filter((a) => a.Namespace === 'AWS/SQS')
+      .map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]);
+    expect(dlqAlarms.sort()).toEqual(
+      resources('AWS::SQS::Queue')
+        .map(([name]) => name)
+        .sort(),
+    );
   });
 
   it('grants no IAM statement a wildcard action, and scopes sts:AssumeRole to the configured roles', () => {
@@ -207,9 +268,19 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
   describe('the roles each function assumes', () => {
     const ORCHESTRATOR = '123456789012';
     const ACCOUNTS = ['111111111111', '222222222222'];
-    const FUNCTION_ROLES = { onboard: 'OnboardRole', offboard: 'OffboardRole', backfill: 'BackfillRole', restore: 'RestoreRole', healthCheck: 'HealthCheckRole' } as const;
+    const FUNCTION_ROLES = {
+      onboard: 'OnboardRole',
+      offboard: 'OffboardRole',
+      backfill: 'BackfillRole',
+      restore: 'RestoreRole',
+      healthCheck: 'HealthCheckRole',
+    } as const;
     const assumed = (roleId: string) =>
-      list((template.Resources[roleId]?.Properties as any).Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>)
+      list(
+        (template.Resources[roleId]!.Properties as any).Policies as Array<{
+          PolicyDocument: { Statement: Statement[] };
+        }>,
+      )
         .flatMap((p) => p.PolicyDocument.Statement)
         .filter((st) => list(st.Action).includes('sts:AssumeRole'))
         .flatMap((st) => list(literal(st.Resource) as string | string[]))
@@ -217,37 +288,64 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     const source = resolveTemplate(loadTemplate(join(root, 'templates/source-account.yml')), {
       accountId: '111111111111',
       region: 'us-east-1',
-      parameters: { OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: 'example', CentralEventBusArn: `arn:aws:events:us-east-1:${ORCHESTRATOR}:event-bus/b`, BackupBucketName: 'example-corp-ddb-backups' },
+      parameters: {
+        OrchestratorAccountId: ORCHESTRATOR,
+        OrchestratorStage: 'example',
+        CentralEventBusArn: `arn:aws:events:us-east-1:${ORCHESTRATOR}:event-bus/b`,
+        BackupBucketName: 'example-corp-ddb-backups',
+      },
     });
     const backup = resolveTemplate(loadTemplate(join(root, 'templates/backup-account.yml')), {
       accountId: '999999999999',
       region: 'us-east-1',
-      parameters: { BucketName: 'example-corp-ddb-backups', OrchestratorAccountId: ORCHESTRATOR, OrchestratorStage: 'example' },
+      parameters: {
+        BucketName: 'example-corp-ddb-backups',
+        OrchestratorAccountId: ORCHESTRATOR,
+        OrchestratorStage: 'example',
+      },
     });
-    const sourceRole = (fn: string) => Object.values(source.Resources).find((r) => r.Type === 'AWS::IAM::Role' && r.Properties?.RoleName === `ddb-backup-orchestrator-${fn}`);
-    const env = () => (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
+    const sourceRole = (fn: string) =>
+      Object.values(source.Resources).find(
+        (r) => r.Type === 'AWS::IAM::Role' && r.Properties?.RoleName === `ddb-backup-orchestrator-${fn}`,
+      );
+    const env = () =>
+      (resources('AWS::Lambda::Function')[0]![1].Properties as any).Environment.Variables as Record<string, string>;
 
-    it.each(Object.entries(FUNCTION_ROLES))('lets %s assume in the source accounts exactly its own role, in each of them', (fn, roleId) => {
-      const own = ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/ddb-backup-orchestrator-${fn}`);
-      const backupRoles = { onboard: [env().BACKUP_ROLE_ARN], backfill: [env().BACKUP_ROLE_ARN], healthCheck: [env().BACKUP_ROLE_ARN], restore: [env().SNAPSHOT_READER_ROLE_ARN] } as Record<string, string[]>;
-      expect(assumed(roleId)).toEqual([...own, ...(backupRoles[fn] ?? [])].sort());
-    });
+    it.each(Object.entries(FUNCTION_ROLES))(
+      'lets %s assume in the source accounts exactly its own role, in each of them',
+      (fn, roleId) => {
+        const own = ACCOUNTS.map((a) => `arn:aws:iam::${a}:role/ddb-backup-orchestrator-${fn}`);
+        const backupRoles = {
+          onboard: [env().BACKUP_ROLE_ARN],
+          backfill: [env().BACKUP_ROLE_ARN],
+          healthCheck: [env().BACKUP_ROLE_ARN],
+          restore: [env().SNAPSHOT_READER_ROLE_ARN],
+        } as Record<string, string[]>;
+        expect(assumed(roleId)).toEqual([...own, ...(backupRoles[fn] ?? [])].sort());
+      },
+    );
 
-    it.each(Object.entries(FUNCTION_ROLES))('names for %s the role the source account template creates for it, trusting exactly this function’s role', (fn, roleId) => {
-      const name = (template.Resources[roleId]?.Properties as any).RoleName as string;
-      expect(name).toBe(`ddb-backup-orchestrator-example-${fn}`);
-      const role = sourceRole(fn)?.Properties as any;
-      expect(role).toBeDefined();
-      expect(assumed(roleId)).toContain(`arn:aws:iam::111111111111:role/${role.RoleName}`);
-      const trust = role.AssumeRolePolicyDocument.Statement[0];
-      expect(trust.Condition.ArnEquals['aws:PrincipalArn']).toBe(`arn:aws:iam::${ORCHESTRATOR}:role/${name}`);
-    });
+    it.each(Object.entries(FUNCTION_ROLES))(
+      'names for %s the role the source account template creates for it, trusting exactly this function’s role',
+      (fn, roleId) => {
+        const name = (template.Resources[roleId]!.Properties as any).RoleName as string;
+        expect(name).toBe(`ddb-backup-orchestrator-example-${fn}`);
+        const role = sourceRole(fn)?.Properties as any;
+        expect(role).toBeDefined();
+        expect(assumed(roleId)).toContain(`arn:aws:iam::111111111111:role/${role.RoleName}`);
+        const trust = role.AssumeRolePolicyDocument.Statement[0];
+        expect(trust.Condition.ArnEquals['aws:PrincipalArn']).toBe(`arn:aws:iam::${ORCHESTRATOR}:role/${name}`);
+      },
+    );
 
     it('lists snapshots through the role the backup account template creates for restore alone, and never gives restore or offboard the policy writer', () => {
       const reader = backup.Resources.SnapshotReaderRole?.Properties as any;
       expect(env().SNAPSHOT_READER_ROLE_ARN).toBe(`arn:aws:iam::999999999999:role/${reader.RoleName}`);
-      expect(reader.AssumeRolePolicyDocument.Statement[0].Condition.ArnEquals['aws:PrincipalArn']).toBe(`arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-example-restore`);
-      for (const roleId of ['RestoreRole', 'OffboardRole']) expect(assumed(roleId)).not.toContain(env().BACKUP_ROLE_ARN);
+      expect(reader.AssumeRolePolicyDocument.Statement[0].Condition.ArnEquals['aws:PrincipalArn']).toBe(
+        `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-example-restore`,
+      );
+      for (const roleId of ['RestoreRole', 'OffboardRole'])
+        expect(assumed(roleId)).not.toContain(env().BACKUP_ROLE_ARN);
     });
 
     it('runs the pipelines as the roles the source account template creates, and grants no registry DeleteItem', () => {
@@ -262,7 +360,10 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
 
   describe('the alarm topic', () => {
     const props = (id: string) => template.Resources[id]?.Properties as Record<string, any>;
-    const pipelineRoles = ['arn:aws:iam::111111111111:role/ddb-backup-pipeline', 'arn:aws:iam::222222222222:role/ddb-backup-pipeline'];
+    const pipelineRoles = [
+      'arn:aws:iam::111111111111:role/ddb-backup-pipeline',
+      'arn:aws:iam::222222222222:role/ddb-backup-pipeline',
+    ];
     const roots = ['arn:aws:iam::111111111111:root', 'arn:aws:iam::222222222222:root'];
 
     it('is encrypted with a customer-managed key that rotates, not alias/aws/sns', () => {
@@ -279,7 +380,9 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
         [{ AWS: roots }, ['kms:Decrypt', 'kms:GenerateDataKey*']],
       ]);
       expect(statements[2]!.Condition.ArnEquals).toEqual({ 'aws:PrincipalArn': pipelineRoles });
-      expect(statements[2]!.Condition.StringEquals).toMatchObject({ 'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' } });
+      expect(statements[2]!.Condition.StringEquals).toMatchObject({
+        'kms:ViaService': { 'Fn::Sub': 'sns.${AWS::Region}.amazonaws.com' },
+      });
     });
 
     it('admits as publishers only this stack’s alarms, its bucket-change rule and the source accounts’ pipeline role', () => {
@@ -290,10 +393,18 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
           { Service: 'cloudwatch.amazonaws.com' },
           {
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:ddb-backup-orchestrator-example-*' } },
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:ddb-backup-orchestrator-example-*',
+              },
+            },
           },
         ],
-        [{ Service: 'events.amazonaws.com' }, { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['BackupBucketChangedRule', 'Arn'] } } }],
+        [
+          { Service: 'events.amazonaws.com' },
+          { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['BackupBucketChangedRule', 'Arn'] } } },
+        ],
         [{ AWS: roots }, { ArnEquals: { 'aws:PrincipalArn': pipelineRoles } }],
       ]);
       const alarmNames = resources('AWS::CloudWatch::Alarm').map(([, r]) => (r.Properties as any).AlarmName as string);
@@ -305,7 +416,9 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
       expect(busPolicy.Statement).toMatchObject({
         Effect: 'Allow',
         Action: 'events:PutEvents',
-        Principal: { AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${BackupAccount}:root', { BackupAccount: '999999999999' }] } },
+        Principal: {
+          AWS: { 'Fn::Sub': ['arn:${AWS::Partition}:iam::${BackupAccount}:root', { BackupAccount: '999999999999' }] },
+        },
         Condition: { StringEquals: { 'events:source': 'aws.s3', 'events:detail-type': 'AWS API Call via CloudTrail' } },
       });
       const rule = literal(props('BackupBucketChangedRule')) as Record<string, any>;
@@ -316,13 +429,20 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
         account: ['999999999999'],
         detail: { eventSource: ['s3.amazonaws.com'], requestParameters: { bucketName: ['example-corp-ddb-backups'] } },
       });
-      expect(rule.Targets).toEqual([expect.objectContaining({ Arn: { Ref: 'AlarmTopic' }, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } } })]);
+      expect(rule.Targets).toEqual([
+        expect.objectContaining({
+          Arn: { Ref: 'AlarmTopic' },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['EventDeadLetterQueue', 'Arn'] } },
+        }),
+      ]);
     });
 
     it('is where the restore and health-check failures alarm', () => {
       const alarms = resources('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties as Record<string, any>);
       for (const metric of [MetricName.RestoreFailed, MetricName.HealthCheckFailed]) {
-        expect(alarms.find((a) => a.MetricName === metric && a.Namespace === METRICS_NAMESPACE)?.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+        expect(alarms.find((a) => a.MetricName === metric && a.Namespace === METRICS_NAMESPACE)?.AlarmActions).toEqual([
+          { Ref: 'AlarmTopic' },
+        ]);
       }
     });
   });
@@ -370,13 +490,21 @@ describe('Given the backup account template', () => {
     const bucket = t.Resources.BackupBucket?.Properties as Record<string, any>;
     expect(bucket.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.BucketEncryption).toBeDefined();
     expect(JSON.stringify(bucket.LifecycleConfiguration)).toContain('RetentionDays');
     expect(Object.values(t.Resources).map((r) => r.Type)).not.toContain('AWS::S3::BucketPolicy');
   });
   it('allows the policy writer only Get/PutBucketPolicy on that bucket', () => {
     const [statement] = iamStatements(t).map((s) => s.statement);
-    expect(statement).toMatchObject({ Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'], Resource: { 'Fn::GetAtt': ['BackupBucket', 'Arn'] } });
+    expect(statement).toMatchObject({
+      Action: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
+      Resource: { 'Fn::GetAtt': ['BackupBucket', 'Arn'] },
+    });
   });
 });

@@ -7,11 +7,31 @@ export interface Template {
 }
 
 /** CloudFormation's short-form tags (!Ref, !Sub, !GetAtt …) read as their long form ({"Ref": …}, {"Fn::Sub": …}). */
-const TAGS = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Split', 'Select', 'FindInMap', 'GetAZs', 'ImportValue', 'Base64', 'Cidr', 'Condition'];
+const TAGS = [
+  'Ref',
+  'Sub',
+  'GetAtt',
+  'If',
+  'Equals',
+  'Not',
+  'And',
+  'Or',
+  'Join',
+  'Split',
+  'Select',
+  'FindInMap',
+  'GetAZs',
+  'ImportValue',
+  'Base64',
+  'Cidr',
+  'Condition',
+];
 const types = TAGS.flatMap((tag) => {
   const key = tag === 'Ref' || tag === 'Condition' ? tag : `Fn::${tag}`;
   const convert = (data: unknown) => ({ [key]: tag === 'GetAtt' && typeof data === 'string' ? data.split('.') : data });
-  return (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${tag}`, { kind, construct: convert }));
+  return (['scalar', 'sequence', 'mapping'] as const).map(
+    (kind) => new yaml.Type(`!${tag}`, { kind, construct: convert }),
+  );
 });
 const schema = yaml.DEFAULT_SCHEMA.extend(types);
 
@@ -45,8 +65,14 @@ export function resolveTemplate(template: Template, ctx: DeployContext): Templat
     if (value === undefined) throw new Error(`parameter ${name} has no value and no default`);
     params[name] = value;
   }
-  for (const name of Object.keys(ctx.parameters ?? {})) if (!(name in declared)) throw new Error(`the template has no parameter ${name}`);
-  const pseudo: Record<string, string> = { 'AWS::AccountId': ctx.accountId, 'AWS::Region': ctx.region, 'AWS::Partition': partition, 'AWS::URLSuffix': 'amazonaws.com' };
+  for (const name of Object.keys(ctx.parameters ?? {}))
+    if (!(name in declared)) throw new Error(`the template has no parameter ${name}`);
+  const pseudo: Record<string, string> = {
+    'AWS::AccountId': ctx.accountId,
+    'AWS::Region': ctx.region,
+    'AWS::Partition': partition,
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
   const conditionDefs = (template.Conditions ?? {}) as Record<string, Node>;
   const conditions = new Map<string, boolean>();
 
@@ -117,7 +143,10 @@ export function resolveTemplate(template: Template, ctx: DeployContext): Templat
         case 'Fn::Sub':
           return typeof arg === 'string'
             ? sub(arg, {})
-            : sub(args[0] as string, Object.fromEntries(Object.entries(args[1] as Record<string, Node>).map(([k, v]) => [k, resolve(v)])));
+            : sub(
+                args[0] as string,
+                Object.fromEntries(Object.entries(args[1] as Record<string, Node>).map(([k, v]) => [k, resolve(v)])),
+              );
         case 'Fn::If':
           return resolve(condition(args[0] as string) ? args[1] : args[2]);
         case 'Fn::Equals':
@@ -149,10 +178,15 @@ export function resolveTemplate(template: Template, ctx: DeployContext): Templat
   const resources: Template['Resources'] = {};
   for (const [id, r] of Object.entries(template.Resources)) {
     if (r.Condition !== undefined && !condition(r.Condition)) continue;
-    resources[id] = { ...r, Properties: r.Properties === undefined ? undefined : (resolve(r.Properties) as Record<string, unknown>) };
+    resources[id] = {
+      ...r,
+      Properties: r.Properties === undefined ? undefined : (resolve(r.Properties) as Record<string, unknown>),
+    };
   }
   const outputs: Record<string, unknown> = {};
-  for (const [id, o] of Object.entries((template.Outputs ?? {}) as Record<string, { Condition?: string; Value: Node }>)) {
+  for (const [id, o] of Object.entries(
+    (template.Outputs ?? {}) as Record<string, { Condition?: string; Value: Node }>,
+  )) {
     if (o.Condition !== undefined && !condition(o.Condition)) continue;
     outputs[id] = resolve(o.Value);
   }

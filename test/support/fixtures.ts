@@ -10,7 +10,13 @@ export function loadEvent(name: string): Record<string, any> {
  * events/create-table.json or delete-table.json, for another account and table (and, if given,
  * time and tableId: the files' own tableId, shared by both, is one incarnation of the table).
  */
-export function tableEvent(name: 'create-table' | 'delete-table', account: string, table: string, time?: string, tableId?: string): Record<string, any> {
+export function tableEvent(
+  name: 'create-table' | 'delete-table',
+  account: string,
+  table: string,
+  time?: string,
+  tableId?: string,
+): Record<string, any> {
   const e = loadEvent(name);
   e.account = account; // EventBridge stamps the envelope with the source account, and forwarding keeps it
   e.detail.recipientAccountId = account;

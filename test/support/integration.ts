@@ -59,7 +59,13 @@ export function accountClients(region = 'us-east-1') {
     pipelines: (account: string, r = region) => new DataPipelineClient({ region: r, credentials: source(account) }),
     dynamodb: (account: string, r = region) => new DynamoDBClient({ region: r, credentials: source(account) }),
     // moto 5.2.1 does not take the SDK's default streaming checksums on PutObject.
-    backupS3: () => new S3Client({ region, forcePathStyle: true, credentials: roles.provider(BACKUP_ROLE), requestChecksumCalculation: 'WHEN_REQUIRED' }),
+    backupS3: () =>
+      new S3Client({
+        region,
+        forcePathStyle: true,
+        credentials: roles.provider(BACKUP_ROLE),
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+      }),
     registry: () => new DynamoDBClient({ region }),
   };
 }
@@ -70,6 +76,11 @@ export function accountClients(region = 'us-east-1') {
  * bucket policies on object requests) refuses every plain-HTTP object request — as S3 would.
  */
 export async function motoObjectKeys(endpoint: string, bucket: string): Promise<string[]> {
-  const state = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as { s3?: { FakeKey?: Array<{ bucket_name: string; name: string; disposed?: boolean }> } };
-  return (state.s3?.FakeKey ?? []).filter((k) => k.bucket_name === bucket && !k.disposed).map((k) => k.name).sort();
+  const state = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as {
+    s3?: { FakeKey?: Array<{ bucket_name: string; name: string; disposed?: boolean }> };
+  };
+  return (state.s3?.FakeKey ?? [])
+    .filter((k) => k.bucket_name === bucket && !k.disposed)
+    .map((k) => k.name)
+    .sort();
 }

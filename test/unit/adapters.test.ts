@@ -1,4 +1,10 @@
-import { ActivatePipelineCommand, DataPipelineClient, PutPipelineDefinitionCommand, DescribePipelinesCommand, ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
+import {
+  ActivatePipelineCommand,
+  DataPipelineClient,
+  DescribePipelinesCommand,
+  ListPipelinesCommand,
+  PutPipelineDefinitionCommand,
+} from '@aws-sdk/client-data-pipeline';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -14,7 +20,12 @@ beforeEach(() => {
 });
 
 const credentials = (expiresAt: number) => ({
-  Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: new Date(expiresAt) },
+  Credentials: {
+    AccessKeyId: 'AKIA',
+    SecretAccessKey: 'secret',
+    SessionToken: 'token',
+    Expiration: new Date(expiresAt),
+  },
 });
 
 describe('RoleAssumer', () => {
@@ -29,7 +40,10 @@ describe('RoleAssumer', () => {
     now += 400_000; // under 5 minutes left: refresh
     await roles.credentials('arn:aws:iam::111111111111:role/r');
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
-    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: 'arn:aws:iam::111111111111:role/r', ExternalId: 'ext-1' });
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: 'arn:aws:iam::111111111111:role/r',
+      ExternalId: 'ext-1',
+    });
   });
 
   it('shares one AssumeRole call among concurrent requests for the same role', async () => {
@@ -40,7 +54,10 @@ describe('RoleAssumer', () => {
   });
 
   it('does not cache a failure', async () => {
-    sts.on(AssumeRoleCommand).rejectsOnce(new Error('throttled')).resolves(credentials(Date.now() + 3600_000));
+    sts
+      .on(AssumeRoleCommand)
+      .rejectsOnce(new Error('throttled'))
+      .resolves(credentials(Date.now() + 3600_000));
     const roles = new RoleAssumer(new STSClient({}));
     await expect(roles.credentials('arn:aws:iam::111111111111:role/r')).rejects.toThrow('throttled');
     await expect(roles.credentials('arn:aws:iam::111111111111:role/r')).resolves.toMatchObject({ accessKeyId: 'AKIA' });
@@ -51,20 +68,30 @@ describe('PipelineApi', () => {
   const api = () => new PipelineApi(new DataPipelineClient({ region: 'us-east-1' }));
 
   it('fails with the service’s validation errors when the definition is errored', async () => {
-    dp.on(PutPipelineDefinitionCommand).resolves({ errored: true, validationErrors: [{ id: 'EmrClusterForBackup', errors: ['invalid releaseLabel'] }] });
+    dp.on(PutPipelineDefinitionCommand).resolves({
+      errored: true,
+      validationErrors: [{ id: 'EmrClusterForBackup', errors: ['invalid releaseLabel'] }],
+    });
     const put = api().putDefinition('df-1', []);
     await expect(put).rejects.toThrow(PipelineDefinitionError);
     await expect(api().putDefinition('df-1', [])).rejects.toThrow(/EmrClusterForBackup: invalid releaseLabel/);
   });
 
   it('returns the service’s warnings for a definition that is accepted', async () => {
-    dp.on(PutPipelineDefinitionCommand).resolves({ errored: false, validationWarnings: [{ id: 'Default', warnings: ['deprecated'] }] });
+    dp.on(PutPipelineDefinitionCommand).resolves({
+      errored: false,
+      validationWarnings: [{ id: 'Default', warnings: ['deprecated'] }],
+    });
     await expect(api().putDefinition('df-1', [])).resolves.toEqual(['Default: deprecated']);
   });
 
   it('describes at most 25 pipelines per call', async () => {
     dp.on(DescribePipelinesCommand).callsFake((input: { pipelineIds: string[] }) => ({
-      pipelineDescriptionList: input.pipelineIds.map((id) => ({ pipelineId: id, name: id, fields: [{ key: '@pipelineState', stringValue: 'SCHEDULED' }] })),
+      pipelineDescriptionList: input.pipelineIds.map((id) => ({
+        pipelineId: id,
+        name: id,
+        fields: [{ key: '@pipelineState', stringValue: 'SCHEDULED' }],
+      })),
     }));
     const ids = Array.from({ length: 60 }, (_, i) => `df-${i}`);
     const described = await api().describe(ids);

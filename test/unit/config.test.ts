@@ -1,5 +1,5 @@
-import { parseBackfillInput } from '../../lib/domain/backfill';
 import { parseConfig } from '../../lib/config';
+import { parseBackfillInput } from '../../lib/domain/backfill';
 import { selectTable } from '../../lib/domain/selection';
 import { ConfigError } from '../../lib/errors';
 
@@ -38,13 +38,23 @@ describe('parseConfig', () => {
       TABLE_EXCLUDE_PATTERN: '^(tmp|test)-',
       OPT_OUT_TAG: 'backup',
     });
-    expect(c).toMatchObject({ externalId: 'shared-secret-1', backupTimeUtc: { hour: 22, minute: 45 }, readThroughputRatio: 0.5, pipelineRegion: 'eu-west-1', optOutTag: 'backup' });
+    expect(c).toMatchObject({
+      externalId: 'shared-secret-1',
+      backupTimeUtc: { hour: 22, minute: 45 },
+      readThroughputRatio: 0.5,
+      pipelineRegion: 'eu-west-1',
+      optOutTag: 'backup',
+    });
     expect(c.tableExcludePattern?.test('tmp-x')).toBe(true);
   });
 
   it('needs ORGANIZATION_ID for the organization layout', () => {
-    expect(() => parseConfig({ ...valid, POLICY_LAYOUT: 'organization' })).toThrow('POLICY_LAYOUT=organization needs ORGANIZATION_ID');
-    expect(parseConfig({ ...valid, POLICY_LAYOUT: 'organization', ORGANIZATION_ID: 'o-a1b2c3d4e5' }).organizationId).toBe('o-a1b2c3d4e5');
+    expect(() => parseConfig({ ...valid, POLICY_LAYOUT: 'organization' })).toThrow(
+      'POLICY_LAYOUT=organization needs ORGANIZATION_ID',
+    );
+    expect(
+      parseConfig({ ...valid, POLICY_LAYOUT: 'organization', ORGANIZATION_ID: 'o-a1b2c3d4e5' }).organizationId,
+    ).toBe('o-a1b2c3d4e5');
   });
 
   it('names every missing variable at once', () => {
@@ -121,11 +131,15 @@ describe('operator patterns (TABLE_EXCLUDE_PATTERN, backfill tableFilter)', () =
     expect(() => parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: source })).toThrow(
       /TABLE_EXCLUDE_PATTERN is not a valid regular expression for RE2 \(linear-time matching: no backreferences, no lookaround\)/,
     );
-    expect(() => parseBackfillInput({ regions: ['us-east-1'], tableFilter: source }, [])).toThrow(/invalid backfill input: tableFilter is not a valid regular expression for RE2/);
+    expect(() => parseBackfillInput({ regions: ['us-east-1'], tableFilter: source }, [])).toThrow(
+      /invalid backfill input: tableFilter is not a valid regular expression for RE2/,
+    );
   });
 
   it('refuses a pattern longer than 1000 characters', () => {
-    expect(() => parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: 'a'.repeat(1001) })).toThrow(/TABLE_EXCLUDE_PATTERN is 1001 characters long; at most 1000/);
+    expect(() => parseConfig({ ...valid, TABLE_EXCLUDE_PATTERN: 'a'.repeat(1001) })).toThrow(
+      /TABLE_EXCLUDE_PATTERN is 1001 characters long; at most 1000/,
+    );
   });
 });
 
@@ -135,15 +149,26 @@ describe('selectTable', () => {
     expect(selectTable({ accountId: '111111111111', tableName: 'orders' }, { team: 'x' }, rules)).toBeUndefined();
   });
   it('leaves out an account that is not allowed', () => {
-    expect(selectTable({ accountId: '222222222222', tableName: 'orders' }, {}, rules)?.reason).toBe('AccountNotAllowed');
+    expect(selectTable({ accountId: '222222222222', tableName: 'orders' }, {}, rules)?.reason).toBe(
+      'AccountNotAllowed',
+    );
   });
   it('leaves out a table matching the exclude pattern', () => {
-    expect(selectTable({ accountId: '111111111111', tableName: 'tmp-orders' }, {}, rules)?.reason).toBe('ExcludedByPattern');
+    expect(selectTable({ accountId: '111111111111', tableName: 'tmp-orders' }, {}, rules)?.reason).toBe(
+      'ExcludedByPattern',
+    );
   });
-  it.each(['off', 'OFF', 'false', 'no', 'disabled', 'skip', ' exclude '])('leaves out a table tagged ddb-backup=%s', (value) => {
-    expect(selectTable({ accountId: '111111111111', tableName: 'orders' }, { 'ddb-backup': value }, rules)?.reason).toBe('OptedOutByTag');
-  });
+  it.each(['off', 'OFF', 'false', 'no', 'disabled', 'skip', ' exclude '])(
+    'leaves out a table tagged ddb-backup=%s',
+    (value) => {
+      expect(
+        selectTable({ accountId: '111111111111', tableName: 'orders' }, { 'ddb-backup': value }, rules)?.reason,
+      ).toBe('OptedOutByTag');
+    },
+  );
   it('keeps a table whose opt-out tag says anything else', () => {
-    expect(selectTable({ accountId: '111111111111', tableName: 'orders' }, { 'ddb-backup': 'on' }, rules)).toBeUndefined();
+    expect(
+      selectTable({ accountId: '111111111111', tableName: 'orders' }, { 'ddb-backup': 'on' }, rules),
+    ).toBeUndefined();
   });
 });

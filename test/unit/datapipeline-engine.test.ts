@@ -22,7 +22,15 @@ class MemoryPipelines implements PipelineCalls {
     const same = [...this.pipelines.values()].find((p) => p.name === input.name && p.uniqueId === input.uniqueId);
     if (same !== undefined) return same.pipelineId;
     const pipelineId = `df-${++this.n}`;
-    this.pipelines.set(pipelineId, { pipelineId, name: input.name, uniqueId: input.uniqueId, description: input.description, tags: input.tags, state: 'PENDING', defined: false });
+    this.pipelines.set(pipelineId, {
+      pipelineId,
+      name: input.name,
+      uniqueId: input.uniqueId,
+      description: input.description,
+      tags: input.tags,
+      state: 'PENDING',
+      defined: false,
+    });
     return pipelineId;
   }
   async putDefinition(id: string) {
@@ -67,8 +75,19 @@ class MemoryPipelines implements PipelineCalls {
   }
 }
 
-const settings: EngineSettings = { backupBucket: 'corp-ddb-backups', backupTimeUtc: { hour: 3, minute: 0 }, readThroughputRatio: 0.25, alarmTopicArn: undefined, pipelineRegion: undefined };
-const table = (name: string, region = 'us-east-1') => ({ accountId: '111111111111', region, tableName: name, tableArn: `arn:aws:dynamodb:${region}:111111111111:table/${name}` });
+const settings: EngineSettings = {
+  backupBucket: 'corp-ddb-backups',
+  backupTimeUtc: { hour: 3, minute: 0 },
+  readThroughputRatio: 0.25,
+  alarmTopicArn: undefined,
+  pipelineRegion: undefined,
+};
+const table = (name: string, region = 'us-east-1') => ({
+  accountId: '111111111111',
+  region,
+  tableName: name,
+  tableArn: `arn:aws:dynamodb:${region}:111111111111:table/${name}`,
+});
 const record = (fields: Partial<TableRecord> = {}): TableRecord => ({
   pk: 'TABLE#111111111111#us-east-1#orders',
   accountId: '111111111111',
@@ -108,49 +127,93 @@ describe('the Data Pipeline engine', () => {
 
   it('places a pipeline in the table’s region, or PIPELINE_REGION where Data Pipeline does not run, or says why not', () => {
     expect(engine.placement('eu-west-1', settings)).toEqual({ region: 'eu-west-1' });
-    expect(engine.placement('eu-central-1', { ...settings, pipelineRegion: 'eu-west-1' })).toEqual({ region: 'eu-west-1' });
-    expect(engine.placement('eu-central-1', settings)).toEqual({ unsupported: 'region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set' });
+    expect(engine.placement('eu-central-1', { ...settings, pipelineRegion: 'eu-west-1' })).toEqual({
+      region: 'eu-west-1',
+    });
+    expect(engine.placement('eu-central-1', settings)).toEqual({
+      unsupported: 'region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set',
+    });
     expect(() => engine.prepare(table('orders', 'eu-central-1'), settings, new Date())).toThrow(ConfigError);
   });
 
   it('creates, records, defines and activates a new table’s pipeline, logging the service’s warnings', async () => {
     const log = recordingTelemetry();
-    const result = await engine.prepare(table('orders'), settings, new Date('2026-11-26T10:00:00Z')).ensure(claimOf(record()), log);
+    const result = await engine
+      .prepare(table('orders'), settings, new Date('2026-11-26T10:00:00Z'))
+      .ensure(claimOf(record()), log);
     expect(result).toEqual({ resourceId: 'df-1', created: true });
     expect(dp.calls).toEqual(['create', 'define df-1', 'activate df-1']);
-    expect(saved).toEqual([{ created: { pipelineId: 'df-1', pipelineRegion: 'us-east-1', uniqueId: pipelineUniqueId(table('orders'), 1), generation: 1 } }, { active: 'df-1' }]);
-    expect(dp.pipelines.get('df-1')?.tags).toEqual({ 'ddb-backup:table-arn': table('orders').tableArn, 'ddb-backup:managed-by': 'ddb-backup-orchestrator' });
-    expect(log.logs).toContainEqual({ level: 'warn', message: 'Data Pipeline reported warnings', extra: { warnings: ['Default: a warning'] } });
+    expect(saved).toEqual([
+      {
+        created: {
+          pipelineId: 'df-1',
+          pipelineRegion: 'us-east-1',
+          uniqueId: pipelineUniqueId(table('orders'), 1),
+          generation: 1,
+        },
+      },
+      { active: 'df-1' },
+    ]);
+    expect(dp.pipelines.get('df-1')?.tags).toEqual({
+      'ddb-backup:table-arn': table('orders').tableArn,
+      'ddb-backup:managed-by': 'ddb-backup-orchestrator',
+    });
+    expect(log.logs).toContainEqual({
+      level: 'warn',
+      message: 'Data Pipeline reported warnings',
+      extra: { warnings: ['Default: a warning'] },
+    });
   });
 
   it('reuses the pipeline the record names, creating nothing', async () => {
     const id = await dp.create({ name: 'ddb-backup-orders', uniqueId: 'u', description: '', tags: {} });
     dp.calls.length = 0;
-    await engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record({ status: 'ACTIVATION_FAILED', pipelineId: id })), recordingTelemetry());
+    await engine
+      .prepare(table('orders'), settings, new Date())
+      .ensure(claimOf(record({ status: 'ACTIVATION_FAILED', pipelineId: id })), recordingTelemetry());
     expect(dp.calls).toEqual([`define ${id}`, `activate ${id}`]);
   });
 
   it('on a retry, finds the pipeline made by an attempt that died before recording it', async () => {
-    const id = await dp.create({ name: 'ddb-backup-orders', uniqueId: pipelineUniqueId(table('orders'), 1), description: '', tags: {} });
+    const id = await dp.create({
+      name: 'ddb-backup-orders',
+      uniqueId: pipelineUniqueId(table('orders'), 1),
+      description: '',
+      tags: {},
+    });
     dp.calls.length = 0;
-    const result = await engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record({ attempts: 2 })), recordingTelemetry());
+    const result = await engine
+      .prepare(table('orders'), settings, new Date())
+      .ensure(claimOf(record({ attempts: 2 })), recordingTelemetry());
     expect(result).toEqual({ resourceId: id, created: false });
     expect(dp.calls).toEqual(['findByUniqueId', `define ${id}`, `activate ${id}`]);
   });
 
   it('makes a new pipeline, of the next generation, for a table created again after it was offboarded', async () => {
-    await engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record({ status: 'OFFBOARDED', pipelineId: 'df-deleted', generation: 1 })), recordingTelemetry());
-    expect(saved[0]).toEqual({ created: expect.objectContaining({ pipelineId: 'df-1', generation: 2, uniqueId: pipelineUniqueId(table('orders'), 2) }) });
+    await engine
+      .prepare(table('orders'), settings, new Date())
+      .ensure(claimOf(record({ status: 'OFFBOARDED', pipelineId: 'df-deleted', generation: 1 })), recordingTelemetry());
+    expect(saved[0]).toEqual({
+      created: expect.objectContaining({
+        pipelineId: 'df-1',
+        generation: 2,
+        uniqueId: pipelineUniqueId(table('orders'), 2),
+      }),
+    });
   });
 
   it('throws ActivationFailedError, after the ACTIVE mark has settled, when only the activation fails', async () => {
     dp.failActivate = new Error('InternalServiceError');
-    await expect(engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record()), recordingTelemetry())).rejects.toThrow(ActivationFailedError);
+    await expect(
+      engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record()), recordingTelemetry()),
+    ).rejects.toThrow(ActivationFailedError);
     expect(saved).toContainEqual({ active: 'df-1' });
   });
 
   it('stops before activating when the registry lease was lost while the pipeline was defined', async () => {
-    await expect(engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record(), false), recordingTelemetry())).rejects.toThrow(LeaseLostError);
+    await expect(
+      engine.prepare(table('orders'), settings, new Date()).ensure(claimOf(record(), false), recordingTelemetry()),
+    ).rejects.toThrow(LeaseLostError);
     expect(dp.calls).not.toContain('activate df-1');
   });
 
@@ -176,23 +239,42 @@ describe('the Data Pipeline engine', () => {
       ids.push(id);
     }
     (dp.pipelines.get(ids[1] as string) as PipelineStatus).health = 'ERROR';
-    const found = await engine.health('111111111111', 'us-east-1', [...ids, 'df-vanished'].map((pipelineId) => record({ pipelineId })));
+    const found = await engine.health(
+      '111111111111',
+      'us-east-1',
+      [...ids, 'df-vanished'].map((pipelineId) => record({ pipelineId })),
+    );
     expect(found.map((h) => h.status)).toEqual(['ok', 'error', 'not-scheduled', 'vanished']);
   });
 
   it('counts every pipeline of an account and knows the tables they back up, long ARNs included', async () => {
     const long = table('x'.repeat(250));
-    await dp.create({ name: 'a', uniqueId: 'a', description: '', tags: { 'ddb-backup:table-arn': table('orders').tableArn } });
+    await dp.create({
+      name: 'a',
+      uniqueId: 'a',
+      description: '',
+      tags: { 'ddb-backup:table-arn': table('orders').tableArn },
+    });
     await engine.prepare(long, settings, new Date()).ensure(claimOf(record()), recordingTelemetry());
     await dp.create({ name: 'by-hand', uniqueId: 'h', description: '', tags: {} });
     const inventory = await engine.inventory('111111111111', 'us-east-1');
     expect(inventory.count).toBe(3);
-    expect([inventory.covers(table('orders').tableArn), inventory.covers(long.tableArn), inventory.covers(table('other').tableArn)]).toEqual([true, true, false]);
+    expect([
+      inventory.covers(table('orders').tableArn),
+      inventory.covers(long.tableArn),
+      inventory.covers(table('other').tableArn),
+    ]).toEqual([true, true, false]);
   });
 
   describe('restores', () => {
-    const snapshot = (name: string) => ({ snapshot: name, time: '', location: `s3://corp-ddb-backups/111111111111/us-east-1/orders/${name}/`, objects: 2 });
-    const prepared = (name: string, target = 'orders-restored') => engine.prepareRestore({ source: table('orders'), target: table(target), snapshot: snapshot(name) }, settings);
+    const snapshot = (name: string) => ({
+      snapshot: name,
+      time: '',
+      location: `s3://corp-ddb-backups/111111111111/us-east-1/orders/${name}/`,
+      objects: 2,
+    });
+    const prepared = (name: string, target = 'orders-restored') =>
+      engine.prepareRestore({ source: table('orders'), target: table(target), snapshot: snapshot(name) }, settings);
 
     it('finds nothing before a first restore into the target, then the same restore started', async () => {
       await expect(prepared('2026-11-25-03-00-00').find()).resolves.toEqual({ kind: 'none' });

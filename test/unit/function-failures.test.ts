@@ -1,5 +1,5 @@
-import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { lambdaContext } from '../../scripts/lambda-context';
 import { loadEvent } from '../support/fixtures';
 
@@ -28,7 +28,12 @@ afterEach(() => {
 /** Loads functions/<file>.ts as Lambda would, with these settings, and the SDK classes it will use. */
 function load(file: string, settings: Record<string, string | undefined> = {}) {
   jest.resetModules();
-  const env: Record<string, string | undefined> = { ...SETTINGS, POWERTOOLS_METRICS_DISABLED: 'false', POWERTOOLS_LOG_LEVEL: 'WARN', ...settings };
+  const env: Record<string, string | undefined> = {
+    ...SETTINGS,
+    POWERTOOLS_METRICS_DISABLED: 'false',
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    ...settings,
+  };
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
@@ -36,16 +41,22 @@ function load(file: string, settings: Record<string, string | undefined> = {}) {
   const { handler } = require(`../../functions/${file}`) as { handler: Handler };
   return {
     handler,
-    registry: mockClient((require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).DynamoDBDocumentClient),
-    dynamodb: mockClient((require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')).DynamoDBClient),
+    registry: mockClient(
+      (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).DynamoDBDocumentClient,
+    ),
+    dynamodb: mockClient(
+      (require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')).DynamoDBClient,
+    ),
     s3: mockClient((require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).S3Client),
     lib: {
       ScanCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).ScanCommand,
-      ListTablesCommand: (require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb')).ListTablesCommand,
+      ListTablesCommand: (require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb'))
+        .ListTablesCommand,
       ListObjectsV2Command: (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).ListObjectsV2Command,
       GetCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).GetCommand,
       UpdateCommand: (require('@aws-sdk/lib-dynamodb') as typeof import('@aws-sdk/lib-dynamodb')).UpdateCommand,
-      GetBucketPolicyCommand: (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3')).GetBucketPolicyCommand,
+      GetBucketPolicyCommand: (require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3'))
+        .GetBucketPolicyCommand,
     },
   };
 }
@@ -54,7 +65,11 @@ function load(file: string, settings: Record<string, string | undefined> = {}) {
 function captureOutput() {
   const lines: string[] = [];
   const grab = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+    lines.push(
+      ...String(chunk)
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
     return true;
   };
   jest.spyOn(process.stdout, 'write').mockImplementation(grab as typeof process.stdout.write);
@@ -109,7 +124,12 @@ const SCENARIOS: Scenario[] = [
     failureMetric: 'OffboardFailed',
     ok: () => loadEvent('create-table'), // not a DeleteTable: ignored
     okCalls: () => undefined,
-    failing: { how: 'the registry failing', event: () => loadEvent('delete-table'), arrange: (l) => l.registry.rejects(serviceError()), errorName: 'InternalServerError' },
+    failing: {
+      how: 'the registry failing',
+      event: () => loadEvent('delete-table'),
+      arrange: (l) => l.registry.rejects(serviceError()),
+      errorName: 'InternalServerError',
+    },
   },
   {
     file: 'backfill',
@@ -120,7 +140,12 @@ const SCENARIOS: Scenario[] = [
       l.registry.on(l.lib.ScanCommand).resolves({ Items: [] });
       l.dynamodb.on(l.lib.ListTablesCommand).resolves({ TableNames: [] });
     },
-    failing: { how: 'the registry failing', event: () => ({ regions: ['us-east-1'] }), arrange: (l) => l.registry.rejects(serviceError()), errorName: 'InternalServerError' },
+    failing: {
+      how: 'the registry failing',
+      event: () => ({ regions: ['us-east-1'] }),
+      arrange: (l) => l.registry.rejects(serviceError()),
+      errorName: 'InternalServerError',
+    },
   },
   {
     file: 'health-check',
@@ -132,7 +157,12 @@ const SCENARIOS: Scenario[] = [
       l.registry.on(l.lib.GetCommand).resolves({}); // an empty grant catalog
       l.s3.on(l.lib.GetBucketPolicyCommand).resolves({}); // and no policy: nothing to repair
     },
-    failing: { how: 'the registry failing', event: () => ({}), arrange: (l) => l.registry.rejects(serviceError()), errorName: 'InternalServerError' },
+    failing: {
+      how: 'the registry failing',
+      event: () => ({}),
+      arrange: (l) => l.registry.rejects(serviceError()),
+      errorName: 'InternalServerError',
+    },
   },
   {
     file: 'revoke',
@@ -153,7 +183,11 @@ const SCENARIOS: Scenario[] = [
     failureMetric: 'RestoreFailed',
     ok: () => ({ action: 'list', account: '111111111111', region: 'us-east-1', table: 'orders' }),
     okCalls: (l) => l.s3.on(l.lib.ListObjectsV2Command).resolves({ Contents: [] }),
-    failing: { how: 'a malformed request', event: () => ({ action: 'list', account: '12' }), errorName: 'InvalidEventError' },
+    failing: {
+      how: 'a malformed request',
+      event: () => ({ action: 'list', account: '12' }),
+      errorName: 'InvalidEventError',
+    },
   },
 ];
 
@@ -163,9 +197,13 @@ describe.each(SCENARIOS)('Given the $name function', (s) => {
   it('counts a malformed setting (before the use case) in its failure metric and logs it once, as ConfigError', async () => {
     const l = load(s.file, { SOURCE_ACCOUNTS: '111111111111,22222222222' });
     const out = captureOutput();
-    await expect(invoke(l.handler, s.ok())).rejects.toThrow(/SOURCE_ACCOUNTS holds values that are not 12-digit account ids: 22222222222/);
+    await expect(invoke(l.handler, s.ok())).rejects.toThrow(
+      /SOURCE_ACCOUNTS holds values that are not 12-digit account ids: 22222222222/,
+    );
     expect(out.metric(s.failureMetric)).toBe(1);
-    expect(out.errorLines()).toEqual([expect.objectContaining({ message: `${s.name} failed`, errorName: 'ConfigError' })]);
+    expect(out.errorLines()).toEqual([
+      expect.objectContaining({ message: `${s.name} failed`, errorName: 'ConfigError' }),
+    ]);
   });
 
   it(`counts ${s.failing.how} (inside the use case) in its failure metric and logs it once, with its name`, async () => {
@@ -174,7 +212,9 @@ describe.each(SCENARIOS)('Given the $name function', (s) => {
     const out = captureOutput();
     await expect(invoke(l.handler, s.failing.event())).rejects.toMatchObject({ name: s.failing.errorName });
     expect(out.metric(s.failureMetric)).toBe(1);
-    expect(out.errorLines()).toEqual([expect.objectContaining({ message: `${s.name} failed`, errorName: s.failing.errorName })]);
+    expect(out.errorLines()).toEqual([
+      expect.objectContaining({ message: `${s.name} failed`, errorName: s.failing.errorName }),
+    ]);
   });
 
   it('counts an error thrown after the use case returned in its failure metric and logs it once', async () => {
@@ -186,7 +226,9 @@ describe.each(SCENARIOS)('Given the $name function', (s) => {
     const out = captureOutput();
     await expect(invoke(l.handler, s.ok())).rejects.toThrow('thrown after the use case');
     expect(out.metric(s.failureMetric)).toBe(1);
-    expect(out.errorLines()).toEqual([expect.objectContaining({ message: `${s.name} failed`, errorName: 'RangeError' })]);
+    expect(out.errorLines()).toEqual([
+      expect.objectContaining({ message: `${s.name} failed`, errorName: 'RangeError' }),
+    ]);
   });
 
   it('counts nothing and logs no error when it succeeds, and never warns of an empty metrics flush', async () => {
@@ -204,7 +246,10 @@ describe('Given a setting that stays wrong', () => {
   it('fails every invocation with the same error, counting and logging each', async () => {
     const l = load('onboard', { POLICY_LAYOUT: 'organization' });
     const out = captureOutput();
-    for (let i = 0; i < 2; i++) await expect(l.handler(failedCall(), lambdaContext('onboard'))).rejects.toThrow(/POLICY_LAYOUT=organization needs ORGANIZATION_ID/);
+    for (let i = 0; i < 2; i++)
+      await expect(l.handler(failedCall(), lambdaContext('onboard'))).rejects.toThrow(
+        /POLICY_LAYOUT=organization needs ORGANIZATION_ID/,
+      );
     expect(out.metric('OnboardFailed')).toBe(2);
     expect(out.errorLines()).toHaveLength(2);
   });
@@ -217,9 +262,18 @@ describe('Given a CreateTable in a region without Data Pipeline and no PIPELINE_
     event.detail.responseElements.tableDescription.tableArn = 'arn:aws:dynamodb:eu-central-1:111111111111:table/orders';
     const l = load('onboard');
     const out = captureOutput();
-    await expect(l.handler(event, lambdaContext('onboard'))).rejects.toThrow('region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set');
+    await expect(l.handler(event, lambdaContext('onboard'))).rejects.toThrow(
+      'region eu-central-1 has no Data Pipeline endpoint and PIPELINE_REGION is not set',
+    );
     expect(out.metric('OnboardFailed')).toBe(1);
-    expect(out.errorLines()).toEqual([expect.objectContaining({ message: 'onboard failed', errorName: 'ConfigError', region: 'eu-central-1', table: 'orders' })]);
+    expect(out.errorLines()).toEqual([
+      expect.objectContaining({
+        message: 'onboard failed',
+        errorName: 'ConfigError',
+        region: 'eu-central-1',
+        table: 'orders',
+      }),
+    ]);
   });
 });
 
@@ -227,7 +281,9 @@ describe('Given a malformed event', () => {
   it('counts it as EventRejected and as OnboardFailed, with a single error line', async () => {
     const l = load('onboard');
     const out = captureOutput();
-    await expect(l.handler({ source: 'aws.dynamodb' }, lambdaContext('onboard'))).rejects.toMatchObject({ name: 'InvalidEventError' });
+    await expect(l.handler({ source: 'aws.dynamodb' }, lambdaContext('onboard'))).rejects.toMatchObject({
+      name: 'InvalidEventError',
+    });
     expect([out.metric('EventRejected'), out.metric('OnboardFailed')]).toEqual([1, 1]);
     expect(out.errorLines()).toHaveLength(1);
   });
@@ -241,6 +297,8 @@ describe('Given an invocation about to run out of time', () => {
     const context = { ...lambdaContext('healthCheck'), getRemainingTimeInMillis: () => 100 };
     await expect(l.handler({}, context)).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(out.metric('HealthCheckFailed')).toBe(1);
-    expect(out.errorLines()).toEqual([expect.objectContaining({ message: 'healthCheck failed', errorName: 'TimeoutError' })]);
+    expect(out.errorLines()).toEqual([
+      expect.objectContaining({ message: 'healthCheck failed', errorName: 'TimeoutError' }),
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LifecycleEvent, NO_RECORD, step, TABLE_STATUSES, TRANSITIONS, transition } from '../../lib/domain/lifecycle';
+import {
+  type LifecycleEvent,
+  NO_RECORD,
+  step,
+  TABLE_STATUSES,
+  TRANSITIONS,
+  transition,
+} from '../../lib/domain/lifecycle';
 import { IllegalTransitionError } from '../../lib/errors';
 import { FakeTableRegistry } from '../support/fakes/table-registry';
 
@@ -52,7 +59,9 @@ describe('the table lifecycle', () => {
     [undefined, 'offboarded'],
   ] as const)('refuses, with IllegalTransitionError, a move the table does not allow: %s on %s', (from, on) => {
     expect(() => transition(from, on)).toThrow(IllegalTransitionError);
-    expect(() => transition(from, on)).toThrow(`the table lifecycle has no transition "${on}" from ${from ?? NO_RECORD}`);
+    expect(() => transition(from, on)).toThrow(
+      `the table lifecycle has no transition "${on}" from ${from ?? NO_RECORD}`,
+    );
   });
 
   it('refuses every pair of status and event that is not in the table', () => {
@@ -70,9 +79,16 @@ describe('the table lifecycle', () => {
 
   it('has the registry refuse a write along a transition the table does not allow, writing nothing', async () => {
     const registry = new FakeTableRegistry();
-    const t = { accountId: '111111111111', region: 'us-east-1', tableName: 'orders', tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders' };
+    const t = {
+      accountId: '111111111111',
+      region: 'us-east-1',
+      tableName: 'orders',
+      tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders',
+    };
     await registry.claimTable(t, 'worker', 60_000);
-    await expect(registry.updateClaimed(t, 'worker', { activatedAt: '2026-11-26T10:00:00Z' }, { transition: step('activated') })).rejects.toThrow(IllegalTransitionError);
+    await expect(
+      registry.updateClaimed(t, 'worker', { activatedAt: '2026-11-26T10:00:00Z' }, { transition: step('activated') }),
+    ).rejects.toThrow(IllegalTransitionError);
     expect(registry.record(t)).toMatchObject({ status: 'PENDING' });
     expect(registry.record(t)?.activatedAt).toBeUndefined();
   });

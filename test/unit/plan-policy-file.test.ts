@@ -12,12 +12,24 @@ const file = (name: string, content: string) => {
   writeFileSync(join(dir, name), content);
   return join(dir, name);
 };
-const args = (policy: string) => ['--account', '111111111111', '--region', 'us-east-1', '--table', 'orders', '--policy', policy];
+const args = (policy: string) => [
+  '--account',
+  '111111111111',
+  '--region',
+  'us-east-1',
+  '--table',
+  'orders',
+  '--policy',
+  policy,
+];
 
 describe('npm run plan -- --policy FILE', () => {
   describe('Given what `aws s3api get-bucket-policy` prints', () => {
     const policy = readFileSync(existing, 'utf8');
-    const wrapped = file('get-bucket-policy.json', `${JSON.stringify({ Policy: JSON.stringify(JSON.parse(policy)) }, null, 4)}\n`);
+    const wrapped = file(
+      'get-bucket-policy.json',
+      `${JSON.stringify({ Policy: JSON.stringify(JSON.parse(policy)) }, null, 4)}\n`,
+    );
 
     it('reads the policy inside the {"Policy": "…"} wrapper', () => {
       expect(JSON.parse(readPolicyFile(wrapped))).toEqual(JSON.parse(policy));
@@ -26,7 +38,8 @@ describe('npm run plan -- --policy FILE', () => {
     it('plans the same merge as from the bare policy', async () => {
       const fromWrapper = await plan(parsePlanArgs(args(wrapped), {}));
       const fromBare = await plan(parsePlanArgs(args(existing), {}));
-      const policySection = (text: string) => text.slice(text.indexOf('# Bucket policy'), text.indexOf('# Access matrix'));
+      const policySection = (text: string) =>
+        text.slice(text.indexOf('# Bucket policy'), text.indexOf('# Access matrix'));
       expect(fromWrapper.ok).toBe(true);
       expect(policySection(fromWrapper.text)).toContain('"Sid": "AuditorsRead"');
       expect(policySection(fromWrapper.text)).not.toContain('"Policy"');
@@ -39,12 +52,37 @@ describe('npm run plan -- --policy FILE', () => {
   });
 
   it.each([
-    ['not JSON at all', 'not-json.json', 'Policy: none', /not-json\.json: the file is not valid JSON .*expected a bucket policy document, or what `aws s3api get-bucket-policy` prints/],
-    ['a wrapper whose Policy is not JSON', 'bad-inner.json', '{"Policy": "{\\"Version\\": "}', /bad-inner\.json: its "Policy" string is not valid JSON/],
-    ['a wrapper whose Policy is an object', 'object-inner.json', '{"Policy": {"Version": "2012-10-17", "Statement": []}}', /object-inner\.json: its "Policy" is not a string/],
+    [
+      'not JSON at all',
+      'not-json.json',
+      'Policy: none',
+      /not-json\.json: the file is not valid JSON .*expected a bucket policy document, or what `aws s3api get-bucket-policy` prints/,
+    ],
+    [
+      'a wrapper whose Policy is not JSON',
+      'bad-inner.json',
+      '{"Policy": "{\\"Version\\": "}',
+      /bad-inner\.json: its "Policy" string is not valid JSON/,
+    ],
+    [
+      'a wrapper whose Policy is an object',
+      'object-inner.json',
+      '{"Policy": {"Version": "2012-10-17", "Statement": []}}',
+      /object-inner\.json: its "Policy" is not a string/,
+    ],
     ['a JSON array', 'array.json', '[{"Effect": "Allow"}]', /array\.json: not a JSON object/],
-    ['an object without Statement', 'no-statement.json', '{"Version": "2012-10-17", "Id": "x"}', /no-statement\.json: no "Statement": not a bucket policy/],
-    ['a statement that is not an object', 'bad-statement.json', '{"Version": "2012-10-17", "Statement": ["Allow"]}', /bad-statement\.json: statement 0 of the bucket policy in place is not an object/],
+    [
+      'an object without Statement',
+      'no-statement.json',
+      '{"Version": "2012-10-17", "Id": "x"}',
+      /no-statement\.json: no "Statement": not a bucket policy/,
+    ],
+    [
+      'a statement that is not an object',
+      'bad-statement.json',
+      '{"Version": "2012-10-17", "Statement": ["Allow"]}',
+      /bad-statement\.json: statement 0 of the bucket policy in place is not an object/,
+    ],
   ])('refuses %s, naming the file and the problem', (_, name, content, message) => {
     expect(() => parsePlanArgs(args(file(name, content)), {})).toThrow(message);
   });

@@ -1,10 +1,18 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePlanArgs, plan } from '../../scripts/plan';
 
 const existing = join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json');
-const args = (extra: string[] = []) => ['--account', '111111111111', '--region', 'us-east-1', '--table', 'orders', ...extra];
+const args = (extra: string[] = []) => [
+  '--account',
+  '111111111111',
+  '--region',
+  'us-east-1',
+  '--table',
+  'orders',
+  ...extra,
+];
 
 describe('npm run plan', () => {
   it('prints the definition, the merged policy with its size, and a matrix that holds', async () => {
@@ -29,7 +37,9 @@ describe('npm run plan', () => {
   it('refuses a policy file that is not valid JSON, naming the problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-'));
     writeFileSync(join(dir, 'bad.json'), '{"Version":"2012-10-17","Statement":[{} {}]}');
-    expect(() => parsePlanArgs(args(['--policy', join(dir, 'bad.json')]), {})).toThrow(/bad\.json: the file is not valid JSON/);
+    expect(() => parsePlanArgs(args(['--policy', join(dir, 'bad.json')]), {})).toThrow(
+      /bad\.json: the file is not valid JSON/,
+    );
   });
 
   it.each([

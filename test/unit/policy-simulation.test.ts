@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
+import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import {
   DENY_ALTERING_SID,
   DENY_CUSTOMER_KEYS_SID,
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
   grantedAccountsIn,
-  parsePolicy,
-  planGrants as planGrantsFor,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
+  parsePolicy,
+  planGrants as planGrantsFor,
   protectionStatements,
   type Statement,
   TLS_ONLY_SID,
@@ -26,11 +26,20 @@ const OTHER = '222222222222';
 const OUTSIDER = '333333333333';
 const ORG = 'o-a1b2c3d4e5';
 /** The policy as the Data Pipeline engine's writers need it (the access matrix is theirs). */
-const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout, organizationId?: string) =>
-  planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
+const planGrants = (
+  current: PolicyDocument,
+  accounts: Iterable<string>,
+  bucket: string,
+  layout: PolicyLayout,
+  organizationId?: string,
+) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
 
 /** Statements a real backup bucket carries besides ours (an auditor, break-glass, replication, an encryption rule). */
-const FOREIGN = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument).Statement;
+const FOREIGN = (
+  JSON.parse(
+    readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+  ) as PolicyDocument
+).Statement;
 const filler = (n: number) => Array.from({ length: n }, (_, i) => String(500000000000 + i));
 
 function policyFor(layout: PolicyLayout, accounts: string[]): PolicyDocument {
@@ -45,15 +54,24 @@ const sizes: Array<[string, (layout: PolicyLayout) => string[]]> = [
 ];
 
 const LAYOUTS = ['per-account', 'compact', 'organization', 'auto'] as const;
-const CTX = { bucket: BUCKET, backupAccount: BACKUP, organizationOf: (a: string) => (a === OUTSIDER ? 'o-zzzzzzzzzz' : ORG) };
-const wrongIn = (rows: Evaluated[]) => rows.filter((r) => !r.ok).map((r) => `${r.name}: expected ${r.expected}${r.explicit ? ' (explicitly)' : ''}, got ${r.verdict}`);
+const CTX = {
+  bucket: BUCKET,
+  backupAccount: BACKUP,
+  organizationOf: (a: string) => (a === OUTSIDER ? 'o-zzzzzzzzzz' : ORG),
+};
+const wrongIn = (rows: Evaluated[]) =>
+  rows
+    .filter((r) => !r.ok)
+    .map((r) => `${r.name}: expected ${r.expected}${r.explicit ? ' (explicitly)' : ''}, got ${r.verdict}`);
 
 /** The matrix of `table` for these onboarded accounts: with one account, the other one is not onboarded (except in the organization layout). */
 function matrixFor(layout: PolicyLayout, accounts: string[], table = 'orders'): AccessCase[] {
   return accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', table, BACKUP).map((c) =>
     // With one account the "other" account is not onboarded and gets nothing — except in the
     // organization layout, which grants every account of the organization its own prefix.
-    accounts.includes(OTHER) || c.account !== OTHER || layout === 'organization' ? c : { ...c, expected: 'deny' as const },
+    accounts.includes(OTHER) || c.account !== OTHER || layout === 'organization'
+      ? c
+      : { ...c, expected: 'deny' as const },
   );
 }
 
@@ -65,7 +83,10 @@ const HAND_WRITTEN_FULL_ACCESS = {
   Action: 's3:*',
   Resource: `arn:aws:s3:::${BUCKET}/\${aws:PrincipalAccount}/*`,
 };
-const withStatement = (policy: PolicyDocument, s: Statement): PolicyDocument => ({ ...policy, Statement: [...policy.Statement, s] });
+const withStatement = (policy: PolicyDocument, s: Statement): PolicyDocument => ({
+  ...policy,
+  Statement: [...policy.Statement, s],
+});
 
 describe.each(LAYOUTS)('Given the %s layout', (layout) => {
   describe.each(sizes)('and a policy holding %s', (_size, accountsFor) => {
@@ -81,10 +102,13 @@ describe.each(LAYOUTS)('Given the %s layout', (layout) => {
     });
   });
 
-  it.each(LAYOUT_WORD_TABLES)('the matrix holds for a table named %s: no cleanup grant reaches its data or manifest', async (table) => {
-    const rows = await evaluateMatrix(policyFor(layout, [OWN, OTHER]), matrixFor(layout, [OWN, OTHER], table), CTX);
-    expect(wrongIn(rows)).toEqual([]);
-  });
+  it.each(LAYOUT_WORD_TABLES)(
+    'the matrix holds for a table named %s: no cleanup grant reaches its data or manifest',
+    async (table) => {
+      const rows = await evaluateMatrix(policyFor(layout, [OWN, OTHER]), matrixFor(layout, [OWN, OTHER], table), CTX);
+      expect(wrongIn(rows)).toEqual([]);
+    },
+  );
 
   it('every case that would alter a finished backup stays denied under a hand-written grant of s3:* on the account prefix', async () => {
     const policy = withStatement(policyFor(layout, [OWN, OTHER]), HAND_WRITTEN_FULL_ACCESS);
@@ -105,8 +129,13 @@ describe('the access matrix', () => {
   it('catches a policy that is too broad: the blog’s statements with the account prefix left out', async () => {
     const policy = policyFor('per-account', [OWN, OTHER]);
     const broad = JSON.parse(JSON.stringify(policy).replaceAll(`/${OWN}/`, '/')) as PolicyDocument;
-    const rows = await evaluateMatrix(broad, accessMatrix(OWN, OTHER, OUTSIDER), { bucket: BUCKET, backupAccount: BACKUP });
-    expect(rows.filter((r) => !r.ok).map((r) => r.name)).toEqual(expect.arrayContaining(["read another account's data file", "write into another account's prefix"]));
+    const rows = await evaluateMatrix(broad, accessMatrix(OWN, OTHER, OUTSIDER), {
+      bucket: BUCKET,
+      backupAccount: BACKUP,
+    });
+    expect(rows.filter((r) => !r.ok).map((r) => r.name)).toEqual(
+      expect.arrayContaining(["read another account's data file", "write into another account's prefix"]),
+    );
   });
 
   it('catches a policy without the TLS-only deny', async () => {
@@ -119,29 +148,49 @@ describe('the access matrix', () => {
 
   it('catches the blog’s wildcard grants: PutObject* lets a source account shorten a lock and lift a legal hold', async () => {
     const policy = policyFor('per-account', [OWN, OTHER]);
-    const blog = JSON.parse(JSON.stringify(policy).replace('"s3:PutObject","s3:PutObjectAcl"', '"s3:PutObject*"')) as PolicyDocument;
+    const blog = JSON.parse(
+      JSON.stringify(policy).replace('"s3:PutObject","s3:PutObjectAcl"', '"s3:PutObject*"'),
+    ) as PolicyDocument;
     const stripped = { ...blog, Statement: blog.Statement.filter((s) => s.Sid !== DENY_ALTERING_SID) };
     const rows = await evaluateMatrix(stripped, accessMatrix(OWN, OTHER, OUTSIDER), CTX);
     expect(rows.filter((r) => !r.ok && r.actual === 'allow').map((r) => r.name)).toEqual(
-      expect.arrayContaining(['shorten or remove the retention of the manifest', 'set or lift a legal hold on the manifest', 'PutObjectTagging on the manifest']),
+      expect.arrayContaining([
+        'shorten or remove the retention of the manifest',
+        'set or lift a legal hold on the manifest',
+        'PutObjectTagging on the manifest',
+      ]),
     );
   });
 
   it.each([
-    [DENY_ALTERING_SID, ['delete a version of the manifest', 'shorten or remove the retention of the manifest', 'set or lift a legal hold on the manifest', 'bypass governance mode on the manifest']],
-    [DENY_DELETING_SID, ['delete the manifest of its own run (a delete marker)', 'delete a data file of its own run (a delete marker)']],
+    [
+      DENY_ALTERING_SID,
+      [
+        'delete a version of the manifest',
+        'shorten or remove the retention of the manifest',
+        'set or lift a legal hold on the manifest',
+        'bypass governance mode on the manifest',
+      ],
+    ],
+    [
+      DENY_DELETING_SID,
+      ['delete the manifest of its own run (a delete marker)', 'delete a data file of its own run (a delete marker)'],
+    ],
     [DENY_CUSTOMER_KEYS_SID, ['overwrite the manifest with a customer-provided key (SSE-C)']],
     [DENY_FOREIGN_ACLS_SID, ['set a private ACL on the manifest']],
-  ])('fails when the %s statement is removed, and under a hand-written s3:* grant those cases are allowed', async (sid, cases) => {
-    const policy = policyFor('per-account', [OWN, OTHER]);
-    const without = { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== sid) };
-    const matrix = accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', 'orders', BACKUP);
-    const failing = (await evaluateMatrix(without, matrix, CTX)).filter((r) => !r.ok);
-    expect(failing.map((r) => r.name)).toEqual(expect.arrayContaining(cases));
-    expect(failing.every((r) => r.explicit)).toBe(true);
-    const open = await evaluateMatrix(withStatement(without, HAND_WRITTEN_FULL_ACCESS), matrix, CTX);
-    expect(open.filter((r) => cases.includes(r.name)).map((r) => r.actual)).toEqual(cases.map(() => 'allow'));
-  });
+  ])(
+    'fails when the %s statement is removed, and under a hand-written s3:* grant those cases are allowed',
+    async (sid, cases) => {
+      const policy = policyFor('per-account', [OWN, OTHER]);
+      const without = { ...policy, Statement: policy.Statement.filter((s) => s.Sid !== sid) };
+      const matrix = accessMatrix(OWN, OTHER, OUTSIDER, 'us-east-1', 'orders', BACKUP);
+      const failing = (await evaluateMatrix(without, matrix, CTX)).filter((r) => !r.ok);
+      expect(failing.map((r) => r.name)).toEqual(expect.arrayContaining(cases));
+      expect(failing.every((r) => r.explicit)).toBe(true);
+      const open = await evaluateMatrix(withStatement(without, HAND_WRITTEN_FULL_ACCESS), matrix, CTX);
+      expect(open.filter((r) => cases.includes(r.name)).map((r) => r.actual)).toEqual(cases.map(() => 'allow'));
+    },
+  );
 });
 
 describe('switching layouts', () => {
@@ -154,7 +203,9 @@ describe('switching layouts', () => {
     expect(result.removed).toHaveLength(60);
     expect(result.document.Statement.slice(0, FOREIGN.length)).toEqual(FOREIGN);
     expect([...grantedAccountsIn(result.document)].sort()).toEqual([...filler(20), OWN].sort());
-    expect(result.document.Statement).toHaveLength(FOREIGN.length + 1 + protectionStatements(BUCKET, EXPORT_S3_ACCESS).length + 3);
+    expect(result.document.Statement).toHaveLength(
+      FOREIGN.length + 1 + protectionStatements(BUCKET, EXPORT_S3_ACCESS).length + 3,
+    );
   });
 
   it('converts compact back to per-account, keeping every account', () => {

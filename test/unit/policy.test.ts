@@ -1,4 +1,5 @@
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
+import { LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import {
   accountStatements as accountStatementsFor,
   assertForeignKept,
@@ -9,16 +10,15 @@ import {
   DENY_FOREIGN_ACLS_SID,
   desiredStatements as desiredStatementsFor,
   mergePolicy,
-  parsePolicy,
-  planGrants as planGrantsFor,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
   PROTECTED_ACTIONS,
+  parsePolicy,
+  planGrants as planGrantsFor,
   protectionStatements,
   TLS_ONLY_SID,
 } from '../../lib/domain/policy';
-import { LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import { isRegion } from '../../lib/domain/regions';
 import { TABLE_NAME } from '../../lib/domain/table-ref';
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../../lib/errors';
@@ -26,8 +26,10 @@ import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../
 const BUCKET = 'corp-ddb-backups';
 /** The policy as the Data Pipeline engine's writers need it. */
 const accountStatements = (bucket: string, account: string) => accountStatementsFor(bucket, account, EXPORT_S3_ACCESS);
-const desiredStatements = (bucket: string, accounts: Iterable<string>) => desiredStatementsFor(bucket, accounts, EXPORT_S3_ACCESS);
-const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout);
+const desiredStatements = (bucket: string, accounts: Iterable<string>) =>
+  desiredStatementsFor(bucket, accounts, EXPORT_S3_ACCESS);
+const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout) =>
+  planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout);
 const A = '111111111111';
 const B = '222222222222';
 
@@ -48,7 +50,8 @@ const foreign = [
     Condition: { StringNotEquals: { 'aws:PrincipalAccount': '999999999999' } },
   },
 ];
-const withForeign = (): string => JSON.stringify({ Version: '2012-10-17', Id: 'corp-policy', Statement: structuredClone(foreign) });
+const withForeign = (): string =>
+  JSON.stringify({ Version: '2012-10-17', Id: 'corp-policy', Statement: structuredClone(foreign) });
 
 describe('accountStatements', () => {
   it('renders the blog’s three statements under the account’s own prefix', () => {
@@ -65,7 +68,11 @@ describe('accountStatements', () => {
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${A}:root` },
       Action: 's3:DeleteObject',
-      Resource: [`arn:aws:s3:::${BUCKET}/${A}/logs/*`, `arn:aws:s3:::${BUCKET}/${A}/*_$folder$`, `arn:aws:s3:::${BUCKET}/${A}/*.instruction`],
+      Resource: [
+        `arn:aws:s3:::${BUCKET}/${A}/logs/*`,
+        `arn:aws:s3:::${BUCKET}/${A}/*_$folder$`,
+        `arn:aws:s3:::${BUCKET}/${A}/*.instruction`,
+      ],
     });
     expect(bucket).toEqual({
       Sid: `DdbBackupOrch${A}Bucket`,
@@ -79,7 +86,12 @@ describe('accountStatements', () => {
 
 /** Does `arn` match the policy resource `pattern` (IAM: `*` any run of characters, `/` included; `?` one)? */
 const arnMatches = (pattern: string, arn: string) =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.')}$`).test(arn);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replaceAll('*', '.*')
+      .replaceAll('?', '.')}$`,
+  ).test(arn);
 
 /** Valid table names (3-255 of a-z A-Z 0-9 _ . -), many made of the layout's own words, from a seeded generator. */
 function tableNames(n: number): string[] {
@@ -90,9 +102,22 @@ function tableNames(n: number): string[] {
   };
   const words = ['logs', 'manifest', '.instruction', 'AWSDynamoDB', 'us-east-1', '2026-11-26-03-00-00', '-', '_', '.'];
   const chars = 'abcXYZ019_.-';
-  const names: string[] = [...LAYOUT_WORD_TABLES, 'log', 'logs.', '.logs', 'logs_', 'manifest.instruction', 'x.instruction', '...', '___', '---'];
+  const names: string[] = [
+    ...LAYOUT_WORD_TABLES,
+    'log',
+    'logs.',
+    '.logs',
+    'logs_',
+    'manifest.instruction',
+    'x.instruction',
+    '...',
+    '___',
+    '---',
+  ];
   while (names.length < n) {
-    const parts = Array.from({ length: 1 + (next() % 4) }, () => (next() % 2 === 0 ? words[next() % words.length] : chars[next() % chars.length]));
+    const parts = Array.from({ length: 1 + (next() % 4) }, () =>
+      next() % 2 === 0 ? words[next() % words.length] : chars[next() % chars.length],
+    );
     const name = parts.join('').slice(0, 255);
     if (TABLE_NAME.test(name)) names.push(name);
   }
@@ -101,10 +126,16 @@ function tableNames(n: number): string[] {
 
 describe('the cleanup grant (what a writer may delete)', () => {
   const RUNS = ['2026-11-26-03-00-00', '2030-01-01-00-00-00'];
-  const FILES = ['ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000', '5d2ab1a4-0000-4000-8000-000000000000_000017', 'manifest'];
+  const FILES = [
+    'ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000',
+    '5d2ab1a4-0000-4000-8000-000000000000_000017',
+    'manifest',
+  ];
   const REGIONS = ['us-east-1', 'eu-central-1', 'ap-southeast-2', 'us-gov-west-1'];
-  const cleanup = (accountStatements(BUCKET, A).find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource ?? []) as string[];
-  const protectedDeletes = (protectionStatements(BUCKET, EXPORT_S3_ACCESS).find((s) => s.Sid === DENY_DELETING_SID)?.NotResource ?? []) as string[];
+  const cleanup = (accountStatements(BUCKET, A).find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource ??
+    []) as string[];
+  const protectedDeletes = (protectionStatements(BUCKET, EXPORT_S3_ACCESS).find((s) => s.Sid === DENY_DELETING_SID)
+    ?.NotResource ?? []) as string[];
 
   it('never matches a data file or a manifest, whatever the table is called (2,000 names, layout words among them)', () => {
     const names = tableNames(2000);
@@ -141,14 +172,32 @@ describe('protectionStatements', () => {
   const statements = protectionStatements(BUCKET, EXPORT_S3_ACCESS);
 
   it('denies, to every principal outside the bucket’s own account, what would alter a finished backup', () => {
-    expect(statements.map((s) => s.Sid)).toEqual([DENY_ALTERING_SID, DENY_DELETING_SID, DENY_CUSTOMER_KEYS_SID, DENY_FOREIGN_ACLS_SID]);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      DENY_ALTERING_SID,
+      DENY_DELETING_SID,
+      DENY_CUSTOMER_KEYS_SID,
+      DENY_FOREIGN_ACLS_SID,
+    ]);
     for (const s of statements) {
       expect(s).toMatchObject({ Effect: 'Deny', Principal: '*' });
-      expect((s.Condition as { StringNotEquals: Record<string, string> }).StringNotEquals['aws:PrincipalAccount']).toBe('${aws:ResourceAccount}');
+      expect((s.Condition as { StringNotEquals: Record<string, string> }).StringNotEquals['aws:PrincipalAccount']).toBe(
+        '${aws:ResourceAccount}',
+      );
     }
-    expect(statements[0]?.Action).toEqual(expect.arrayContaining(['s3:DeleteObjectVersion', 's3:PutObjectRetention', 's3:PutObjectLegalHold', 's3:BypassGovernanceRetention']));
-    expect(statements[2]?.Condition).toMatchObject({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
-    expect(statements[3]?.Condition).toMatchObject({ StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } });
+    expect(statements[0]?.Action).toEqual(
+      expect.arrayContaining([
+        's3:DeleteObjectVersion',
+        's3:PutObjectRetention',
+        's3:PutObjectLegalHold',
+        's3:BypassGovernanceRetention',
+      ]),
+    );
+    expect(statements[2]?.Condition).toMatchObject({
+      Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+    });
+    expect(statements[3]?.Condition).toMatchObject({
+      StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' },
+    });
   });
 
   it('never denies what the writers are granted', () => {
@@ -159,11 +208,21 @@ describe('protectionStatements', () => {
 
   it('denies every delete when the engine has no scratch objects', () => {
     const none = protectionStatements(BUCKET, { objects: { actions: ['s3:PutObject'], key: '*' } });
-    expect(none.find((s) => s.Sid === DENY_DELETING_SID)).toMatchObject({ Action: 's3:DeleteObject', Resource: `arn:aws:s3:::${BUCKET}/*` });
+    expect(none.find((s) => s.Sid === DENY_DELETING_SID)).toMatchObject({
+      Action: 's3:DeleteObject',
+      Resource: `arn:aws:s3:::${BUCKET}/*`,
+    });
   });
 
   it('is the same size for any number of accounts', () => {
-    const bytes = (n: number) => JSON.stringify(desiredStatementsFor(BUCKET, Array.from({ length: n }, (_, i) => String(500000000000 + i)), EXPORT_S3_ACCESS).slice(0, 5)).length;
+    const bytes = (n: number) =>
+      JSON.stringify(
+        desiredStatementsFor(
+          BUCKET,
+          Array.from({ length: n }, (_, i) => String(500000000000 + i)),
+          EXPORT_S3_ACCESS,
+        ).slice(0, 5),
+      ).length;
     expect(bytes(1)).toBe(bytes(30));
   });
 });
@@ -214,7 +273,9 @@ describe('mergePolicy', () => {
   it('refuses, as an integrity error, a merge that would take away an account’s grant', () => {
     const both = mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A, B]));
     expect(() => mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]))).toThrow(PolicyIntegrityError);
-    expect(() => mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]))).toThrow(`would take away the grant of ${B}`);
+    expect(() => mergePolicy(parsePolicy(both.text), desiredStatements(BUCKET, [A]))).toThrow(
+      `would take away the grant of ${B}`,
+    );
   });
 
   it('keeps every account the policy already grants when planning, even one the registry has not caught up with', () => {
@@ -225,7 +286,9 @@ describe('mergePolicy', () => {
   });
 
   it('rewrites an owned statement that drifted, and only that one', () => {
-    const first = JSON.parse(mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A])).text) as PolicyDocument;
+    const first = JSON.parse(
+      mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, [A])).text,
+    ) as PolicyDocument;
     const objects = first.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Objects`)!;
     objects.Action = 's3:*';
     const repaired = mergePolicy(first, desiredStatements(BUCKET, [A]));
@@ -236,7 +299,9 @@ describe('mergePolicy', () => {
   });
 
   it('treats a one-element list and a scalar as the same (S3 may return either)', () => {
-    const first = JSON.parse(mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A])).text) as PolicyDocument;
+    const first = JSON.parse(
+      mergePolicy(parsePolicy(undefined), desiredStatements(BUCKET, [A])).text,
+    ) as PolicyDocument;
     const cleanup = first.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)!;
     cleanup.Action = ['s3:DeleteObject'];
     expect(mergePolicy(first, desiredStatements(BUCKET, [A])).changed).toBe(false);
@@ -257,8 +322,12 @@ describe('mergePolicy', () => {
 
   it('refuses, and writes nothing, when the result would exceed 20 KB', () => {
     const accounts = Array.from({ length: 40 }, (_, i) => String(100000000000 + i));
-    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(PolicyTooLargeError);
-    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(/over the S3 limit of 20480 bytes/);
+    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(
+      PolicyTooLargeError,
+    );
+    expect(() => mergePolicy(parsePolicy(withForeign()), desiredStatements(BUCKET, accounts))).toThrow(
+      /over the S3 limit of 20480 bytes/,
+    );
   });
 
   it('fits as many accounts as the limit allows, and refuses the next', () => {

@@ -1,7 +1,7 @@
+import { Readable } from 'node:stream';
 import { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
 import { HttpResponse } from '@smithy/protocol-http';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
-import { Readable } from 'node:stream';
 import { TokenBucket } from '../../lib/adapters/rate-limiter';
 import { PipelineApi } from '../../lib/backup-engines/datapipeline/api';
 

@@ -7,6 +7,10 @@ import { FakeTableRegistry } from '../support/fakes/table-registry';
 describe('the in-memory registry fakes keep the DynamoDB adapters’ conditions', () => {
   registryContract(() => {
     const clock = manualClock();
-    return { registry: new FakeTableRegistry(clock.now), grants: new FakeGrantCatalog(clock.now), advance: clock.advance };
+    return {
+      registry: new FakeTableRegistry(clock.now),
+      grants: new FakeGrantCatalog(clock.now),
+      advance: clock.advance,
+    };
   });
 });

@@ -1,6 +1,6 @@
-import { snapshotsFrom, snapshotTime } from '../../lib/domain/snapshots';
 import { buildImportDefinition } from '../../lib/backup-engines/datapipeline/definition';
 import { validateDefinition } from '../../lib/backup-engines/datapipeline/validate';
+import { snapshotsFrom, snapshotTime } from '../../lib/domain/snapshots';
 
 const table = { accountId: '111111111111', region: 'us-east-1', tableName: 'orders' };
 const p = '111111111111/us-east-1/orders/';
@@ -33,7 +33,11 @@ describe('snapshotsFrom', () => {
 describe('buildImportDefinition', () => {
   it('is a valid on-demand import of one snapshot, values in the fields', () => {
     const d = buildImportDefinition({
-      target: { ...table, tableName: 'orders-restored', tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders-restored' },
+      target: {
+        ...table,
+        tableName: 'orders-restored',
+        tableArn: 'arn:aws:dynamodb:us-east-1:111111111111:table/orders-restored',
+      },
       snapshotUri: `s3://b/${p}2026-11-25-03-00-00/`,
       logUri: `s3://b/${p}logs/`,
       writeThroughputRatio: 0.25,
@@ -41,6 +45,9 @@ describe('buildImportDefinition', () => {
     });
     expect(validateDefinition(d)).toEqual([]);
     expect(JSON.stringify(d)).not.toContain('#{my');
-    expect(d.find((o) => o.id === 'Default')?.fields).toMatchObject({ scheduleType: 'ONDEMAND', onFail: { ref: 'FailureAlarm' } });
+    expect(d.find((o) => o.id === 'Default')?.fields).toMatchObject({
+      scheduleType: 'ONDEMAND',
+      onFail: { ref: 'FailureAlarm' },
+    });
   });
 });

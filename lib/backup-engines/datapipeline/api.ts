@@ -1,13 +1,13 @@
 import {
   ActivatePipelineCommand,
   CreatePipelineCommand,
+  type DataPipelineClient,
   DeactivatePipelineCommand,
   DeletePipelineCommand,
   DescribePipelinesCommand,
-  type DataPipelineClient,
   GetPipelineDefinitionCommand,
-  paginateListPipelines,
   PutPipelineDefinitionCommand,
+  paginateListPipelines,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-data-pipeline';
@@ -67,7 +67,12 @@ export class PipelineApi implements PipelineCalls {
         await pace();
         return next(args);
       };
-      client.middlewareStack.addRelativeTo(paced, { name: 'dataPipelinePace', relation: 'after', toMiddleware: 'retryMiddleware', override: true });
+      client.middlewareStack.addRelativeTo(paced, {
+        name: 'dataPipelinePace',
+        relation: 'after',
+        toMiddleware: 'retryMiddleware',
+        override: true,
+      });
     }
   }
 
@@ -75,7 +80,12 @@ export class PipelineApi implements PipelineCalls {
     await this.warmUp?.();
   }
 
-  async create(input: { name: string; uniqueId: string; description: string; tags: Record<string, string> }): Promise<string> {
+  async create(input: {
+    name: string;
+    uniqueId: string;
+    description: string;
+    tags: Record<string, string>;
+  }): Promise<string> {
     const out = await this.client.send(
       new CreatePipelineCommand({
         name: input.name,
@@ -90,10 +100,15 @@ export class PipelineApi implements PipelineCalls {
 
   /** Replaces the definition; a definition the service marks errored or invalid throws. */
   async putDefinition(pipelineId: string, objects: readonly PipelineObject[]): Promise<string[]> {
-    const out = await this.client.send(new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: toApiObjects(objects) }));
+    const out = await this.client.send(
+      new PutPipelineDefinitionCommand({ pipelineId, pipelineObjects: toApiObjects(objects) }),
+    );
     const errors = (out.validationErrors ?? []).flatMap((e) => (e.errors ?? []).map((m) => `${e.id ?? '?'}: ${m}`));
     if (out.errored === true || errors.length > 0) {
-      throw new PipelineDefinitionError(`PutPipelineDefinition rejected the definition of ${pipelineId}`, errors.length > 0 ? errors : ['errored']);
+      throw new PipelineDefinitionError(
+        `PutPipelineDefinition rejected the definition of ${pipelineId}`,
+        errors.length > 0 ? errors : ['errored'],
+      );
     }
     return (out.validationWarnings ?? []).flatMap((w) => (w.warnings ?? []).map((m) => `${w.id ?? '?'}: ${m}`));
   }
@@ -118,7 +133,9 @@ export class PipelineApi implements PipelineCalls {
   async describe(pipelineIds: readonly string[]): Promise<PipelineStatus[]> {
     const out: PipelineStatus[] = [];
     for (let i = 0; i < pipelineIds.length; i += DESCRIBE_BATCH) {
-      const res = await this.client.send(new DescribePipelinesCommand({ pipelineIds: pipelineIds.slice(i, i + DESCRIBE_BATCH) }));
+      const res = await this.client.send(
+        new DescribePipelinesCommand({ pipelineIds: pipelineIds.slice(i, i + DESCRIBE_BATCH) }),
+      );
       for (const d of res.pipelineDescriptionList ?? []) {
         const field = (k: string) => d.fields?.find((f) => f.key === k)?.stringValue;
         out.push({
@@ -140,7 +157,8 @@ export class PipelineApi implements PipelineCalls {
   async list(): Promise<Array<{ id: string; name: string }>> {
     const pipelines: Array<{ id: string; name: string }> = [];
     for await (const page of paginateListPipelines({ client: this.client }, {})) {
-      for (const p of page.pipelineIdList ?? []) if (p.id !== undefined) pipelines.push({ id: p.id, name: p.name ?? '' });
+      for (const p of page.pipelineIdList ?? [])
+        if (p.id !== undefined) pipelines.push({ id: p.id, name: p.name ?? '' });
       if (page.hasMoreResults !== true) break; // the API's own end marker; `marker` alone may be left set
     }
     return pipelines;

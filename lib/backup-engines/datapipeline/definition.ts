@@ -18,11 +18,11 @@ export interface PipelineObject {
   fields: Record<string, FieldValue | FieldValue[]>;
 }
 
-export const EMR_RELEASE_LABEL = 'emr-5.23.0';
-export const EMR_INSTANCE_TYPE = 'm3.xlarge';
-export const EMR_TERMINATE_AFTER = '6 Hours';
-export const DDB_TOOLS_VERSION = '4.11.0';
-export const RUN_FOLDER_FORMAT = 'YYYY-MM-dd-HH-mm-ss';
+const EMR_RELEASE_LABEL = 'emr-5.23.0';
+const EMR_INSTANCE_TYPE = 'm3.xlarge';
+const EMR_TERMINATE_AFTER = '6 Hours';
+const DDB_TOOLS_VERSION = '4.11.0';
+const RUN_FOLDER_FORMAT = 'YYYY-MM-dd-HH-mm-ss';
 
 /**
  * The roles the pipelines run as, by the names templates/source-account.yml gives them by default (PipelineRoleName,
@@ -83,7 +83,11 @@ function emrCluster(id: string, tableRegion: string): PipelineObject {
 }
 
 /** The EmrActivity that runs emr-dynamodb-tools' `step` from `input` to `output` on `cluster`. */
-function emrActivity(id: string, refs: { input: string; output: string; cluster: string }, step: string): PipelineObject {
+function emrActivity(
+  id: string,
+  refs: { input: string; output: string; cluster: string },
+  step: string,
+): PipelineObject {
   return {
     id,
     name: id,
@@ -100,13 +104,23 @@ function emrActivity(id: string, refs: { input: string; output: string; cluster:
 }
 
 /** With a topic: an SnsAlarm on `Default`'s onFail, so that every object inherits it. */
-function withFailureAlarm(objects: PipelineObject[], topicArn: string | undefined, role: string, subject: string, message: string): PipelineObject[] {
+function withFailureAlarm(
+  objects: PipelineObject[],
+  topicArn: string | undefined,
+  role: string,
+  subject: string,
+  message: string,
+): PipelineObject[] {
   if (topicArn === undefined) return objects;
   const [defaults, ...rest] = objects as [PipelineObject, ...PipelineObject[]];
   return [
     { ...defaults, fields: { ...defaults.fields, onFail: { ref: 'FailureAlarm' } } },
     ...rest,
-    { id: 'FailureAlarm', name: 'FailureAlarm', fields: { type: 'SnsAlarm', topicArn, role, subject: subject.slice(0, 100), message } },
+    {
+      id: 'FailureAlarm',
+      name: 'FailureAlarm',
+      fields: { type: 'SnsAlarm', topicArn, role, subject: subject.slice(0, 100), message },
+    },
   ];
 }
 
@@ -150,7 +164,11 @@ export function buildExportDefinition(input: ExportDefinitionInput): PipelineObj
       },
     },
     emrCluster('EmrClusterForBackup', table.region),
-    emrActivity('TableBackupActivity', { input: 'DDBSourceTable', output: 'S3BackupLocation', cluster: 'EmrClusterForBackup' }, exportStep(table.region)),
+    emrActivity(
+      'TableBackupActivity',
+      { input: 'DDBSourceTable', output: 'S3BackupLocation', cluster: 'EmrClusterForBackup' },
+      exportStep(table.region),
+    ),
   ];
   return withFailureAlarm(
     objects,
@@ -199,7 +217,7 @@ export interface ImportDefinitionInput {
   roles?: PipelineRoles;
 }
 
-export function importStep(tableRegion: string): string {
+function importStep(tableRegion: string): string {
   return [
     `s3://dynamodb-dpl-${tableRegion}/emr-ddb-storage-handler/${DDB_TOOLS_VERSION}/emr-dynamodb-tools-${DDB_TOOLS_VERSION}-SNAPSHOT-jar-with-dependencies.jar`,
     'org.apache.hadoop.dynamodb.tools.DynamoDBImport',
@@ -235,14 +253,26 @@ export function buildImportDefinition(input: ImportDefinitionInput): PipelineObj
       name: 'S3InputDataNode',
       fields: { type: 'S3DataNode', directoryPath: input.snapshotUri, precondition: { ref: 'S3PrefixNotEmpty' } },
     },
-    { id: 'S3PrefixNotEmpty', name: 'S3PrefixNotEmpty', fields: { type: 'S3PrefixNotEmpty', s3Prefix: input.snapshotUri } },
+    {
+      id: 'S3PrefixNotEmpty',
+      name: 'S3PrefixNotEmpty',
+      fields: { type: 'S3PrefixNotEmpty', s3Prefix: input.snapshotUri },
+    },
     {
       id: 'DDBDestinationTable',
       name: 'DDBDestinationTable',
-      fields: { type: 'DynamoDBDataNode', tableName: target.tableName, writeThroughputPercent: String(input.writeThroughputRatio) },
+      fields: {
+        type: 'DynamoDBDataNode',
+        tableName: target.tableName,
+        writeThroughputPercent: String(input.writeThroughputRatio),
+      },
     },
     emrCluster('EmrClusterForLoad', target.region),
-    emrActivity('TableLoadActivity', { input: 'S3InputDataNode', output: 'DDBDestinationTable', cluster: 'EmrClusterForLoad' }, importStep(target.region)),
+    emrActivity(
+      'TableLoadActivity',
+      { input: 'S3InputDataNode', output: 'DDBDestinationTable', cluster: 'EmrClusterForLoad' },
+      importStep(target.region),
+    ),
   ];
   return withFailureAlarm(
     objects,

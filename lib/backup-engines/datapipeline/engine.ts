@@ -3,7 +3,14 @@ import { nextRunStart } from '../../domain/schedule';
 import { snapshotsFrom } from '../../domain/snapshots';
 import { TAG_TABLE_ARN } from '../../domain/tags';
 import { errorFields } from '../../observability';
-import type { BackupEngine, BackupEngineName, BackupHealth, PreparedBackup, PreparedRestore, RestoreFound } from '../../ports/backup-engine';
+import type {
+  BackupEngine,
+  BackupEngineName,
+  BackupHealth,
+  PreparedBackup,
+  PreparedRestore,
+  RestoreFound,
+} from '../../ports/backup-engine';
 import type { PipelineCalls, PipelineStatus } from './api';
 import { buildExportDefinition, buildImportDefinition } from './definition';
 import { classifyPipeline } from './health';
@@ -57,7 +64,13 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         region,
         warm: () => api().warm(),
         async ensure(claim, log) {
-          const result = await provisionExportPipeline({ table, claim, pipelineRegion: region, definition, api: api() });
+          const result = await provisionExportPipeline({
+            table,
+            claim,
+            pipelineRegion: region,
+            definition,
+            api: api(),
+          });
           if (result.warnings.length > 0) log.warn('Data Pipeline reported warnings', { warnings: result.warnings });
           return { resourceId: result.pipelineId, created: result.created };
         },
@@ -123,9 +136,14 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         async find(): Promise<RestoreFound> {
           const named = (await api().list()).filter((p) => p.name === name).map((p) => p.id);
           if (named.length === 0) return { kind: 'none' };
-          const described = (await api().describe(named)).filter((p) => p.tags[TAG_TABLE_ARN] === tableArnTag(target.tableArn));
+          const described = (await api().describe(named)).filter(
+            (p) => p.tags[TAG_TABLE_ARN] === tableArnTag(target.tableArn),
+          );
           const same = described.find((p) => p.uniqueId === uniqueId);
-          if (same !== undefined) return same.state === 'PENDING' ? { kind: 'unfinished', resourceId: same.pipelineId } : { kind: 'started', resourceId: same.pipelineId };
+          if (same !== undefined)
+            return same.state === 'PENDING'
+              ? { kind: 'unfinished', resourceId: same.pipelineId }
+              : { kind: 'started', resourceId: same.pipelineId };
           const other = described.find((p) => p.state !== undefined && !INACTIVE.has(p.state));
           return other === undefined ? { kind: 'none' } : { kind: 'other', description: describeOther(other) };
         },
@@ -133,7 +151,12 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
           const calls = api();
           const pipelineId =
             resume ??
-            (await calls.create({ name, uniqueId, description: `Restore of ${snapshot.location} into ${target.tableArn}`, tags: pipelineTags(target) }));
+            (await calls.create({
+              name,
+              uniqueId,
+              description: `Restore of ${snapshot.location} into ${target.tableArn}`,
+              tags: pipelineTags(target),
+            }));
           await calls.putDefinition(pipelineId, definition);
           await calls.activate(pipelineId);
           return pipelineId;
@@ -144,7 +167,13 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
 }
 
 function healthOf(s: PipelineStatus | undefined): BackupHealth {
-  return { status: classifyPipeline(s) ?? 'ok', state: s?.state, health: s?.health, latestRunTime: s?.latestRunTime, nextRunTime: s?.nextRunTime };
+  return {
+    status: classifyPipeline(s) ?? 'ok',
+    state: s?.state,
+    health: s?.health,
+    latestRunTime: s?.latestRunTime,
+    nextRunTime: s?.nextRunTime,
+  };
 }
 
 function describeOther(p: PipelineStatus): string {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_TABLE_ARN } from '../../domain/tags';
 import type { TableRef } from '../../domain/table-ref';
+import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_TABLE_ARN } from '../../domain/tags';
 
 const MAX_TAG_VALUE = 256;
 

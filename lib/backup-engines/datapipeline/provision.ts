@@ -59,7 +59,8 @@ export async function provisionExportPipeline(input: ProvisionInput): Promise<Pr
   }
   const id = pipelineId;
   const [stillOurs, warnings] = await Promise.all([saved, api.putDefinition(id, input.definition)]);
-  if (!stillOurs) throw new LeaseLostError(`lost the registry lease on ${table.tableArn} while defining pipeline ${id}`);
+  if (!stillOurs)
+    throw new LeaseLostError(`lost the registry lease on ${table.tableArn} while defining pipeline ${id}`);
   // The registry is marked ACTIVE while ActivatePipeline runs, not after it: one round trip less
   // on every onboarding. If activation fails, the caller overwrites the mark with
   // ACTIVATION_FAILED once both have settled (so the failure always lands last) and the retry

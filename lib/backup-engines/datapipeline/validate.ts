@@ -40,7 +40,8 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 export function validateDefinition(objects: readonly PipelineObject[]): string[] {
   const problems: string[] = [];
   if (objects.length === 0) problems.push('the definition holds no objects');
-  if (objects.length > MAX_OBJECTS) problems.push(`the definition holds ${objects.length} objects; the limit is ${MAX_OBJECTS}`);
+  if (objects.length > MAX_OBJECTS)
+    problems.push(`the definition holds ${objects.length} objects; the limit is ${MAX_OBJECTS}`);
 
   const byId = new Map<string, PipelineObject>();
   for (const o of objects) {
@@ -52,7 +53,9 @@ export function validateDefinition(objects: readonly PipelineObject[]): string[]
   if (!byId.has('Default')) problems.push('the definition has no "Default" object');
 
   for (const o of objects) {
-    const values = Object.entries(o.fields).flatMap(([key, v]) => (Array.isArray(v) ? v : [v]).map((one) => [key, one] as const));
+    const values = Object.entries(o.fields).flatMap(([key, v]) =>
+      (Array.isArray(v) ? v : [v]).map((one) => [key, one] as const),
+    );
     if (values.length > MAX_FIELDS_PER_OBJECT) {
       problems.push(`object "${o.id}" has ${values.length} fields; the limit is ${MAX_FIELDS_PER_OBJECT}`);
     }
@@ -76,25 +79,36 @@ export function validateDefinition(objects: readonly PipelineObject[]): string[]
     for (const req of required) {
       const options = typeof req === 'string' ? [req] : req;
       if (!options.some((f) => present(o.fields[f]))) {
-        problems.push(`object "${o.id}" (${type}) is missing ${options.length === 1 ? `field "${options[0]}"` : `one of ${options.map((f) => `"${f}"`).join(', ')}`}`);
+        problems.push(
+          `object "${o.id}" (${type}) is missing ${options.length === 1 ? `field "${options[0]}"` : `one of ${options.map((f) => `"${f}"`).join(', ')}`}`,
+        );
       }
     }
     if (type === 'Schedule') {
       const period = single(o.fields.period);
-      if (period !== undefined && !PERIOD.test(period)) problems.push(`object "${o.id}" period "${period}" is not like "1 days"`);
-      else if (period !== undefined && periodMinutes(period) < 15) problems.push(`object "${o.id}" period "${period}" is shorter than 15 minutes`);
+      if (period !== undefined && !PERIOD.test(period))
+        problems.push(`object "${o.id}" period "${period}" is not like "1 days"`);
+      else if (period !== undefined && periodMinutes(period) < 15)
+        problems.push(`object "${o.id}" period "${period}" is shorter than 15 minutes`);
       const start = single(o.fields.startDateTime);
-      if (start !== undefined && !DATE_TIME.test(start)) problems.push(`object "${o.id}" startDateTime "${start}" is not YYYY-MM-DDTHH:MM:SS`);
+      if (start !== undefined && !DATE_TIME.test(start))
+        problems.push(`object "${o.id}" startDateTime "${start}" is not YYYY-MM-DDTHH:MM:SS`);
     }
   }
   return problems;
 }
 
-function checkField(o: PipelineObject, key: string, value: FieldValue, byId: ReadonlyMap<string, PipelineObject>): string[] {
+function checkField(
+  o: PipelineObject,
+  key: string,
+  value: FieldValue,
+  byId: ReadonlyMap<string, PipelineObject>,
+): string[] {
   const problems: string[] = [];
   if (typeof value === 'string') {
     const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes > MAX_FIELD_BYTES) problems.push(`object "${o.id}" field "${key}" is ${bytes} bytes; the limit is ${MAX_FIELD_BYTES}`);
+    if (bytes > MAX_FIELD_BYTES)
+      problems.push(`object "${o.id}" field "${key}" is ${bytes} bytes; the limit is ${MAX_FIELD_BYTES}`);
     if (key in REF_FIELDS) problems.push(`object "${o.id}" field "${key}" must be a reference, not a string`);
     return problems;
   }
@@ -106,7 +120,9 @@ function checkField(o: PipelineObject, key: string, value: FieldValue, byId: Rea
   const allowed = REF_FIELDS[key];
   const targetType = single(target.fields.type);
   if (allowed !== undefined && (targetType === undefined || !allowed.includes(targetType))) {
-    problems.push(`object "${o.id}" field "${key}" must refer to a ${allowed.join(' or ')}, but "${value.ref}" is ${targetType ?? 'untyped'}`);
+    problems.push(
+      `object "${o.id}" field "${key}" must refer to a ${allowed.join(' or ')}, but "${value.ref}" is ${targetType ?? 'untyped'}`,
+    );
   }
   return problems;
 }

@@ -64,19 +64,31 @@ export class FakeBackupEngine implements BackupEngine {
 
   /** The next `times` runs of `step` fail with `error` (only in `account/region` when `where` is given). */
   failAt(step: EngineStep, opts: { times?: number; error?: Error; where?: string } = {}): void {
-    this.faults.push({ step, left: opts.times ?? 1, error: opts.error ?? new Error(`injected failure at ${step}`), where: opts.where });
+    this.faults.push({
+      step,
+      left: opts.times ?? 1,
+      error: opts.error ?? new Error(`injected failure at ${step}`),
+      where: opts.where,
+    });
   }
 
   placement(tableRegion: string, settings: EngineSettings): Placement {
     const region = this.regions.has(tableRegion) ? tableRegion : settings.pipelineRegion;
-    return region === undefined ? { unsupported: `region ${tableRegion} has no engine endpoint and PIPELINE_REGION is not set` } : { region };
+    return region === undefined
+      ? { unsupported: `region ${tableRegion} has no engine endpoint and PIPELINE_REGION is not set` }
+      : { region };
   }
 
   prepare(table: TableRef, settings: EngineSettings, _now: Date): PreparedBackup {
     const placement = this.placement(table.region, settings);
     if (placement.region === undefined) throw new ConfigError(placement.unsupported);
     const region = placement.region;
-    this.fault('prepare', table.accountId, region, (e) => new PipelineDefinitionError('the definition is invalid', [e.message]));
+    this.fault(
+      'prepare',
+      table.accountId,
+      region,
+      (e) => new PipelineDefinitionError('the definition is invalid', [e.message]),
+    );
     this.calls.push(`prepare ${table.tableName}`);
     return {
       region,
@@ -87,22 +99,42 @@ export class FakeBackupEngine implements BackupEngine {
         let id = isReborn(record) ? undefined : record.pipelineId;
         let created = false;
         if (id === undefined) {
-          id = [...this.resources.values()].find((r) => r.tableArn === table.tableArn && r.generation === generation)?.id;
+          id = [...this.resources.values()].find(
+            (r) => r.tableArn === table.tableArn && r.generation === generation,
+          )?.id;
           if (id === undefined) {
             this.fault('create', table.accountId, region);
             id = `res-${this.next++}`;
-            this.resources.set(id, { id, accountId: table.accountId, region, tableArn: table.tableArn, generation, active: false, health: 'ok' });
+            this.resources.set(id, {
+              id,
+              accountId: table.accountId,
+              region,
+              tableArn: table.tableArn,
+              generation,
+              active: false,
+              health: 'ok',
+            });
             this.calls.push(`create ${table.tableName} ${id}`);
             created = true;
           }
-          if (!(await claim.recordCreated({ pipelineId: id, pipelineRegion: region, uniqueId: `unique-${table.tableArn}#${generation}`, generation }))) {
+          if (
+            !(await claim.recordCreated({
+              pipelineId: id,
+              pipelineRegion: region,
+              uniqueId: `unique-${table.tableArn}#${generation}`,
+              generation,
+            }))
+          ) {
             throw new LeaseLostError(`lost the registry lease on ${table.tableArn}`);
           }
         }
         this.fault('define', table.accountId, region);
         this.calls.push(`define ${id}`);
         const resourceId = id;
-        const [activation, marked] = await Promise.allSettled([this.activate(resourceId, table.accountId, region), claim.markActive(resourceId)]);
+        const [activation, marked] = await Promise.allSettled([
+          this.activate(resourceId, table.accountId, region),
+          claim.markActive(resourceId),
+        ]);
         if (activation.status === 'rejected') throw new ActivationFailedError(resourceId, activation.reason);
         if (marked.status === 'rejected') throw marked.reason;
         return { resourceId, created };
@@ -130,9 +162,14 @@ export class FakeBackupEngine implements BackupEngine {
   async inventory(accountId: string, region: string) {
     this.fault('inventory', accountId, region);
     this.calls.push(`inventory ${accountId}/${region}`);
-    const arns = [...this.resources.values()].filter((r) => r.accountId === accountId && r.region === region).map((r) => r.tableArn);
+    const arns = [...this.resources.values()]
+      .filter((r) => r.accountId === accountId && r.region === region)
+      .map((r) => r.tableArn);
     const all = new Set([...arns, ...(this.foreign.get(`${accountId}/${region}`) ?? [])]);
-    return { count: arns.length + (this.foreign.get(`${accountId}/${region}`)?.length ?? 0), covers: (arn: string) => all.has(arn) };
+    return {
+      count: arns.length + (this.foreign.get(`${accountId}/${region}`)?.length ?? 0),
+      covers: (arn: string) => all.has(arn),
+    };
   }
 
   snapshots = snapshotsFrom;
@@ -147,14 +184,23 @@ export class FakeBackupEngine implements BackupEngine {
       find: async (): Promise<RestoreFound> => {
         this.calls.push(`find restore ${target.tableName}`);
         const same = mine();
-        if (same !== undefined) return same.started ? { kind: 'started', resourceId: same.id } : { kind: 'unfinished', resourceId: same.id };
+        if (same !== undefined)
+          return same.started ? { kind: 'started', resourceId: same.id } : { kind: 'unfinished', resourceId: same.id };
         const other = this.restores.find((r) => r.targetArn === target.tableArn && r.running);
-        return other === undefined ? { kind: 'none' } : { kind: 'other', description: `from ${other.snapshot} by ${other.id}` };
+        return other === undefined
+          ? { kind: 'none' }
+          : { kind: 'other', description: `from ${other.snapshot} by ${other.id}` };
       },
       start: async (resume) => {
         let restore = resume === undefined ? mine() : this.restores.find((r) => r.id === resume);
         if (restore === undefined) {
-          restore = { id: `restore-${this.next++}`, targetArn: target.tableArn, snapshot: snapshot.location, started: false, running: false };
+          restore = {
+            id: `restore-${this.next++}`,
+            targetArn: target.tableArn,
+            snapshot: snapshot.location,
+            started: false,
+            running: false,
+          };
           this.restores.push(restore);
           this.calls.push(`create restore ${restore.id}`);
         }
@@ -175,7 +221,9 @@ export class FakeBackupEngine implements BackupEngine {
   }
 
   private fault(step: EngineStep, accountId: string, region: string, wrap: (e: Error) => Error = (e) => e): void {
-    const f = this.faults.find((x) => x.step === step && x.left > 0 && (x.where === undefined || x.where === `${accountId}/${region}`));
+    const f = this.faults.find(
+      (x) => x.step === step && x.left > 0 && (x.where === undefined || x.where === `${accountId}/${region}`),
+    );
     if (f === undefined) return;
     f.left--;
     throw wrap(f.error);

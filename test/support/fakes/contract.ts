@@ -18,7 +18,12 @@ export interface RegistryUnderTest {
 let n = 0;
 const fresh = (): TableRef => {
   const tableName = `contract-${process.pid}-${n++}`;
-  return { accountId: '111111111111', region: 'us-east-1', tableName, tableArn: `arn:aws:dynamodb:us-east-1:111111111111:table/${tableName}` };
+  return {
+    accountId: '111111111111',
+    region: 'us-east-1',
+    tableName,
+    tableArn: `arn:aws:dynamodb:us-east-1:111111111111:table/${tableName}`,
+  };
 };
 const LEASE = 10_000;
 
@@ -32,26 +37,38 @@ export function registryContract(make: () => RegistryUnderTest): void {
     it('makes a PENDING record, leased to the claimant, on the first claim', async () => {
       const t = fresh();
       const claim = await ports.registry.claimTable(t, 'a', LEASE);
-      expect(claim).toMatchObject({ claimed: true, record: { status: 'PENDING', leaseOwner: 'a', attempts: 1, generation: 1, tableArn: t.tableArn } });
+      expect(claim).toMatchObject({
+        claimed: true,
+        record: { status: 'PENDING', leaseOwner: 'a', attempts: 1, generation: 1, tableArn: t.tableArn },
+      });
     });
 
     it('gives a live lease to no one else, and returns the record to the one turned away', async () => {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
-      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({ claimed: false, record: { leaseOwner: 'a' } });
+      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({
+        claimed: false,
+        record: { leaseOwner: 'a' },
+      });
     });
 
     it('counts a repeated claim by the lease owner as claimed (a retry whose first response was lost)', async () => {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
-      expect(await ports.registry.claimTable(t, 'a', LEASE)).toMatchObject({ claimed: true, record: { leaseOwner: 'a', attempts: 1 } });
+      expect(await ports.registry.claimTable(t, 'a', LEASE)).toMatchObject({
+        claimed: true,
+        record: { leaseOwner: 'a', attempts: 1 },
+      });
     });
 
     it('lets another worker claim once the lease has expired, counting the attempt', async () => {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
       ports.advance(LEASE + 1);
-      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({ claimed: true, record: { leaseOwner: 'b', attempts: 2 } });
+      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({
+        claimed: true,
+        record: { leaseOwner: 'b', attempts: 2 },
+      });
     });
 
     it('leaves a record alone when its status is not among those the claim asks for', async () => {
@@ -59,8 +76,14 @@ export function registryContract(make: () => RegistryUnderTest): void {
       await ports.registry.claimTable(t, 'a', LEASE);
       await ports.registry.updateClaimed(t, 'a', { pipelineId: 'res-1' }, { transition: step('backupCreated') });
       await ports.registry.updateClaimed(t, 'a', {}, { transition: step('activated'), release: true });
-      expect(await ports.registry.claimTable(t, 'b', LEASE, { statuses: ['PENDING', 'CREATED'] })).toMatchObject({ claimed: false, record: { status: 'ACTIVE' } });
-      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({ claimed: true, record: { status: 'ACTIVE', leaseOwner: 'b' } });
+      expect(await ports.registry.claimTable(t, 'b', LEASE, { statuses: ['PENDING', 'CREATED'] })).toMatchObject({
+        claimed: false,
+        record: { status: 'ACTIVE' },
+      });
+      expect(await ports.registry.claimTable(t, 'b', LEASE)).toMatchObject({
+        claimed: true,
+        record: { status: 'ACTIVE', leaseOwner: 'b' },
+      });
     });
 
     it('writes nothing for a worker that does not hold the lease', async () => {
@@ -73,7 +96,9 @@ export function registryContract(make: () => RegistryUnderTest): void {
     it('refuses a transition from a status the lifecycle does not start it from, and writes nothing', async () => {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
-      await expect(ports.registry.updateClaimed(t, 'a', { activatedAt: 'now' }, { transition: step('activated') })).rejects.toThrow(IllegalTransitionError);
+      await expect(
+        ports.registry.updateClaimed(t, 'a', { activatedAt: 'now' }, { transition: step('activated') }),
+      ).rejects.toThrow(IllegalTransitionError);
       expect(await ports.registry.getTable(t)).toMatchObject({ status: 'PENDING' });
       expect((await ports.registry.getTable(t))?.activatedAt).toBeUndefined();
     });
@@ -82,18 +107,31 @@ export function registryContract(make: () => RegistryUnderTest): void {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
       await ports.registry.updateClaimed(t, 'a', { pipelineId: 'res-1' }, { transition: step('backupCreated') });
-      await expect(ports.registry.updateClaimed(t, 'a', { pipelineId: 'res-1' }, { transition: step('backupCreated') })).resolves.toBe(true);
+      await expect(
+        ports.registry.updateClaimed(t, 'a', { pipelineId: 'res-1' }, { transition: step('backupCreated') }),
+      ).resolves.toBe(true);
     });
 
     it('ends the lease on release, and lets it expire but keeps its owner on expireLease', async () => {
       const t = fresh();
       await ports.registry.claimTable(t, 'a', LEASE);
-      await ports.registry.updateClaimed(t, 'a', { pipelineId: 'res-1' }, { transition: step('backupCreated'), expireLease: true });
+      await ports.registry.updateClaimed(
+        t,
+        'a',
+        { pipelineId: 'res-1' },
+        { transition: step('backupCreated'), expireLease: true },
+      );
       expect(await ports.registry.getTable(t)).toMatchObject({ leaseOwner: 'a', leaseExpiresAt: 0 });
-      expect(await ports.registry.updateClaimed(t, 'a', { lastError: 'late' }, { release: true, remove: ['pipelineId'] })).toBe(true);
+      expect(
+        await ports.registry.updateClaimed(t, 'a', { lastError: 'late' }, { release: true, remove: ['pipelineId'] }),
+      ).toBe(true);
       const record = await ports.registry.getTable(t);
       expect(record).toMatchObject({ lastError: 'late', status: 'CREATED' });
-      expect([record?.leaseOwner, record?.leaseExpiresAt, record?.pipelineId]).toEqual([undefined, undefined, undefined]);
+      expect([record?.leaseOwner, record?.leaseExpiresAt, record?.pipelineId]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
     });
 
     it('lists the table records it holds', async () => {
@@ -110,7 +148,10 @@ export function registryContract(make: () => RegistryUnderTest): void {
 
     it('takes the lease of a bucket no one holds, and turns others away while it lives', async () => {
       const b = bucket();
-      expect(await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111')).toEqual({ state: 'acquired', accounts: new Set() });
+      expect(await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111')).toEqual({
+        state: 'acquired',
+        accounts: new Set(),
+      });
       expect((await ports.grants.acquirePolicyLock(b, 'b', LEASE, '222222222222')).state).toBe('busy');
       expect((await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111')).state).toBe('acquired');
     });
@@ -119,7 +160,10 @@ export function registryContract(make: () => RegistryUnderTest): void {
       const b = bucket();
       await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
       await ports.grants.releasePolicyLock(b, 'a', ['111111111111']);
-      expect(await ports.grants.acquirePolicyLock(b, 'b', LEASE, '111111111111')).toEqual({ state: 'granted', accounts: new Set(['111111111111']) });
+      expect(await ports.grants.acquirePolicyLock(b, 'b', LEASE, '111111111111')).toEqual({
+        state: 'granted',
+        accounts: new Set(['111111111111']),
+      });
       expect((await ports.grants.acquirePolicyLock(b, 'c', LEASE, '222222222222')).state).toBe('acquired');
     });
 
@@ -136,7 +180,10 @@ export function registryContract(make: () => RegistryUnderTest): void {
       const b = bucket();
       await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
       await ports.grants.releasePolicyLock(b, 'a', ['111111111111', '222222222222']);
-      expect(await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).toEqual({ state: 'acquired', accounts: new Set(['222222222222']) });
+      expect(await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).toEqual({
+        state: 'acquired',
+        accounts: new Set(['222222222222']),
+      });
       expect((await ports.grants.acquirePolicyLease(b, 'x', LEASE)).state).toBe('busy');
       expect((await ports.grants.acquirePolicyLock(b, 'x', LEASE, '111111111111')).state).toBe('busy');
       expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE)).state).toBe('acquired');
@@ -149,7 +196,9 @@ export function registryContract(make: () => RegistryUnderTest): void {
       expect(await ports.grants.grantedAccounts(b)).toEqual(new Set());
       await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
       await ports.grants.releasePolicyLock(b, 'a', ['111111111111']);
-      expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).accounts).toEqual(new Set());
+      expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).accounts).toEqual(
+        new Set(),
+      );
       expect((await ports.grants.acquirePolicyLease(b, 's', LEASE, { revoke: '333333333333' })).state).toBe('busy');
     });
 

@@ -29,7 +29,12 @@ export class FakeGrantCatalog implements GrantCatalog {
     return { owner: item?.owner, expiresAt: item?.expiresAt };
   }
 
-  async acquirePolicyLock(bucket: string, owner: string, leaseMs: number, accountId: string): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
+  async acquirePolicyLock(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    accountId: string,
+  ): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
     this.calls.push(`acquire ${accountId}`);
     const now = this.now();
     const item = this.items.get(bucket) ?? { accounts: new Set<string>() };
@@ -41,11 +46,17 @@ export class FakeGrantCatalog implements GrantCatalog {
     return { state: item.owner === owner ? 'acquired' : 'busy', accounts: new Set(item.accounts) };
   }
 
-  async acquirePolicyLease(bucket: string, owner: string, leaseMs: number, opts: { revoke?: string } = {}): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
+  async acquirePolicyLease(
+    bucket: string,
+    owner: string,
+    leaseMs: number,
+    opts: { revoke?: string } = {},
+  ): Promise<{ state: 'acquired' | 'busy'; accounts: Set<string> }> {
     this.calls.push(`lease${opts.revoke === undefined ? '' : ` revoking ${opts.revoke}`}`);
     const now = this.now();
     const item = this.items.get(bucket) ?? { accounts: new Set<string>() };
-    if (item.expiresAt !== undefined && !(item.expiresAt < now) && item.owner !== owner) return { state: 'busy', accounts: new Set(item.accounts) };
+    if (item.expiresAt !== undefined && !(item.expiresAt < now) && item.owner !== owner)
+      return { state: 'busy', accounts: new Set(item.accounts) };
     if (opts.revoke !== undefined) item.accounts.delete(opts.revoke);
     this.items.set(bucket, { ...item, owner, expiresAt: now + leaseMs });
     return { state: 'acquired', accounts: new Set(item.accounts) };
@@ -67,7 +78,8 @@ export class FakeGrantCatalog implements GrantCatalog {
     this.calls.push('renew');
     const now = this.now();
     const item = this.items.get(bucket);
-    if (item === undefined || item.owner !== owner || item.expiresAt === undefined || !(item.expiresAt > now)) return false;
+    if (item === undefined || item.owner !== owner || item.expiresAt === undefined || !(item.expiresAt > now))
+      return false;
     item.expiresAt = now + leaseMs;
     return true;
   }

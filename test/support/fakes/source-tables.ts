@@ -17,7 +17,12 @@ export class FakeSourceAccounts {
   /** Each table's incarnation (DynamoDB's TableId, a fresh one per table added or created) and status, as DescribeTable tells them. */
   private readonly described = new Map<Table, { tableId: string; status: string }>();
 
-  add(accountId: string, region: string, tableName: string, { status, ...table }: Partial<Table> & { status?: string } = {}): void {
+  add(
+    accountId: string,
+    region: string,
+    tableName: string,
+    { status, ...table }: Partial<Table> & { status?: string } = {},
+  ): void {
     const t: Table = { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table };
     this.described.set(t, { tableId: this.newTableId(), status: status ?? 'ACTIVE' });
     this.place(accountId, region).set(tableName, t);
@@ -54,7 +59,8 @@ export class FakeSourceAccounts {
       },
       create: async (name, keySchema, tags) => {
         reach();
-        if (tables.has(name)) throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
+        if (tables.has(name))
+          throw Object.assign(new Error(`Table already exists: ${name}`), { name: 'ResourceInUseException' });
         const t: Table = { keySchema: [...keySchema], items: 0, tags: { ...tags } };
         this.described.set(t, { tableId: this.newTableId(), status: 'ACTIVE' });
         tables.set(name, t);
@@ -67,7 +73,8 @@ export class FakeSourceAccounts {
       tag: async (arn, tags) => {
         reach();
         const t = tables.get(arn.slice(arn.indexOf(':table/') + 7));
-        if (t === undefined) throw Object.assign(new Error(`Requested resource not found: ${arn}`), { name: 'ResourceNotFoundException' });
+        if (t === undefined)
+          throw Object.assign(new Error(`Requested resource not found: ${arn}`), { name: 'ResourceNotFoundException' });
         Object.assign(t.tags, tags);
       },
     };

@@ -50,12 +50,18 @@ export class FakeTableRegistry implements TableRegistry {
     return this.record(t);
   }
 
-  async claimTable(t: TableRef, owner: string, leaseMs: number, opts: { statuses?: readonly TableRecord['status'][] } = {}): Promise<ClaimResult> {
+  async claimTable(
+    t: TableRef,
+    owner: string,
+    leaseMs: number,
+    opts: { statuses?: readonly TableRecord['status'][] } = {},
+  ): Promise<ClaimResult> {
     this.enter('claimTable', [t, owner, leaseMs, opts], t);
     const now = this.now();
     const current = this.records.get(pk(t));
     const leaseFree = current?.leaseExpiresAt === undefined || current.leaseExpiresAt < now;
-    const allowed = current === undefined || ((opts.statuses === undefined || opts.statuses.includes(current.status)) && leaseFree);
+    const allowed =
+      current === undefined || ((opts.statuses === undefined || opts.statuses.includes(current.status)) && leaseFree);
     if (!allowed) return { claimed: current.leaseOwner === owner, record: structuredClone(current) } as ClaimResult;
     const iso = new Date(now).toISOString();
     const next: TableRecord = {
@@ -73,7 +79,12 @@ export class FakeTableRegistry implements TableRegistry {
     return { claimed: true, record: structuredClone(next) };
   }
 
-  async updateClaimed(t: TableKey, owner: string, fields: Parameters<TableRegistry['updateClaimed']>[2], opts: Parameters<TableRegistry['updateClaimed']>[3] = {}): Promise<boolean> {
+  async updateClaimed(
+    t: TableKey,
+    owner: string,
+    fields: Parameters<TableRegistry['updateClaimed']>[2],
+    opts: Parameters<TableRegistry['updateClaimed']>[3] = {},
+  ): Promise<boolean> {
     this.enter('updateClaimed', [t, owner, fields, opts], t, opts.transition?.on);
     const step = opts.transition;
     if (step !== undefined && step.from.length === 0) throw new IllegalTransitionError('NONE', step.on);
@@ -104,7 +115,11 @@ export class FakeTableRegistry implements TableRegistry {
   }
 
   private enter(method: Method, args: unknown[], t?: TableKey, detail?: string): void {
-    this.calls.push([method, t === undefined ? undefined : `${t.accountId}/${t.region}/${t.tableName}`, detail].filter((x) => x !== undefined).join(' '));
+    this.calls.push(
+      [method, t === undefined ? undefined : `${t.accountId}/${t.region}/${t.tableName}`, detail]
+        .filter((x) => x !== undefined)
+        .join(' '),
+    );
     const i = this.faults.findIndex((f) => f.method === method && f.when(args));
     if (i >= 0) {
       const [fault] = this.faults.splice(i, 1);

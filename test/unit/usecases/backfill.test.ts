@@ -1,7 +1,7 @@
 import { InvalidEventError } from '../../../lib/errors';
 import { backfill } from '../../../lib/usecases/backfill';
 import { onboardTable } from '../../../lib/usecases/onboard';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, ref, REGION } from '../../support/fakes/world';
+import { A, B, BUCKET, type FakeWorld, fakeWorld, REGION, ref } from '../../support/fakes/world';
 
 const key = (account: string, table: string, region = REGION) => `${account}/${region}/${table}`;
 
@@ -17,7 +17,11 @@ describe('backfill', () => {
   });
 
   it('plans exactly the tables to onboard in a dry run, and writes nothing at all', async () => {
-    const [registryCalls, engineCalls, policyWrites] = [w.registry.calls.length, w.engine.calls.length, w.policy.writes.length];
+    const [registryCalls, engineCalls, policyWrites] = [
+      w.registry.calls.length,
+      w.engine.calls.length,
+      w.policy.writes.length,
+    ];
     const s = await backfill(w.deps, { regions: [REGION], dryRun: true });
     expect(s.planned.sort()).toEqual([key(A, 'invoices'), key(A, 'payments'), key(B, 'customers')]);
     expect(s.alreadyBackedUp).toEqual([key(A, 'orders')]);
@@ -55,13 +59,21 @@ describe('backfill', () => {
     w.engine.foreign.set(`${A}/${REGION}`, ['arn:aws:dynamodb:us-east-1:111111111111:table/made-by-hand']);
     const s = await backfill(w.deps, { regions: [REGION], accounts: [A], pipelineQuota: 3 });
     expect(s.onboarded).toEqual([key(A, 'invoices')]);
-    expect(s.skipped).toContainEqual({ table: key(A, 'payments'), reason: expect.stringMatching(/quota of 3 pipelines reached in account 111111111111 \(us-east-1\)/) });
+    expect(s.skipped).toContainEqual({
+      table: key(A, 'payments'),
+      reason: expect.stringMatching(/quota of 3 pipelines reached in account 111111111111 \(us-east-1\)/),
+    });
   });
 
   it('skips a table in a region the engine does not run in, saying why', async () => {
     w.accounts.add(A, 'eu-central-1', 'eu-orders');
     const s = await backfill(w.deps, { regions: ['eu-central-1'], accounts: [A], dryRun: true });
-    expect(s.skipped).toEqual([{ table: key(A, 'eu-orders', 'eu-central-1'), reason: 'region eu-central-1 has no engine endpoint and PIPELINE_REGION is not set' }]);
+    expect(s.skipped).toEqual([
+      {
+        table: key(A, 'eu-orders', 'eu-central-1'),
+        reason: 'region eu-central-1 has no engine endpoint and PIPELINE_REGION is not set',
+      },
+    ]);
   });
 
   it('keeps going when one table fails, and counts the failure', async () => {

@@ -1,11 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
-import { LeaseLostError, LockBusyError, PolicyConflictError, PolicyIntegrityError, PolicyParseError } from '../../../lib/errors';
+import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import {
+  LeaseLostError,
+  LockBusyError,
+  PolicyConflictError,
+  PolicyIntegrityError,
+  PolicyParseError,
+} from '../../../lib/errors';
 import { ensureGrant, type GrantDeps, PolicyVerificationError } from '../../../lib/usecases/grant';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
+import { A, B, BUCKET, type FakeWorld, fakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
 
-const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+const FOREIGN = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
 
 describe('ensureGrant', () => {
   let w: FakeWorld;
@@ -13,13 +21,33 @@ describe('ensureGrant', () => {
   beforeEach(() => {
     w = fakeWorld();
     w.policy.text = JSON.stringify(FOREIGN);
-    deps = { bucket: BUCKET, layout: 'per-account', sourceAccounts: w.config.sourceAccounts, access: w.engine.writerAccess, grants: w.grants, policy: w.policy, lock: w.deps.lock, newOwnerId: w.deps.newOwnerId };
+    deps = {
+      bucket: BUCKET,
+      layout: 'per-account',
+      sourceAccounts: w.config.sourceAccounts,
+      access: w.engine.writerAccess,
+      grants: w.grants,
+      policy: w.policy,
+      lock: w.deps.lock,
+      newOwnerId: w.deps.newOwnerId,
+    };
   });
   const granted = () => [...grantedAccountsIn(parsePolicy(w.policy.text))].sort();
 
   it('writes the account’s statements once, in five round trips: lease, read, renew with a re-read, write, release with the grant alongside the read-back', async () => {
     const result = await ensureGrant(deps, A);
-    expect(result).toMatchObject({ accountId: A, alreadyGranted: false, policyWritten: true, layout: 'per-account', statementsWritten: ['DdbBackupOrchDenyInsecureTransport', ...PROTECTION_SIDS, `DdbBackupOrch${A}Objects`, `DdbBackupOrch${A}Cleanup`] });
+    expect(result).toMatchObject({
+      accountId: A,
+      alreadyGranted: false,
+      policyWritten: true,
+      layout: 'per-account',
+      statementsWritten: [
+        'DdbBackupOrchDenyInsecureTransport',
+        ...PROTECTION_SIDS,
+        `DdbBackupOrch${A}Objects`,
+        `DdbBackupOrch${A}Cleanup`,
+      ],
+    });
     expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);
     expect([w.policy.reads, w.policy.writes.length]).toEqual([3, 1]);
     expect(parsePolicy(w.policy.text).Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
@@ -59,7 +87,13 @@ describe('ensureGrant', () => {
   });
 
   it('merges again when the policy is edited between its read and the write, keeping the edit', async () => {
-    const edit = { Sid: 'AddedByAHuman', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::555555555555:role/analyst' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/*` };
+    const edit = {
+      Sid: 'AddedByAHuman',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::555555555555:role/analyst' },
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${BUCKET}/reports/*`,
+    };
     w.policy.beforeRead = (read) => {
       if (read === 1) w.policy.text = JSON.stringify({ ...FOREIGN, Statement: [...FOREIGN.Statement, edit] });
     };
@@ -72,7 +106,19 @@ describe('ensureGrant', () => {
   it('gives up, writing nothing, when the policy keeps changing under it', async () => {
     let n = 0;
     w.policy.beforeRead = () => {
-      w.policy.text = JSON.stringify({ ...FOREIGN, Statement: [...FOREIGN.Statement, { Sid: `Edit${n++}`, Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/x/*` }] });
+      w.policy.text = JSON.stringify({
+        ...FOREIGN,
+        Statement: [
+          ...FOREIGN.Statement,
+          {
+            Sid: `Edit${n++}`,
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: `arn:aws:s3:::${BUCKET}/x/*`,
+          },
+        ],
+      });
     };
     await expect(ensureGrant(deps, A)).rejects.toThrow(PolicyConflictError);
     expect(w.policy.writes).toEqual([]);
@@ -107,7 +153,10 @@ describe('ensureGrant', () => {
         await sleep(ms);
       },
     };
-    await expect(ensureGrant({ ...deps, lock }, A)).resolves.toMatchObject({ alreadyGranted: true, policyWritten: false });
+    await expect(ensureGrant({ ...deps, lock }, A)).resolves.toMatchObject({
+      alreadyGranted: true,
+      policyWritten: false,
+    });
     expect(w.policy.writes).toEqual([]);
   });
 
@@ -127,7 +176,10 @@ describe('ensureGrant', () => {
     it('does not put back, for another account, the grant of a catalog account no longer configured', async () => {
       await ensureGrant({ ...deps, sourceAccounts: [A, OUTSIDER] }, OUTSIDER);
       const doc = parsePolicy(w.policy.text);
-      w.policy.text = JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.startsWith(`DdbBackupOrch${OUTSIDER}`)) }); // removed by hand
+      w.policy.text = JSON.stringify({
+        ...doc,
+        Statement: doc.Statement.filter((s) => !s.Sid?.startsWith(`DdbBackupOrch${OUTSIDER}`)),
+      }); // removed by hand
       await ensureGrant(deps, A);
       expect(granted()).toEqual([A]);
     });

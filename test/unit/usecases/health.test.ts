@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { desiredStatements, grantedAccountsIn, parsePolicy, type PolicyDocument, type Statement } from '../../../lib/domain/policy';
+import {
+  desiredStatements,
+  grantedAccountsIn,
+  type PolicyDocument,
+  parsePolicy,
+  type Statement,
+} from '../../../lib/domain/policy';
 import { PolicyParseError } from '../../../lib/errors';
 import { checkHealth } from '../../../lib/usecases/health';
 import { onboardTable } from '../../../lib/usecases/onboard';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, OUTSIDER, ref, REGION } from '../../support/fakes/world';
+import { A, B, BUCKET, type FakeWorld, fakeWorld, OUTSIDER, REGION, ref } from '../../support/fakes/world';
 
-const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+const FOREIGN = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
 const OUTSIDER_CONFIGURED = '444444444444';
 
 describe('health check', () => {
@@ -20,7 +28,15 @@ describe('health check', () => {
 
   it('reports every backed-up table as the engine sees it, one engine call per account and region, and gauges zero problems', async () => {
     const report = await checkHealth(w.deps, new Date('2026-11-26T11:00:00Z'));
-    expect(report.summary).toEqual({ pipelines: 4, ok: 4, error: 0, notScheduled: 0, vanished: 0, unreachable: 0, existsAgain: 0 });
+    expect(report.summary).toEqual({
+      pipelines: 4,
+      ok: 4,
+      error: 0,
+      notScheduled: 0,
+      vanished: 0,
+      unreachable: 0,
+      existsAgain: 0,
+    });
     expect(report.tables.map((t) => `${t.account}/${t.table}:${t.status}:${t.state}`)).toEqual([
       `${A}/invoices:ok:SCHEDULED`,
       `${A}/orders:ok:SCHEDULED`,
@@ -28,8 +44,20 @@ describe('health check', () => {
       `${B}/customers:ok:SCHEDULED`,
     ]);
     expect(report.tables[0]).toMatchObject({ pipelineId: resourceOf(A, 'invoices'), pipelineRegion: REGION });
-    expect(w.engine.calls.filter((c) => c.startsWith('health'))).toEqual([`health ${A}/${REGION}`, `health ${B}/${REGION}`]);
-    expect(w.telemetry.gauges).toEqual({ PipelinesInError: 0, PipelinesNotScheduled: 0, PipelinesVanished: 0, PipelinesUnreachable: 0, TablesExistAgain: 0, PolicyRepaired: 0, PolicyGuardsRestored: 0, PolicyUnknownGrants: 0 });
+    expect(w.engine.calls.filter((c) => c.startsWith('health'))).toEqual([
+      `health ${A}/${REGION}`,
+      `health ${B}/${REGION}`,
+    ]);
+    expect(w.telemetry.gauges).toEqual({
+      PipelinesInError: 0,
+      PipelinesNotScheduled: 0,
+      PipelinesVanished: 0,
+      PipelinesUnreachable: 0,
+      TablesExistAgain: 0,
+      PolicyRepaired: 0,
+      PolicyGuardsRestored: 0,
+      PolicyUnknownGrants: 0,
+    });
     expect(report.checkedAt).toBe('2026-11-26T11:00:00.000Z');
   });
 
@@ -38,24 +66,58 @@ describe('health check', () => {
     (w.engine.resources.get(resourceOf(A, 'payments')) as { health: string }).health = 'not-scheduled';
     w.engine.resources.delete(resourceOf(A, 'invoices'));
     const report = await checkHealth(w.deps);
-    expect(report.summary).toEqual({ pipelines: 4, ok: 1, error: 1, notScheduled: 1, vanished: 1, unreachable: 0, existsAgain: 0 });
-    expect(w.telemetry.gauges).toMatchObject({ PipelinesInError: 1, PipelinesNotScheduled: 1, PipelinesVanished: 1, PipelinesUnreachable: 0, TablesExistAgain: 0 });
+    expect(report.summary).toEqual({
+      pipelines: 4,
+      ok: 1,
+      error: 1,
+      notScheduled: 1,
+      vanished: 1,
+      unreachable: 0,
+      existsAgain: 0,
+    });
+    expect(w.telemetry.gauges).toMatchObject({
+      PipelinesInError: 1,
+      PipelinesNotScheduled: 1,
+      PipelinesVanished: 1,
+      PipelinesUnreachable: 0,
+      TablesExistAgain: 0,
+    });
     expect(w.telemetry.logs.find((l) => l.message === 'health check')?.level).toBe('warn');
   });
 
   it('marks the tables of an account it cannot reach as unreachable, and still reports the others', async () => {
-    w.engine.failAt('health', { where: `${B}/${REGION}`, error: new Error('AccessDenied: cannot assume the source role') });
+    w.engine.failAt('health', {
+      where: `${B}/${REGION}`,
+      error: new Error('AccessDenied: cannot assume the source role'),
+    });
     const report = await checkHealth(w.deps);
     expect(report.summary).toMatchObject({ ok: 3, unreachable: 1 });
-    expect(report.tables.find((t) => t.account === B)).toMatchObject({ status: 'unreachable', error: 'AccessDenied: cannot assume the source role' });
+    expect(report.tables.find((t) => t.account === B)).toMatchObject({
+      status: 'unreachable',
+      error: 'AccessDenied: cannot assume the source role',
+    });
     expect(w.telemetry.gauges.PipelinesUnreachable).toBe(1);
-    expect(w.telemetry.logs).toContainEqual(expect.objectContaining({ level: 'error', message: 'health check could not reach an account' }));
+    expect(w.telemetry.logs).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'health check could not reach an account' }),
+    );
   });
 
   it('looks only at tables whose backup resource should exist', async () => {
     w.registry.seed({ accountId: A, region: REGION, tableName: 'claimed-only', status: 'PENDING' });
-    w.registry.seed({ accountId: A, region: REGION, tableName: 'deleted', status: 'OFFBOARDED', pipelineId: 'res-gone' });
-    w.registry.seed({ accountId: A, region: REGION, tableName: 'half-made', status: 'ACTIVATION_FAILED', pipelineId: 'res-half' });
+    w.registry.seed({
+      accountId: A,
+      region: REGION,
+      tableName: 'deleted',
+      status: 'OFFBOARDED',
+      pipelineId: 'res-gone',
+    });
+    w.registry.seed({
+      accountId: A,
+      region: REGION,
+      tableName: 'half-made',
+      status: 'ACTIVATION_FAILED',
+      pipelineId: 'res-half',
+    });
     const report = await checkHealth(w.deps);
     expect(report.tables.map((t) => t.table)).not.toEqual(expect.arrayContaining(['claimed-only', 'deleted']));
     expect(report.tables.find((t) => t.table === 'half-made')).toMatchObject({ status: 'vanished' });
@@ -63,8 +125,22 @@ describe('health check', () => {
 
   describe('Given tables the registry says were offboarded', () => {
     beforeEach(() => {
-      w.registry.seed({ accountId: A, region: REGION, tableName: 'back', status: 'OFFBOARDED', pipelineId: 'res-gone', tableId: 'old-id', offboardedAt: '2026-11-20T10:00:00Z' });
-      w.registry.seed({ accountId: A, region: REGION, tableName: 'gone', status: 'OFFBOARDED', pipelineId: 'res-gone-too' });
+      w.registry.seed({
+        accountId: A,
+        region: REGION,
+        tableName: 'back',
+        status: 'OFFBOARDED',
+        pipelineId: 'res-gone',
+        tableId: 'old-id',
+        offboardedAt: '2026-11-20T10:00:00Z',
+      });
+      w.registry.seed({
+        accountId: A,
+        region: REGION,
+        tableName: 'gone',
+        status: 'OFFBOARDED',
+        pipelineId: 'res-gone-too',
+      });
       w.registry.seed({ accountId: A, region: REGION, tableName: 'going', status: 'OFFBOARDED' });
       w.accounts.add(A, REGION, 'back');
       w.accounts.add(A, REGION, 'going', { status: 'DELETING' });
@@ -73,7 +149,14 @@ describe('health check', () => {
     it('reports one that exists again (and not one deleted or being deleted), counts it and gauges it', async () => {
       const report = await checkHealth(w.deps);
       expect(report.tables.filter((t) => t.status === 'exists-again')).toEqual([
-        expect.objectContaining({ account: A, table: 'back', state: 'ACTIVE', error: expect.stringMatching(/^offboarded at 2026-11-20T10:00:00Z, yet the table exists \(tableId 0{8}-.*, the registry holds old-id\)/) }),
+        expect.objectContaining({
+          account: A,
+          table: 'back',
+          state: 'ACTIVE',
+          error: expect.stringMatching(
+            /^offboarded at 2026-11-20T10:00:00Z, yet the table exists \(tableId 0{8}-.*, the registry holds old-id\)/,
+          ),
+        }),
       ]);
       expect(report.summary).toMatchObject({ pipelines: 4, ok: 4, existsAgain: 1 });
       expect(w.telemetry.gauges.TablesExistAgain).toBe(1);
@@ -86,7 +169,13 @@ describe('health check', () => {
         ...w.deps,
         sourceTables: (account, region) => {
           const port = of(account, region);
-          return { ...port, describe: (name) => (described.push(name), port.describe(name)) };
+          return {
+            ...port,
+            describe: (name) => {
+              described.push(name);
+              return port.describe(name);
+            },
+          };
         },
       });
       expect(described.sort()).toEqual(['back', 'going', 'gone']);
@@ -96,7 +185,11 @@ describe('health check', () => {
     it('reports an offboarded table whose account it cannot reach as unreachable', async () => {
       w.accounts.breakPlace(A, REGION, new Error('AccessDenied: cannot assume the source role'));
       const report = await checkHealth(w.deps);
-      expect(report.tables.filter((t) => ['back', 'gone', 'going'].includes(t.table)).map((t) => t.status)).toEqual(['unreachable', 'unreachable', 'unreachable']);
+      expect(report.tables.filter((t) => ['back', 'gone', 'going'].includes(t.table)).map((t) => t.status)).toEqual([
+        'unreachable',
+        'unreachable',
+        'unreachable',
+      ]);
     });
   });
 });
@@ -118,7 +211,13 @@ describe('health check on the bucket policy', () => {
   it('costs two reads and takes no lease when the policy holds every grant of the catalog', async () => {
     const [writes, calls] = [w.policy.writes.length, w.grants.calls.length];
     const report = await checkHealth(w.deps);
-    expect(report.policy).toEqual({ repaired: [], guardsRestored: [], unconfigured: [], unknownGrants: [], policyWritten: false });
+    expect(report.policy).toEqual({
+      repaired: [],
+      guardsRestored: [],
+      unconfigured: [],
+      unknownGrants: [],
+      policyWritten: false,
+    });
     expect(w.policy.writes.length).toBe(writes);
     expect(w.grants.calls.slice(calls)).toEqual(['read']);
   });
@@ -131,7 +230,9 @@ describe('health check on the bucket policy', () => {
     expect([...grantedAccountsIn(doc())].sort()).toEqual([A, B]);
     expect(doc().Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
     expect(w.telemetry.gauges).toMatchObject({ PolicyRepaired: 1, PolicyGuardsRestored: 0, PolicyUnknownGrants: 0 });
-    expect(w.telemetry.logs).toContainEqual(expect.objectContaining({ level: 'warn', message: 'bucket policy repaired from the grant catalog' }));
+    expect(w.telemetry.logs).toContainEqual(
+      expect.objectContaining({ level: 'warn', message: 'bucket policy repaired from the grant catalog' }),
+    );
     expect(w.grants.lease(BUCKET).owner).toBeUndefined();
   });
 
@@ -143,14 +244,20 @@ describe('health check on the bucket policy', () => {
     w.policy.text = JSON.stringify(altered);
     const report = await checkHealth(w.deps);
     expect(report.policy.repaired).toEqual([A, B]);
-    expect((doc().Statement.find((s) => s.Sid === `DdbBackupOrch${B}Objects`) as Statement).Resource).not.toBe(`arn:aws:s3:::${BUCKET}/*`);
+    expect((doc().Statement.find((s) => s.Sid === `DdbBackupOrch${B}Objects`) as Statement).Resource).not.toBe(
+      `arn:aws:s3:::${BUCKET}/*`,
+    );
     expect(sids()).toContain(`DdbBackupOrch${A}Cleanup`);
   });
 
   it('puts back the TLS-only deny, gauged apart from the accounts', async () => {
     withoutStatements((sid) => sid === 'DdbBackupOrchDenyInsecureTransport');
     const report = await checkHealth(w.deps);
-    expect(report.policy).toMatchObject({ repaired: [], guardsRestored: ['DdbBackupOrchDenyInsecureTransport'], policyWritten: true });
+    expect(report.policy).toMatchObject({
+      repaired: [],
+      guardsRestored: ['DdbBackupOrchDenyInsecureTransport'],
+      policyWritten: true,
+    });
     expect(w.telemetry.gauges).toMatchObject({ PolicyRepaired: 0, PolicyGuardsRestored: 1 });
   });
 
@@ -163,7 +270,9 @@ describe('health check on the bucket policy', () => {
     expect(w.telemetry.gauges.PolicyUnknownGrants).toBe(1);
     expect(w.grants.granted(BUCKET)).toEqual([A, B]);
     expect(grantedAccountsIn(doc()).has(OUTSIDER)).toBe(true);
-    expect(w.telemetry.logs.map((l) => l.message)).toContain('the bucket policy grants accounts the grant catalog does not know (left as they are; revoke removes them)');
+    expect(w.telemetry.logs.map((l) => l.message)).toContain(
+      'the bucket policy grants accounts the grant catalog does not know (left as they are; revoke removes them)',
+    );
   });
 
   it('does not put back the grant of a catalog account no longer in SOURCE_ACCOUNTS, and reports it', async () => {
@@ -176,10 +285,14 @@ describe('health check on the bucket policy', () => {
   });
 
   it('puts back a grant in the compact layout by naming the account in the shared statements again', async () => {
-    const compact = { ...w.deps, config: { ...w.config, policyLayout: 'compact' as const, sourceAccounts: [A, B, OUTSIDER_CONFIGURED] } };
+    const compact = {
+      ...w.deps,
+      config: { ...w.config, policyLayout: 'compact' as const, sourceAccounts: [A, B, OUTSIDER_CONFIGURED] },
+    };
     await onboardTable(compact, ref(OUTSIDER_CONFIGURED, 'ledger'));
     const shared = doc();
-    for (const s of shared.Statement.filter((s) => s.Sid?.startsWith('DdbBackupOrchShared'))) s.Principal = { AWS: [`arn:aws:iam::${B}:root`, `arn:aws:iam::${OUTSIDER_CONFIGURED}:root`] };
+    for (const s of shared.Statement.filter((s) => s.Sid?.startsWith('DdbBackupOrchShared')))
+      s.Principal = { AWS: [`arn:aws:iam::${B}:root`, `arn:aws:iam::${OUTSIDER_CONFIGURED}:root`] };
     w.policy.text = JSON.stringify(shared);
     const report = await checkHealth(compact);
     expect(report.policy.repaired).toEqual([A]);
@@ -190,7 +303,13 @@ describe('health check on the bucket policy', () => {
     const fresh = fakeWorld();
     fresh.policy.text = JSON.stringify(FOREIGN);
     const report = await checkHealth(fresh.deps);
-    expect(report.policy).toEqual({ repaired: [], guardsRestored: [], unconfigured: [], unknownGrants: [], policyWritten: false });
+    expect(report.policy).toEqual({
+      repaired: [],
+      guardsRestored: [],
+      unconfigured: [],
+      unknownGrants: [],
+      policyWritten: false,
+    });
     expect(fresh.policy.writes).toEqual([]);
     expect(fresh.telemetry.gauges).toMatchObject({ PolicyRepaired: 0, PolicyGuardsRestored: 0 });
   });

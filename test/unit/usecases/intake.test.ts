@@ -8,19 +8,35 @@ describe('intake of a CloudTrail event', () => {
     const telemetry = recordingTelemetry();
     const taken = intake(telemetry, tableEvent('create-table', '111111111111', 'orders'), 'CreateTable');
     expect('event' in taken && taken.event.table).toMatchObject({ accountId: '111111111111', tableName: 'orders' });
-    expect(telemetry.logs[0]).toEqual({ level: 'keys', message: 'appendKeys', extra: { eventId: 'create-table-111111111111-orders', account: '111111111111', region: 'us-east-1', table: 'orders' } });
+    expect(telemetry.logs[0]).toEqual({
+      level: 'keys',
+      message: 'appendKeys',
+      extra: {
+        eventId: 'create-table-111111111111-orders',
+        account: '111111111111',
+        region: 'us-east-1',
+        table: 'orders',
+      },
+    });
     expect(telemetry.metrics).toEqual([]);
   });
 
   it('turns a failed call into a counted, logged ignore', () => {
     const telemetry = recordingTelemetry();
-    expect(intake(telemetry, loadEvent('create-table-failed'), 'CreateTable')).toMatchObject({ outcome: 'ignored', reason: 'FailedCall', message: expect.stringMatching(/^CreateTable failed with ResourceInUseException/) });
+    expect(intake(telemetry, loadEvent('create-table-failed'), 'CreateTable')).toMatchObject({
+      outcome: 'ignored',
+      reason: 'FailedCall',
+      message: expect.stringMatching(/^CreateTable failed with ResourceInUseException/),
+    });
     expect(telemetry.metrics).toEqual(['EventIgnored{Reason=FailedCall}']);
   });
 
   it('turns the other API into an ignore named after the one expected', () => {
     const telemetry = recordingTelemetry();
-    expect(intake(telemetry, tableEvent('create-table', '111111111111', 'orders'), 'DeleteTable')).toMatchObject({ reason: 'NotDeleteTable', message: 'event is CreateTable, not DeleteTable' });
+    expect(intake(telemetry, tableEvent('create-table', '111111111111', 'orders'), 'DeleteTable')).toMatchObject({
+      reason: 'NotDeleteTable',
+      message: 'event is CreateTable, not DeleteTable',
+    });
   });
 
   it('counts and rethrows a malformed event', () => {

@@ -2,7 +2,7 @@ import { LockBusyError } from '../../../lib/errors';
 import { backoffMs, claimTableWithWait, type LockOptions } from '../../../lib/usecases/lock';
 import { manualClock } from '../../support/fakes/clock';
 import { FakeTableRegistry } from '../../support/fakes/table-registry';
-import { A, ref, REGION } from '../../support/fakes/world';
+import { A, REGION, ref } from '../../support/fakes/world';
 
 describe('claimTableWithWait', () => {
   const clock = manualClock();
@@ -29,20 +29,48 @@ describe('claimTableWithWait', () => {
   });
 
   it('waits with capped exponential backoff while another holds the lease, then takes it once expired', async () => {
-    registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'PENDING', leaseOwner: 'other', leaseExpiresAt: clock.now() + 3_000 });
-    await expect(claimTableWithWait(registry, ref(A, 'orders'), 'me', lock)).resolves.toMatchObject({ claimed: true, record: { leaseOwner: 'me' } });
+    registry.seed({
+      accountId: A,
+      region: REGION,
+      tableName: 'orders',
+      status: 'PENDING',
+      leaseOwner: 'other',
+      leaseExpiresAt: clock.now() + 3_000,
+    });
+    await expect(claimTableWithWait(registry, ref(A, 'orders'), 'me', lock)).resolves.toMatchObject({
+      claimed: true,
+      record: { leaseOwner: 'me' },
+    });
     expect(sleeps.slice(0, 6)).toEqual([50, 100, 200, 400, 800, 1000]);
   });
 
   it('stops at once, unclaimed, when the record needs no more work', async () => {
-    registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'ACTIVE', pipelineId: 'res-1', leaseOwner: 'other', leaseExpiresAt: 0 });
-    const claim = await claimTableWithWait(registry, ref(A, 'orders'), 'me', lock, { statuses: ['PENDING'], stopWhen: (r) => r.status === 'ACTIVE' });
+    registry.seed({
+      accountId: A,
+      region: REGION,
+      tableName: 'orders',
+      status: 'ACTIVE',
+      pipelineId: 'res-1',
+      leaseOwner: 'other',
+      leaseExpiresAt: 0,
+    });
+    const claim = await claimTableWithWait(registry, ref(A, 'orders'), 'me', lock, {
+      statuses: ['PENDING'],
+      stopWhen: (r) => r.status === 'ACTIVE',
+    });
     expect(claim).toMatchObject({ claimed: false, record: { status: 'ACTIVE' } });
     expect(sleeps).toEqual([]);
   });
 
   it('gives up with a retryable LockBusyError after waiting its limit', async () => {
-    registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'PENDING', leaseOwner: 'other', leaseExpiresAt: clock.now() + 60_000 });
+    registry.seed({
+      accountId: A,
+      region: REGION,
+      tableName: 'orders',
+      status: 'PENDING',
+      leaseOwner: 'other',
+      leaseExpiresAt: clock.now() + 60_000,
+    });
     await expect(claimTableWithWait(registry, ref(A, 'orders'), 'me', lock)).rejects.toThrow(LockBusyError);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(lock.waitMs);
   });

@@ -1,24 +1,42 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantedAccountsIn, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
-import { ActivationFailedError, ConfigError, InvalidEventError, LeaseLostError, LockBusyError, PipelineDefinitionError, PolicyParseError, PolicyTooLargeError } from '../../../lib/errors';
+import { grantedAccountsIn, type PolicyDocument, parsePolicy } from '../../../lib/domain/policy';
+import {
+  ActivationFailedError,
+  ConfigError,
+  InvalidEventError,
+  LeaseLostError,
+  LockBusyError,
+  PipelineDefinitionError,
+  PolicyParseError,
+  PolicyTooLargeError,
+} from '../../../lib/errors';
 import { onboardFromEvent, onboardTable } from '../../../lib/usecases/onboard';
+import { A, B, BUCKET, type FakeWorld, fakeWorld, LEASE_MS, OUTSIDER, REGION, ref } from '../../support/fakes/world';
 import { loadEvent, tableEvent } from '../../support/fixtures';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, LEASE_MS, OUTSIDER, ref, REGION } from '../../support/fakes/world';
 
-const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+const FOREIGN = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
 
 describe('onboard', () => {
   let w: FakeWorld;
   beforeEach(() => {
     w = fakeWorld();
   });
-  const create = (account: string, table: string, time?: string) => onboardFromEvent(w.deps, tableEvent('create-table', account, table, time));
+  const create = (account: string, table: string, time?: string) =>
+    onboardFromEvent(w.deps, tableEvent('create-table', account, table, time));
 
   describe('Given a CreateTable of a table never seen', () => {
     it('brings it under backup: one resource made and activated, the record ACTIVE, its key schema kept', async () => {
       const result = await onboardFromEvent(w.deps, loadEvent('create-table'));
-      expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true, pipelineId: 'res-1', pipelineRegion: REGION, outputLocation: `s3://${BUCKET}/${A}/${REGION}/orders/` });
+      expect(result).toMatchObject({
+        outcome: 'onboarded',
+        pipelineCreated: true,
+        pipelineId: 'res-1',
+        pipelineRegion: REGION,
+        outputLocation: `s3://${BUCKET}/${A}/${REGION}/orders/`,
+      });
       expect(w.engine.calls).toEqual(['prepare orders', 'create orders res-1', 'define res-1', 'activate res-1']);
       expect(w.registry.record(ref(A, 'orders'))).toMatchObject({
         status: 'ACTIVE',
@@ -38,8 +56,13 @@ describe('onboard', () => {
       expect(result).toMatchObject({ grant: { policyWritten: true, alreadyGranted: false, layout: 'per-account' } });
       const doc = parsePolicy(w.policy.text);
       expect(doc.Statement.slice(0, FOREIGN.Statement.length)).toEqual(FOREIGN.Statement);
-      expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Objects`)?.Action).toEqual(['s3:PutObject', 's3:AbortMultipartUpload']);
-      expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource).toEqual([`arn:aws:s3:::${BUCKET}/${A}/*/scratch/*`]);
+      expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Objects`)?.Action).toEqual([
+        's3:PutObject',
+        's3:AbortMultipartUpload',
+      ]);
+      expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Cleanup`)?.Resource).toEqual([
+        `arn:aws:s3:::${BUCKET}/${A}/*/scratch/*`,
+      ]);
       expect(doc.Statement.find((s) => s.Sid === `DdbBackupOrch${A}Bucket`)).toBeUndefined(); // this engine asks for no bucket-level action
       expect(w.grants.granted(BUCKET)).toEqual([A]);
       expect(w.grants.lease(BUCKET)).toEqual({ owner: undefined, expiresAt: undefined });
@@ -60,7 +83,12 @@ describe('onboard', () => {
       await create(A, 'orders');
       const [calls, writes] = [w.engine.calls.length, w.policy.writes.length];
       const again = await create(A, 'orders');
-      expect(again).toMatchObject({ outcome: 'already-onboarded', pipelineId: 'res-1', pipelineCreated: false, grant: { alreadyGranted: true } });
+      expect(again).toMatchObject({
+        outcome: 'already-onboarded',
+        pipelineId: 'res-1',
+        pipelineCreated: false,
+        grant: { alreadyGranted: true },
+      });
       expect(w.engine.calls.slice(calls)).toEqual(['prepare orders']);
       expect(w.policy.writes).toHaveLength(writes);
       expect(w.telemetry.metrics).toContain('TableAlreadyOnboarded');
@@ -80,7 +108,11 @@ describe('onboard', () => {
       ['a failed CreateTable call', () => loadEvent('create-table-failed'), 'FailedCall'],
       ['a DeleteTable', () => tableEvent('delete-table', A, 'orders'), 'NotCreateTable'],
       ['an account not in SOURCE_ACCOUNTS', () => tableEvent('create-table', OUTSIDER, 'orders'), 'AccountNotAllowed'],
-      ['a table matching TABLE_EXCLUDE_PATTERN', () => tableEvent('create-table', A, 'tmp-scratch'), 'ExcludedByPattern'],
+      [
+        'a table matching TABLE_EXCLUDE_PATTERN',
+        () => tableEvent('create-table', A, 'tmp-scratch'),
+        'ExcludedByPattern',
+      ],
       [
         'a table tagged to opt out',
         () => {
@@ -109,12 +141,23 @@ describe('onboard', () => {
 
   describe('Given a table that was deleted', () => {
     beforeEach(() => {
-      w.registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'OFFBOARDED', pipelineId: 'res-old', deletedEventTime: '2026-11-26T10:00:00Z' });
+      w.registry.seed({
+        accountId: A,
+        region: REGION,
+        tableName: 'orders',
+        status: 'OFFBOARDED',
+        pipelineId: 'res-old',
+        deletedEventTime: '2026-11-26T10:00:00Z',
+      });
     });
 
     it('ignores a CreateTable older than the DeleteTable as stale, and releases the lease', async () => {
       const result = await create(A, 'orders', '2026-11-20T09:00:00Z');
-      expect(result).toMatchObject({ outcome: 'ignored', reason: 'StaleEvent', message: expect.stringMatching(/is older than its DeleteTable at 2026-11-26T10:00:00Z/) });
+      expect(result).toMatchObject({
+        outcome: 'ignored',
+        reason: 'StaleEvent',
+        message: expect.stringMatching(/is older than its DeleteTable at 2026-11-26T10:00:00Z/),
+      });
       expect(w.telemetry.metrics).toContain('EventIgnored{Reason=StaleEvent}');
       expect(w.engine.calls).toEqual(['prepare orders']);
       expect(w.registry.record(ref(A, 'orders'))).toMatchObject({ status: 'OFFBOARDED', pipelineId: 'res-old' });
@@ -124,7 +167,11 @@ describe('onboard', () => {
     it('onboards the table created again later: a new generation, a new resource', async () => {
       const result = await create(A, 'orders', '2026-11-27T09:00:00Z');
       expect(result).toMatchObject({ outcome: 'onboarded', pipelineCreated: true, pipelineId: 'res-1' });
-      expect(w.registry.record(ref(A, 'orders'))).toMatchObject({ status: 'ACTIVE', generation: 2, pipelineId: 'res-1' });
+      expect(w.registry.record(ref(A, 'orders'))).toMatchObject({
+        status: 'ACTIVE',
+        generation: 2,
+        pipelineId: 'res-1',
+      });
     });
   });
 
@@ -134,7 +181,11 @@ describe('onboard', () => {
       await expect(create(A, 'orders')).rejects.toThrow(ActivationFailedError);
       expect(w.telemetry.metrics).toEqual(expect.arrayContaining(['ActivationFailed'])); // OnboardFailed: counted by the handler's middleware
       const failed = w.registry.record(ref(A, 'orders'));
-      expect(failed).toMatchObject({ status: 'ACTIVATION_FAILED', pipelineId: 'res-1', lastError: expect.stringMatching(/injected failure at activate/) });
+      expect(failed).toMatchObject({
+        status: 'ACTIVATION_FAILED',
+        pipelineId: 'res-1',
+        lastError: expect.stringMatching(/injected failure at activate/),
+      });
       expect(failed?.leaseOwner).toBeUndefined(); // released at once: the retry need not wait
 
       const retry = await create(A, 'orders');
@@ -145,7 +196,11 @@ describe('onboard', () => {
     });
 
     it('finds the resource an attempt that died before recording it had made, instead of making a second', async () => {
-      w.registry.failNext('updateClaimed', new Error('Lambda timed out'), (args) => (args[3] as { transition?: { to: string } })?.transition?.to === 'CREATED');
+      w.registry.failNext(
+        'updateClaimed',
+        new Error('Lambda timed out'),
+        (args) => (args[3] as { transition?: { to: string } })?.transition?.to === 'CREATED',
+      );
       await expect(create(A, 'orders')).rejects.toThrow('Lambda timed out');
       expect(w.registry.record(ref(A, 'orders'))?.pipelineId).toBeUndefined();
       const retry = await create(A, 'orders');
@@ -156,7 +211,10 @@ describe('onboard', () => {
     it('keeps the status and records the error when the definition is refused, for the retry to complete', async () => {
       w.engine.failAt('define', { error: new PipelineDefinitionError('rejected', ['EmrCluster: invalid']) });
       await expect(create(A, 'orders')).rejects.toThrow(PipelineDefinitionError);
-      expect(w.registry.record(ref(A, 'orders'))).toMatchObject({ status: 'CREATED', lastError: expect.stringMatching(/EmrCluster: invalid/) });
+      expect(w.registry.record(ref(A, 'orders'))).toMatchObject({
+        status: 'CREATED',
+        lastError: expect.stringMatching(/EmrCluster: invalid/),
+      });
       expect(w.telemetry.metrics).not.toContain('ActivationFailed');
     });
 
@@ -166,8 +224,15 @@ describe('onboard', () => {
     });
 
     it('puts the resource in PIPELINE_REGION for a table in a region the engine does not run in', async () => {
-      const result = await onboardTable({ ...w.deps, config: { ...w.config, pipelineRegion: 'eu-west-1' } }, ref(A, 'eu-orders', 'eu-central-1'));
-      expect(result).toMatchObject({ outcome: 'onboarded', pipelineRegion: 'eu-west-1', outputLocation: `s3://${BUCKET}/${A}/eu-central-1/eu-orders/` });
+      const result = await onboardTable(
+        { ...w.deps, config: { ...w.config, pipelineRegion: 'eu-west-1' } },
+        ref(A, 'eu-orders', 'eu-central-1'),
+      );
+      expect(result).toMatchObject({
+        outcome: 'onboarded',
+        pipelineRegion: 'eu-west-1',
+        outputLocation: `s3://${BUCKET}/${A}/eu-central-1/eu-orders/`,
+      });
     });
 
     it('fails before any call when the engine finds the definition invalid', async () => {
@@ -177,7 +242,14 @@ describe('onboard', () => {
     });
 
     it('gives up, retryably, on a table another worker holds longer than it may wait', async () => {
-      w.registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'PENDING', leaseOwner: 'someone-else', leaseExpiresAt: w.clock.now() + 60_000 });
+      w.registry.seed({
+        accountId: A,
+        region: REGION,
+        tableName: 'orders',
+        status: 'PENDING',
+        leaseOwner: 'someone-else',
+        leaseExpiresAt: w.clock.now() + 60_000,
+      });
       const error = await create(A, 'orders').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LockBusyError);
       expect((error as LockBusyError).retryable).toBe(true);
@@ -185,7 +257,14 @@ describe('onboard', () => {
     });
 
     it('takes over the table of a worker that died once its lease has expired', async () => {
-      w.registry.seed({ accountId: A, region: REGION, tableName: 'orders', status: 'PENDING', leaseOwner: 'died', leaseExpiresAt: w.clock.now() + LEASE_MS / 2 });
+      w.registry.seed({
+        accountId: A,
+        region: REGION,
+        tableName: 'orders',
+        status: 'PENDING',
+        leaseOwner: 'died',
+        leaseExpiresAt: w.clock.now() + LEASE_MS / 2,
+      });
       await expect(create(A, 'orders')).resolves.toMatchObject({ outcome: 'onboarded' });
       expect(w.registry.record(ref(A, 'orders'))).toMatchObject({ status: 'ACTIVE', attempts: 2 });
     });
@@ -204,7 +283,13 @@ describe('onboard', () => {
     });
 
     it('refuses a policy that would grow past 20 KB, writing nothing', async () => {
-      const filler = Array.from({ length: 60 }, (_, i) => ({ Sid: `Foreign${i}`, Effect: 'Allow', Principal: { AWS: `arn:aws:iam::44444444${String(i).padStart(4, '0')}:root` }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/reports/${'x'.repeat(200)}/*` }));
+      const filler = Array.from({ length: 60 }, (_, i) => ({
+        Sid: `Foreign${i}`,
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::44444444${String(i).padStart(4, '0')}:root` },
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${BUCKET}/reports/${'x'.repeat(200)}/*`,
+      }));
       w.policy.text = JSON.stringify({ Version: '2012-10-17', Statement: filler });
       await expect(create(A, 'orders')).rejects.toThrow(PolicyTooLargeError);
       expect(w.policy.writes).toEqual([]);
@@ -222,7 +307,10 @@ describe('onboard', () => {
       expect(w.policy.writes).toEqual([]);
       await w.grants.releasePolicyLock(BUCKET, 'successor', []);
       // The table itself was backed up by the first attempt: the retry only adds the grant.
-      await expect(create(A, 'orders')).resolves.toMatchObject({ outcome: 'already-onboarded', grant: { policyWritten: true } });
+      await expect(create(A, 'orders')).resolves.toMatchObject({
+        outcome: 'already-onboarded',
+        grant: { policyWritten: true },
+      });
       expect([...grantedAccountsIn(parsePolicy(w.policy.text))]).toEqual([A]);
     });
   });

@@ -1,26 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy, type PolicyDocument } from '../../../lib/domain/policy';
+import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import { InvalidEventError } from '../../../lib/errors';
 import { PolicyVerificationError } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
-import { onboardTable } from '../../../lib/usecases/onboard';
 import { offboardTable } from '../../../lib/usecases/offboard';
-import { revoke, RevokeRefusedError } from '../../../lib/usecases/revoke';
-import { A, B, BUCKET, fakeWorld, type FakeWorld, ref } from '../../support/fakes/world';
+import { onboardTable } from '../../../lib/usecases/onboard';
+import { RevokeRefusedError, revoke } from '../../../lib/usecases/revoke';
+import { A, B, BUCKET, type FakeWorld, fakeWorld, ref } from '../../support/fakes/world';
 
-const FOREIGN = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8')) as PolicyDocument;
+const FOREIGN = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
+) as PolicyDocument;
 const C = '444444444444';
 
 describe('revoke', () => {
   let w: FakeWorld;
   const granted = () => [...grantedAccountsIn(parsePolicy(w.policy.text))].sort();
-  const foreignIntact = () => expect(parsePolicy(w.policy.text).Statement.filter((s) => !s.Sid?.startsWith('DdbBackupOrch'))).toEqual(FOREIGN.Statement);
+  const foreignIntact = () =>
+    expect(parsePolicy(w.policy.text).Statement.filter((s) => !s.Sid?.startsWith('DdbBackupOrch'))).toEqual(
+      FOREIGN.Statement,
+    );
 
   async function world(env: Record<string, string> = {}) {
     w = fakeWorld({ SOURCE_ACCOUNTS: `${A},${B},${C}`, ...env });
     w.policy.text = JSON.stringify(FOREIGN);
-    for (const [account, table] of [[A, 'orders'], [B, 'customers'], [C, 'ledger']] as const) await onboardTable(w.deps, ref(account, table));
+    for (const [account, table] of [
+      [A, 'orders'],
+      [B, 'customers'],
+      [C, 'ledger'],
+    ] as const)
+      await onboardTable(w.deps, ref(account, table));
     w.registry.seed({ accountId: C, region: 'us-east-1', tableName: 'ledger', status: 'OFFBOARDED' });
   }
 
@@ -29,7 +39,13 @@ describe('revoke', () => {
 
     it('removes the account’s statements and its catalog entry, leaving the other accounts and every foreign statement', async () => {
       const result = await revoke(w.deps, { account: C });
-      expect(result).toMatchObject({ account: C, catalogEntryRemoved: true, policyWritten: true, tablesUnderBackup: [], stillConfigured: true });
+      expect(result).toMatchObject({
+        account: C,
+        catalogEntryRemoved: true,
+        policyWritten: true,
+        tablesUnderBackup: [],
+        stillConfigured: true,
+      });
       expect(result.statementsRemoved.sort()).toEqual([`DdbBackupOrch${C}Cleanup`, `DdbBackupOrch${C}Objects`].sort());
       expect(granted()).toEqual([A, B]);
       expect(w.grants.granted(BUCKET)).toEqual([A, B]);
@@ -53,10 +69,13 @@ describe('revoke', () => {
       expect(w.grants.granted(BUCKET)).toEqual([A, B, C]);
     });
 
-    it.each(['PENDING', 'CREATED', 'ACTIVATION_FAILED'] as const)('counts a table in %s as under backup', async (status) => {
-      w.registry.seed({ accountId: C, region: 'eu-west-1', tableName: 'half-made', status });
-      await expect(revoke(w.deps, { account: C })).rejects.toThrow(`eu-west-1/half-made (${status})`);
-    });
+    it.each(['PENDING', 'CREATED', 'ACTIVATION_FAILED'] as const)(
+      'counts a table in %s as under backup',
+      async (status) => {
+        w.registry.seed({ accountId: C, region: 'eu-west-1', tableName: 'half-made', status });
+        await expect(revoke(w.deps, { account: C })).rejects.toThrow(`eu-west-1/half-made (${status})`);
+      },
+    );
 
     it('goes ahead with "force", naming the tables whose exports will now be denied', async () => {
       const result = await revoke(w.deps, { account: A, force: true });
@@ -83,7 +102,10 @@ describe('revoke', () => {
     it('is idempotent: a second revoke writes nothing', async () => {
       await revoke(w.deps, { account: C });
       const writes = w.policy.writes.length;
-      await expect(revoke(w.deps, { account: C })).resolves.toMatchObject({ catalogEntryRemoved: false, policyWritten: false });
+      await expect(revoke(w.deps, { account: C })).resolves.toMatchObject({
+        catalogEntryRemoved: false,
+        policyWritten: false,
+      });
       expect(w.policy.writes.length).toBe(writes);
     });
 
@@ -118,7 +140,11 @@ describe('revoke', () => {
       foreignIntact();
       await revoke(w.deps, { account: A, force: true });
       await revoke(w.deps, { account: B, force: true });
-      expect(parsePolicy(w.policy.text).Statement.map((s) => s.Sid).filter((s) => s?.startsWith('DdbBackupOrch'))).toEqual(['DdbBackupOrchDenyInsecureTransport', ...PROTECTION_SIDS]);
+      expect(
+        parsePolicy(w.policy.text)
+          .Statement.map((s) => s.Sid)
+          .filter((s) => s?.startsWith('DdbBackupOrch')),
+      ).toEqual(['DdbBackupOrchDenyInsecureTransport', ...PROTECTION_SIDS]);
       foreignIntact();
     });
   });
