@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { CLOUDFORMATION_SCHEMA } from './cloudformation-yaml';
 
 /**
  * The local stage's settings as the environment variables the functions read: each
@@ -11,7 +12,7 @@ import yaml from 'js-yaml';
  * framework's own resolution: it fails if the two ever disagree.
  */
 export function localStageEnv(stage = 'dev', file = join(__dirname, '..', 'serverless.yml')): Record<string, string> {
-  const sls = yaml.load(readFileSync(file, 'utf8'), { schema }) as {
+  const sls = yaml.load(readFileSync(file, 'utf8'), { schema: CLOUDFORMATION_SCHEMA }) as {
     provider: { environment: Record<string, unknown> };
     params: Record<string, Record<string, unknown> | undefined>;
   };
@@ -30,30 +31,3 @@ export function localStageEnv(stage = 'dev', file = join(__dirname, '..', 'serve
   }
   return env;
 }
-
-/** serverless.yml's CloudFormation short forms (!Ref, !GetAtt, …), read as opaque values: only params and the environment are used here. */
-const schema = yaml.DEFAULT_SCHEMA.extend(
-  [
-    'Ref',
-    'Sub',
-    'GetAtt',
-    'If',
-    'Equals',
-    'Not',
-    'And',
-    'Or',
-    'Join',
-    'Split',
-    'Select',
-    'FindInMap',
-    'GetAZs',
-    'ImportValue',
-    'Base64',
-    'Cidr',
-    'Condition',
-  ].flatMap((tag) =>
-    (['scalar', 'sequence', 'mapping'] as const).map(
-      (kind) => new yaml.Type(`!${tag}`, { kind, construct: (data: unknown) => ({ [tag]: data }) }),
-    ),
-  ),
-);
