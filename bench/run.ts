@@ -282,12 +282,14 @@ async function coldStart(motoEndpoint: string): Promise<void> {
   const createEvent = (table: string) => {
     const e = JSON.parse(JSON.stringify(require('../events/create-table.json')));
     Object.assign(e.detail, { recipientAccountId: acct });
+    e.account = acct; // the envelope and its CloudTrail record must agree
     e.detail.requestParameters.tableName = table;
     e.detail.responseElements.tableDescription.tableArn = `arn:aws:dynamodb:${REGION}:${acct}:table/${table}`;
     return e;
   };
   const deleteEvent = JSON.parse(JSON.stringify(require('../events/delete-table.json')));
   deleteEvent.detail.recipientAccountId = acct;
+  deleteEvent.account = acct;
   deleteEvent.detail.requestParameters.tableName = 'never-onboarded';
   deleteEvent.detail.responseElements.tableDescription.tableArn = `arn:aws:dynamodb:${REGION}:${acct}:table/never-onboarded`;
   const events: Record<string, unknown> = {
@@ -380,6 +382,7 @@ async function coldStart(motoEndpoint: string): Promise<void> {
           '-e',
           invokeScript(built[0]?.bundled as string, {
             ...createEvent('fresh'),
+            account: fresh,
             detail: {
               ...createEvent('fresh').detail,
               recipientAccountId: fresh,
