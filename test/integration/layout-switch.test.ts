@@ -1,23 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS } from '../../lib/domain/policy';
 import { onboardTable } from '../../lib/usecases/onboard';
 import { createServices, type Services } from '../../lib/wiring';
 import { provisionSandbox } from '../../scripts/sandbox';
+import { ref } from '../support/fakes/world';
+import { existingBucketPolicy } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
-const existing = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
-const ref = (account: string, table: string) => ({
-  accountId: account,
-  region: 'us-east-1',
-  tableName: table,
-  tableArn: `arn:aws:dynamodb:us-east-1:${account}:table/${table}`,
-});
+const existing = existingBucketPolicy();
 
 describeWithMoto('switching POLICY_LAYOUT (against moto_server)', () => {
   useMoto();

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, isOwnedStatement, type PolicyDocument } from '../../lib/domain/policy';
@@ -9,20 +7,14 @@ import { onboardTable } from '../../lib/usecases/onboard';
 import { RevokeRefusedError, revoke } from '../../lib/usecases/revoke';
 import { createServices, type Services } from '../../lib/wiring';
 import { provisionSandbox } from '../../scripts/sandbox';
+import { ref } from '../support/fakes/world';
 import { recordFigure } from '../support/figures';
+import { existingBucketPolicy } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, SOURCE_A, SOURCE_B, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
 const SOURCE_C = '444444444444';
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
-const ref = (account: string, table: string) => ({
-  accountId: account,
-  region: 'us-east-1',
-  tableName: table,
-  tableArn: `arn:aws:dynamodb:us-east-1:${account}:table/${table}`,
-});
+const FOREIGN = existingBucketPolicy();
 
 describeWithMoto('drift repair and revoke (against moto_server)', () => {
   useMoto({ SOURCE_ACCOUNTS: `${SOURCE_A},${SOURCE_B},${SOURCE_C}` });

@@ -13,7 +13,7 @@ import { createServices, type Services } from '../../lib/wiring';
 import { FaultProxy } from '../../scripts/fault-proxy';
 import { provisionSandbox } from '../../scripts/sandbox';
 import { recordFigure } from '../support/figures';
-import { tableEvent } from '../support/fixtures';
+import { existingBucketPolicy, tableEvent } from '../support/fixtures';
 import { accountClients, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { recordingTelemetry } from '../support/telemetry';
 
@@ -24,9 +24,7 @@ const CROWD = ids(100000000100, 20); // per-account: 22 accounts fit in 20 KB be
 const FAULTY = ids(100000000200, 5);
 const LOCKERS = ids(100000000300, 4);
 const ALL = [SOURCE_A, DUP_ACCOUNT, ...CROWD, ...FAULTY, ...LOCKERS];
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
+const FOREIGN = existingBucketPolicy();
 const BAD = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'bad-inputs.json'), 'utf8')) as {
   cases: Array<{ name: string; event: unknown; expect: { error?: string; ignored?: string }; padDetailTo?: number }>;
 };

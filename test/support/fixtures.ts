@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PolicyDocument } from '../../lib/domain/policy';
 
 /** A fresh deep copy of an event from events/, so tests can mutate it freely. */
 export function loadEvent(name: string): Record<string, any> {
   return JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', `${name}.json`), 'utf8'));
+}
+
+/** events/bucket-policy-existing.json: a realistic policy of statements the product does not own. */
+export function existingBucketPolicy(): PolicyDocument {
+  return loadEvent('bucket-policy-existing') as PolicyDocument;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import {
@@ -18,6 +16,7 @@ import {
   TLS_ONLY_SID,
 } from '../../lib/domain/policy';
 import { type Evaluated, evaluateMatrix } from '../../scripts/simulate';
+import { existingBucketPolicy } from '../support/fixtures';
 
 const BUCKET = 'corp-ddb-backups';
 const BACKUP = '999999999999';
@@ -35,11 +34,7 @@ const planGrants = (
 ) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
 
 /** Statements a real backup bucket carries besides ours (an auditor, break-glass, replication, an encryption rule). */
-const FOREIGN = (
-  JSON.parse(
-    readFileSync(join(__dirname, '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-  ) as PolicyDocument
-).Statement;
+const FOREIGN = existingBucketPolicy().Statement;
 const filler = (n: number) => Array.from({ length: n }, (_, i) => String(500000000000 + i));
 
 function policyFor(layout: PolicyLayout, accounts: string[]): PolicyDocument {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import {
   LeaseLostError,
   LockBusyError,
@@ -10,10 +8,9 @@ import {
 } from '../../../lib/errors';
 import { ensureGrant, type GrantDeps, PolicyVerificationError } from '../../../lib/usecases/grant';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
+import { existingBucketPolicy } from '../../support/fixtures';
 
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
+const FOREIGN = existingBucketPolicy();
 
 describe('ensureGrant', () => {
   let w: FakeWorld;

@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  desiredStatements,
-  grantedAccountsIn,
-  type PolicyDocument,
-  parsePolicy,
-  type Statement,
-} from '../../../lib/domain/policy';
+import { desiredStatements, grantedAccountsIn, parsePolicy, type Statement } from '../../../lib/domain/policy';
 import { PolicyParseError } from '../../../lib/errors';
 import { checkHealth } from '../../../lib/usecases/health';
 import { onboardTable } from '../../../lib/usecases/onboard';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, OUTSIDER, REGION, ref } from '../../support/fakes/world';
+import { existingBucketPolicy } from '../../support/fixtures';
 
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
+const FOREIGN = existingBucketPolicy();
 const OUTSIDER_CONFIGURED = '444444444444';
 
 describe('health check', () => {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { grantedAccountsIn, type PolicyDocument, parsePolicy } from '../../../lib/domain/policy';
+import { grantedAccountsIn, parsePolicy } from '../../../lib/domain/policy';
 import {
   ActivationFailedError,
   ConfigError,
@@ -13,11 +11,9 @@ import {
 } from '../../../lib/errors';
 import { onboardFromEvent, onboardTable } from '../../../lib/usecases/onboard';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, LEASE_MS, OUTSIDER, REGION, ref } from '../../support/fakes/world';
-import { loadEvent, tableEvent } from '../../support/fixtures';
+import { existingBucketPolicy, loadEvent, tableEvent } from '../../support/fixtures';
 
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
+const FOREIGN = existingBucketPolicy();
 
 describe('onboard', () => {
   let w: FakeWorld;

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { grantedAccountsIn, type PolicyDocument, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import { InvalidEventError } from '../../../lib/errors';
 import { PolicyVerificationError } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
@@ -8,10 +6,9 @@ import { offboardTable } from '../../../lib/usecases/offboard';
 import { onboardTable } from '../../../lib/usecases/onboard';
 import { RevokeRefusedError, revoke } from '../../../lib/usecases/revoke';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, ref } from '../../support/fakes/world';
+import { existingBucketPolicy } from '../../support/fixtures';
 
-const FOREIGN = JSON.parse(
-  readFileSync(join(__dirname, '..', '..', '..', 'events', 'bucket-policy-existing.json'), 'utf8'),
-) as PolicyDocument;
+const FOREIGN = existingBucketPolicy();
 const C = '444444444444';
 
 describe('revoke', () => {
