@@ -1,3 +1,4 @@
+import type { Config } from '../config';
 import {
   type Drift,
   findDrift,
@@ -10,6 +11,7 @@ import {
   type WriterAccess,
 } from '../domain/policy';
 import { LeaseLostError, LockBusyError, OrchestratorError, PolicyConflictError, PolicyIntegrityError } from '../errors';
+import type { BackupEngine } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import { backoffMs, type LockOptions } from './lock';
@@ -42,6 +44,26 @@ export interface GrantDeps extends PolicyWriterDeps {
   layout: PolicyLayout;
   /** SOURCE_ACCOUNTS: only these are ever granted (a catalog account no longer listed is not put back by another account's grant). */
   sourceAccounts: readonly string[];
+}
+
+/** A policy writer's dependencies, from the settings and the ports a use case was handed (onboard, health, revoke). */
+export function grantDepsFrom(
+  config: Pick<Config, 'backupBucket' | 'policyLayout' | 'organizationId' | 'sourceAccounts'>,
+  deps: Pick<PolicyWriterDeps, 'grants' | 'policy' | 'lock' | 'newOwnerId'> & {
+    engine: Pick<BackupEngine, 'writerAccess'>;
+  },
+): GrantDeps {
+  return {
+    bucket: config.backupBucket,
+    layout: config.policyLayout,
+    sourceAccounts: config.sourceAccounts,
+    organizationId: config.organizationId,
+    access: deps.engine.writerAccess,
+    grants: deps.grants,
+    policy: deps.policy,
+    lock: deps.lock,
+    newOwnerId: deps.newOwnerId,
+  };
 }
 
 export interface GrantResult {

@@ -6,7 +6,7 @@ import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { SourceTablesOf } from '../ports/source-tables';
 import type { TableRegistry } from '../ports/table-registry';
-import { type RepairResult, repairGrants } from './grant';
+import { grantDepsFrom, type RepairResult, repairGrants } from './grant';
 import type { LockOptions } from './lock';
 import { mapPool } from './pool';
 
@@ -88,17 +88,7 @@ export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Pro
  */
 async function checkPolicy(deps: HealthDeps): Promise<PolicyHealth> {
   const { config, telemetry } = deps;
-  const result: RepairResult = await repairGrants({
-    bucket: config.backupBucket,
-    layout: config.policyLayout,
-    organizationId: config.organizationId,
-    sourceAccounts: config.sourceAccounts,
-    access: deps.engine.writerAccess,
-    grants: deps.grants,
-    policy: deps.policy,
-    lock: deps.lock,
-    newOwnerId: deps.newOwnerId,
-  });
+  const result: RepairResult = await repairGrants(grantDepsFrom(config, deps));
   const health: PolicyHealth = {
     repaired: result.repaired,
     guardsRestored: result.guardsRestored,

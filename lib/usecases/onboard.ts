@@ -18,7 +18,7 @@ import type { BackupEngine, ClaimedTable, PreparedBackup } from '../ports/backup
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { TableRegistry } from '../ports/table-registry';
-import { ensureGrant, type GrantResult } from './grant';
+import { ensureGrant, type GrantResult, grantDepsFrom } from './grant';
 import { type Ignored, intake } from './intake';
 import { claimTableWithWait, type LockOptions } from './lock';
 
@@ -78,20 +78,7 @@ export async function onboardTable(
 
   const [pipeline, grant] = await Promise.allSettled([
     ensureBackup(deps, table, prepared, { tableId: event.tableId, eventTime: event.eventTime }, event.keySchema),
-    ensureGrant(
-      {
-        bucket: config.backupBucket,
-        layout: config.policyLayout,
-        sourceAccounts: config.sourceAccounts,
-        organizationId: config.organizationId,
-        access: deps.engine.writerAccess,
-        grants: deps.grants,
-        policy: deps.policy,
-        lock: deps.lock,
-        newOwnerId: deps.newOwnerId,
-      },
-      table.accountId,
-    ),
+    ensureGrant(grantDepsFrom(config, deps), table.accountId),
   ]);
   const context = { table: tableKey(table), pipelineRegion };
   if (grant.status === 'rejected') {

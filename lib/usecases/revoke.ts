@@ -9,7 +9,7 @@ import type { BackupEngine } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { TableRegistry } from '../ports/table-registry';
-import { takePolicyLease, withLease, writeUnderLease } from './grant';
+import { grantDepsFrom, takePolicyLease, withLease, writeUnderLease } from './grant';
 import type { LockOptions } from './lock';
 
 /** A revoke that cannot go ahead, and why (nothing was written). */
@@ -112,15 +112,7 @@ export async function revoke(deps: RevokeDeps, raw: unknown): Promise<RevokeResu
     );
   }
 
-  const writer = {
-    bucket,
-    organizationId: config.organizationId,
-    access: deps.engine.writerAccess,
-    grants: deps.grants,
-    policy: deps.policy,
-    lock: deps.lock,
-    newOwnerId: deps.newOwnerId,
-  };
+  const writer = grantDepsFrom(config, deps);
   const owner = deps.newOwnerId();
   await takePolicyLease(writer, owner, { revoke: account });
   const outcome = await withLease(writer, owner, async () =>
