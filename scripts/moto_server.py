@@ -424,7 +424,46 @@ class AwsImport(TableImport):
             self.status, self.failure_code = "FAILED", "S3AccessDenied"
             self.failure_message = f"Access Denied for account {self.account_id} to {denied[0]}"
             return
-        self._process_s3_files(s3, bucket)
+        self._load(s3, bucket, keys)
+
+    def _load(self, s3: Any, bucket: Any, keys: Any) -> None:
+        """
+        Creates the table and puts every item of the objects read. DYNAMODB_JSON is one JSON object
+        a line (S3DataImport.Format); moto 5.2.1 reads it with a parser of its own that leaves
+        `\\u` escapes and backslashes undecoded and loses items (20 of the 24 of test/support/items.ts
+        came through), so each line is read as JSON here.
+        """
+        from moto.dynamodb.models import dynamodb_backends
+
+        self.table = dynamodb_backends[self.account_id][self.region_name].create_table(
+            name=self.table_name,
+            billing_mode=self.billing_mode,
+            throughput=self.throughput,
+            schema=self.key_schema,
+            global_indexes=self.global_indexes,
+            indexes=None,
+            attr=self.attrs,
+            sse_specification=None,
+            streams=None,
+            tags=[],
+            deletion_protection_enabled=False,
+            warm_throughput=None,
+        )
+        for key in sorted(keys, key=lambda k: k.name):
+            raw = key.value
+            content = gzip.decompress(raw) if self.compression_type == "GZIP" and raw else raw
+            for line in content.decode("utf-8").splitlines():
+                if not line.strip():
+                    continue
+                self.processed_count += 1
+                self.processed_bytes += len(line.encode("utf-8"))
+                try:
+                    self.table.put_item(item_attrs=json.loads(line)["Item"])
+                    self.imported_count += 1
+                except Exception as e:
+                    self.failure_message = str(e)
+                    self.error_count += 1
+        self.status = "COMPLETED" if self.error_count == 0 else "FAILED"
 
     def response(self) -> dict[str, Any]:
         """ImportTableDescription (API_ImportTableDescription), with what moto leaves out."""

@@ -101,7 +101,7 @@ export async function writeItems(
 }
 
 /** An item in a form where equal items are equal strings: map keys sorted, sets order-insensitive, binaries base64. */
-export function canonical(value: AttributeValue): unknown {
+function canonical(value: AttributeValue): unknown {
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
   if (value.S !== undefined) return { S: value.S };
   if (value.N !== undefined) return { N: value.N };
@@ -136,7 +136,7 @@ export interface TableDifference {
 }
 
 /** Every item of a table, by the canonical JSON of its key. */
-export async function scanTable(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
+async function scanTable(client: DynamoDBClient, table: string): Promise<Map<string, Item>> {
   const described = await client.send(new DescribeTableCommand({ TableName: table }));
   const keyNames = (described.Table?.KeySchema ?? []).map((k) => k.AttributeName as string);
   const items = new Map<string, Item>();

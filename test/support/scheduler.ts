@@ -41,7 +41,7 @@ const SERVICES: Record<string, (action: string) => Command | undefined> = {
 };
 
 /** `2022-03-22T18:59:43Z`: how Scheduler writes `<aws.scheduler.scheduled-time>` (user guide, managing-schedule-context-attributes). */
-export function schedulerTime(t: Date): string {
+function schedulerTime(t: Date): string {
   return `${t.toISOString().slice(0, 19)}Z`;
 }
 
