@@ -234,7 +234,10 @@ class AwsExport(threading.Thread):
             )
 
         def put(key: str, body: bytes) -> None:
-            s3.put_object(bucket_name=self.bucket, key_name=key, value=body)
+            # A bucket's default Object Lock retention binds every new object, whoever writes it
+            # (S3 user guide, object-lock); moto applies it in its HTTP layer only.
+            lock = {"lock_mode": bucket.default_lock_mode, "lock_until": bucket.default_retention()} if bucket.has_default_lock else {}
+            s3.put_object(bucket_name=self.bucket, key_name=key, value=body, **lock)
 
         put(started, b"")
         body = gzip.compress("".join(self.lines).encode("utf-8"), mtime=0)

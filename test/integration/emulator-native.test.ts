@@ -16,8 +16,10 @@ import {
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
+  PutObjectLockConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -366,6 +368,43 @@ describeWithMoto('the local emulator follows AWS for native export, import and S
       (o) => o.ImportTableDescription?.ImportStatus !== 'IN_PROGRESS',
     );
     expect(done.ImportTableDescription).toMatchObject({ ImportStatus: 'FAILED', FailureCode: 'S3AccessDenied' });
+  });
+
+  it("gives every object of the export the bucket's default object-lock retention", async () => {
+    const locked = `${BUCKET}-locked`;
+    const s3 = clients.backupS3();
+    await s3.send(new CreateBucketCommand({ Bucket: locked, ObjectLockEnabledForBucket: true }));
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: locked,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+        },
+      }),
+    );
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: locked, Policy: JSON.stringify(bucketPolicy).replaceAll(BUCKET, locked) }),
+    );
+    const out = await source.send(
+      new ExportTableToPointInTimeCommand({
+        TableArn: tableArn,
+        S3Bucket: locked,
+        S3BucketOwner: BACKUP,
+        S3Prefix: PREFIX,
+      }),
+    );
+    const done = await finished(source, out.ExportDescription?.ExportArn as string);
+    expect(done.ExportStatus).toBe('COMPLETED');
+    const keys =
+      (await s3.send(new ListObjectsV2Command({ Bucket: locked }))).Contents?.map((o) => o.Key as string) ?? [];
+    expect(keys).toHaveLength(6);
+    for (const Key of keys) {
+      // HeadObject: moto 5.2.1 answers GetObjectRetention with the object itself.
+      const head = await s3.send(new HeadObjectCommand({ Bucket: locked, Key }));
+      expect(head.ObjectLockMode).toBe('GOVERNANCE');
+      expect(head.ObjectLockRetainUntilDate?.getTime()).toBeGreaterThan(Date.now());
+    }
   });
 
   it('refuses an incremental export rather than writing a full dump as one', async () => {
