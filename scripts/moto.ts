@@ -46,7 +46,8 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   if (!motoAvailable()) throw new Error(MOTO_INSTALL_HINT);
   for (let tries = 0; ; tries++) {
     const port = await freePort();
-    // Our launcher rather than `moto_server` itself: same server, but each request is atomic (see moto_server.py).
+    // Our launcher rather than `moto_server` itself: same server, but each request is atomic, and DynamoDB
+    // export / import follow AWS's documentation where moto departs from it (see moto_server.py).
     // Its log (a line per request) goes to a file, not a pipe: a pipe nobody drains while this
     // process is blocked (spawnSync in the benchmarks) fills up and stalls the server.
     const dir = mkdtempSync(join(tmpdir(), 'moto-'));
