@@ -21,7 +21,7 @@ const STAGE = 'prod';
 const BUS = `arn:aws:events:eu-west-1:${ORCHESTRATOR}:event-bus/ddb-backup-orchestrator-${STAGE}`;
 const ALARM_TOPIC = `arn:aws:sns:eu-west-1:${ORCHESTRATOR}:ddb-backup-orchestrator-${STAGE}-alarms`;
 const MANAGED = { 'datapipeline:Tag/ddb-backup:managed-by': 'ddb-backup-orchestrator' };
-const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck'] as const;
+const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'report', 'drill'] as const;
 const orchestratorRole = (fn: string, stage = STAGE) =>
   `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${stage}-${fn}`;
 
@@ -512,6 +512,8 @@ describe('Given the source account template', () => {
     backfill: 'BackfillRole',
     restore: 'RestoreRole',
     healthCheck: 'HealthCheckRole',
+    report: 'ReportRole',
+    drill: 'DrillRole',
   } as const;
   const PIPELINE_ROLES = ['PipelineRole', 'PipelineResourceRole', 'RestoreResourceRole'] as const;
   const arnOf = (roleId: string) => roleArn(source, roleId, SOURCE);
@@ -647,6 +649,38 @@ describe('Given the source account template', () => {
         ...exports,
       ].sort(),
     );
+    expect(actionsOf('ReportRole')).toEqual(
+      [
+        'dynamodb:DescribeContinuousBackups',
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTables',
+        'dynamodb:ListTagsOfResource',
+        'events:DescribeRule',
+        'scheduler:GetSchedule',
+        'scheduler:ListSchedules',
+        ...exports,
+      ].sort(),
+    );
+    expect(actionsOf('DrillRole')).toEqual(
+      [
+        'dynamodb:DeleteTable',
+        'dynamodb:DescribeImport',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:ImportTable',
+        'dynamodb:Scan',
+        'dynamodb:TagResource',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:PutRetentionPolicy',
+        's3:GetObject',
+        's3:ListBucket',
+        ...exports,
+      ].sort(),
+    );
   });
 
   it('names "*" as a resource only where AWS offers no other, and for Data Pipeline only reads, the task runner’s reports or pipelines tagged ddb-backup:managed-by', async () => {
@@ -704,6 +738,8 @@ describe('Given the source account template', () => {
     expect(passes('RestoreRole')).toEqual([pipelineRole, toEc2('RestoreResourceRole')]);
     expect(passes('OffboardRole')).toEqual([]);
     expect(passes('HealthCheckRole')).toEqual([]);
+    expect(passes('ReportRole')).toEqual([]);
+    expect(passes('DrillRole')).toEqual([]);
     // The pipeline role hands itself to EMR as service role and the instance profiles to EC2, as AWS's EMR policies do.
     expect(passes('PipelineRole')).toEqual([
       {
@@ -956,7 +992,7 @@ describe('Given the source account template', () => {
       ).toBe(expected);
     });
 
-    it.each(FUNCTIONS.filter((fn) => fn !== 'restore').map((fn) => [fn] as const))(
+    it.each(FUNCTIONS.filter((fn) => fn !== 'restore' && fn !== 'drill').map((fn) => [fn] as const))(
       '%s reaches nothing in the backup bucket, even one open to this account',
       async (fn) => {
         const id = FUNCTION_ROLES[fn];
@@ -1471,6 +1507,8 @@ describe('Given the source account template for the native engine', () => {
         'OffboardRole',
         'HealthCheckRole',
         'RestoreRole',
+        'ReportRole',
+        'DrillRole',
         'ExportSchedulerRole',
         'ExportScheduleGroup',
         'ExportDeadLetterQueue',
@@ -1494,12 +1532,12 @@ describe('Given the source account template for the native engine', () => {
     expect(Object.keys(legacy.Resources)).not.toContain('DataPipelineDefaultRole');
   });
 
-  it('with Engines=datapipeline holds no schedule, export or import permission, and no schedule group, queue or execution role', () => {
+  it('with Engines=datapipeline holds no schedule, export or import permission, and no schedule group, queue, execution role or drill role', () => {
     const dp = withEngines('datapipeline');
-    expect(Object.keys(dp.Resources).filter((id) => id.startsWith('Export'))).toEqual([]);
+    expect(Object.keys(dp.Resources).filter((id) => id.startsWith('Export') || id === 'DrillRole')).toEqual([]);
     expect(
       allActions(dp).filter(
-        (a) => a.startsWith('scheduler:') || /Export|Import|ContinuousBackups/.test(a) || a.startsWith('logs:'),
+        (a) => a.startsWith('scheduler:') || /Export|Import|UpdateContinuousBackups/.test(a) || a.startsWith('logs:'),
       ),
     ).toEqual([]);
   });
@@ -1801,6 +1839,204 @@ describe('Given the source account template for the native engine', () => {
         }),
       ).toBe(expected);
     });
+  });
+});
+
+describe('Given the source account template’s roles for the report and the restore drill', () => {
+  const table = (name: string, account = SOURCE) => `arn:aws:dynamodb:eu-central-1:${account}:table/${name}`;
+  const arnOf = (id: string) => roleArn(source, id, SOURCE);
+
+  it('gives the report only reads (List, Describe, Get), and the drill no write outside tables named ddb-backup-drill-*', () => {
+    const allowed = (id: string) =>
+      statementsOf(source, id)
+        .filter((st) => st.Effect === 'Allow')
+        .flatMap((st) => list(st.Action).map((action) => ({ action, resources: list(st.Resource) })));
+    expect(allowed('ReportRole').filter(({ action }) => !/^[a-z]+:(List|Describe|Get)/.test(action))).toEqual([]);
+    const drillTables = `arn:aws:dynamodb:*:${SOURCE}:table/ddb-backup-drill-*`;
+    for (const { action, resources } of allowed('DrillRole').filter(({ action }) => action.startsWith('dynamodb:')))
+      if (!/^dynamodb:(List|Describe)/.test(action) || action === 'dynamodb:DescribeTable')
+        expect({ action, resources }).toEqual({ action, resources: [drillTables] });
+  });
+
+  it.each(
+    titled(
+      [
+        ['report', 'lists the account’s tables', 'dynamodb:ListTables', '*', 'allow'],
+        ['report', 'reads a table’s recovery settings', 'dynamodb:DescribeContinuousBackups', table('orders'), 'allow'],
+        ['report', 'turns point-in-time recovery off', 'dynamodb:UpdateContinuousBackups', table('orders'), 'deny'],
+        ['report', 'reads a table’s items', 'dynamodb:Scan', table('orders'), 'deny'],
+        [
+          'report',
+          'reads the forwarding rule',
+          'events:DescribeRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/ddb-backup-forward-table-events`,
+          'allow',
+        ],
+        [
+          'report',
+          'reads another rule',
+          'events:DescribeRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/payments`,
+          'deny',
+        ],
+        [
+          'report',
+          'disables the forwarding rule',
+          'events:DisableRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/ddb-backup-forward-table-events`,
+          'deny',
+        ],
+        [
+          'report',
+          'reads a schedule of the group',
+          'scheduler:GetSchedule',
+          `arn:aws:scheduler:eu-central-1:${SOURCE}:schedule/ddb-backup-orchestrator/orders`,
+          'allow',
+        ],
+        [
+          'report',
+          'deletes a schedule',
+          'scheduler:DeleteSchedule',
+          `arn:aws:scheduler:eu-central-1:${SOURCE}:schedule/ddb-backup-orchestrator/orders`,
+          'deny',
+        ],
+        [
+          'report',
+          'describes an export',
+          'dynamodb:DescribeExport',
+          `${table('orders')}/export/01700000000000-abcdef12`,
+          'allow',
+        ],
+        [
+          'drill',
+          'imports into a scratch table',
+          'dynamodb:ImportTable',
+          table('ddb-backup-drill-orders-20261127'),
+          'allow',
+        ],
+        ['drill', 'scans a scratch table', 'dynamodb:Scan', table('ddb-backup-drill-orders-20261127'), 'allow'],
+        [
+          'drill',
+          'deletes a scratch table',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill-orders-20261127'),
+          'allow',
+        ],
+        ['drill', 'tags a scratch table', 'dynamodb:TagResource', table('ddb-backup-drill-orders-20261127'), 'allow'],
+        ['drill', 'deletes the source table', 'dynamodb:DeleteTable', table('orders'), 'deny'],
+        [
+          'drill',
+          'deletes a table named ddb-backup-drill (no suffix)',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill'),
+          'deny',
+        ],
+        [
+          'drill',
+          'deletes a table named like a drill’s with a prefix',
+          'dynamodb:DeleteTable',
+          table('x-ddb-backup-drill-1'),
+          'deny',
+        ],
+        [
+          'drill',
+          'deletes a scratch table of another account',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill-1', OTHER_SOURCE),
+          'deny',
+        ],
+        ['drill', 'imports into another table', 'dynamodb:ImportTable', table('orders-restored'), 'deny'],
+        ['drill', 'writes an item to the source table', 'dynamodb:PutItem', table('orders'), 'deny'],
+        [
+          'drill',
+          'writes an item to a scratch table',
+          'dynamodb:PutItem',
+          table('ddb-backup-drill-orders-20261127'),
+          'deny',
+        ],
+        ['drill', 'deletes an item of the source table', 'dynamodb:DeleteItem', table('orders'), 'deny'],
+        ['drill', 'batch-writes the source table', 'dynamodb:BatchWriteItem', table('orders'), 'deny'],
+        ['drill', 'updates the source table', 'dynamodb:UpdateTable', table('orders'), 'deny'],
+        ['drill', 'tags the source table', 'dynamodb:TagResource', table('orders'), 'deny'],
+        ['drill', 'reads the source table', 'dynamodb:Scan', table('orders'), 'deny'],
+        ['drill', 'turns point-in-time recovery off', 'dynamodb:UpdateContinuousBackups', table('orders'), 'deny'],
+        [
+          'drill',
+          'describes an export',
+          'dynamodb:DescribeExport',
+          `${table('orders')}/export/01700000000000-abcdef12`,
+          'allow',
+        ],
+      ] as const,
+      ([fn, what, , , expected]) => `simulated: the ${fn} role ${what} → ${expected}`,
+    ),
+  )('%s', async (_title, [fn, , action, resource, expected]) => {
+    const id = fn === 'report' ? 'ReportRole' : 'DrillRole';
+    expect(
+      await simulate({
+        principal: arnOf(id),
+        identity: identityPolicies(source, id),
+        action,
+        resource,
+        resourceAccount: SOURCE,
+      }),
+    ).toBe(expected);
+  });
+
+  it.each(
+    titled(
+      [
+        [
+          'reads an export of this account',
+          's3:GetObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/data/a.json.gz`,
+          {},
+          'allow',
+        ],
+        [
+          'reads an export of another account',
+          's3:GetObject',
+          `${OTHER_SOURCE}/eu-central-1/orders/AWSDynamoDB/01/data/a.json.gz`,
+          {},
+          'deny',
+        ],
+        [
+          'lists this account’s prefix',
+          's3:ListBucket',
+          '',
+          { 's3:prefix': `${SOURCE}/eu-central-1/orders/` },
+          'allow',
+        ],
+        ['lists the whole bucket', 's3:ListBucket', '', { 's3:prefix': '' }, 'deny'],
+        [
+          'overwrites an export',
+          's3:PutObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+          {},
+          'deny',
+        ],
+        [
+          'deletes an export',
+          's3:DeleteObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+          {},
+          'deny',
+        ],
+      ] as const,
+      ([what, , , , expected]) => `simulated: the drill role, in a bucket open to this account, ${what} → ${expected}`,
+    ),
+  )('%s', async (_title, [, action, key, context, expected]) => {
+    expect(
+      await simulate({
+        principal: arnOf('DrillRole'),
+        identity: identityPolicies(source, 'DrillRole'),
+        action,
+        resource: key === '' ? `arn:aws:s3:::${BUCKET}` : `arn:aws:s3:::${BUCKET}/${key}`,
+        resourceAccount: BACKUP,
+        context: context as Record<string, string>,
+        resourcePolicy: bucketOpenTo(SOURCE),
+      }),
+    ).toBe(expected);
   });
 });
 
