@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --scale N] [--only path,backfill,cold]`
+ * `npm run bench [-- --scale N] [--only path,backfill,cold,cost]`
  *
  * Prints figures measured side by side in one run, on this machine. Nothing here is a test and
  * nothing fails on timing. AWS is moto_server behind scripts/fault-proxy.ts, which adds a fixed
@@ -23,6 +23,8 @@ import { createServices } from '../lib/wiring';
 import { FaultProxy, longestChain } from '../scripts/fault-proxy';
 import { startMoto } from '../scripts/moto';
 import { provisionSandbox } from '../scripts/sandbox';
+import { dataPipelineNight, M3_CLUSTER, M5_CLUSTER, nativeNight, type TableNight } from './cost';
+import { PRICES, PRICES_AS_STORED_ON, PRICES_REGION, type Prices } from './prices';
 
 const root = join(__dirname, '..');
 const out = join(root, '.bench');
@@ -46,9 +48,9 @@ const { values } = parseArgs({
 });
 const scale = Number(values.scale);
 const reps = Number(values.reps);
-const only = new Set((values.only ?? 'path,backfill,cold').split(','));
+const only = new Set((values.only ?? 'path,backfill,cold,cost').split(','));
 if (!(scale >= 1) || !(reps >= 1)) {
-  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold]');
+  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold,cost]');
   process.exit(2);
 }
 
@@ -86,6 +88,8 @@ const baseEnv = {
 const report: Record<string, unknown> = { date: new Date().toISOString(), scale };
 
 async function main(): Promise<void> {
+  if (only.has('cost')) costModel();
+  if (!['path', 'cold', 'backfill'].some((s) => only.has(s))) return writeReport();
   Object.assign(process.env, baseEnv, { BACKUP_BUCKET: 'bench-path-0' });
   const moto = await startMoto();
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
@@ -103,6 +107,10 @@ async function main(): Promise<void> {
   } finally {
     await moto.stop();
   }
+  writeReport();
+}
+
+function writeReport(): void {
   mkdirSync(join(root, 'reports'), { recursive: true });
   writeFileSync(join(root, 'reports', 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log('\n(figures also in reports/bench.json)');
@@ -467,6 +475,65 @@ async function backfillThroughput(motoEndpoint: string): Promise<void> {
     );
   }
   report.backfill = { tables: TABLES, rate, burst, scale, rows };
+}
+
+/** What a night of backing up one table costs with each engine (bench/cost.ts, prices from bench/prices.ts). */
+function costModel(): void {
+  const usd = (n: number) => (n === 0 ? '0' : n < 0.01 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+  const duration = (s: number) => (s < 3600 ? `${(s / 60).toFixed(1)} min` : `${(s / 3600).toFixed(2)} h`);
+  console.log(
+    `\n## Cost per table-night (${PRICES_REGION}, on-demand prices as stored on ${PRICES_AS_STORED_ON}: bench/prices.ts; READ_THROUGHPUT_RATIO 0.25)\n`,
+  );
+  console.log(
+    '| table | engine | cluster billed | fixed | cluster | reads | export | PITR | **per night** | per month |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const rows = [];
+  for (const sizeGb of [1, 100]) {
+    for (const capacity of [{ mode: 'on-demand' }, { mode: 'provisioned', readCapacityUnits: 1000 }] as const) {
+      const table: TableNight = { sizeGb, capacity, readThroughputRatio: 0.25 };
+      const label = `${sizeGb} GB, ${capacity.mode === 'on-demand' ? 'on-demand' : '1,000 RCU provisioned'}`;
+      for (const [engine, cluster] of [
+        ['Data Pipeline, m5.xlarge', M5_CLUSTER],
+        ['Data Pipeline, m3.xlarge (old default)', M3_CLUSTER],
+      ] as const) {
+        const n = dataPipelineNight(table, cluster);
+        const billed = `${duration(n.billedSeconds)}${n.exceedsTerminateAfter ? ' ⚠ over terminateAfter (6 h): killed unfinished unless raised' : ''}`;
+        console.log(
+          `| ${label} | ${engine} | ${billed} (${n.limitedBy}) | ${usd(n.activity)} | ${usd(n.cluster)} | ${usd(n.reads)} | – | – | **${usd(n.total)}** | ${usd(n.total * 30)} |`,
+        );
+        rows.push({ table: label, engine, ...n });
+      }
+      for (const [engine, pitrAlreadyOn] of [
+        ['native (PITR turned on for it)', false],
+        ['native (PITR already on)', true],
+      ] as const) {
+        const n = nativeNight(table, { pitrAlreadyOn });
+        console.log(
+          `| ${label} | ${engine} | – | – | – | – | ${usd(n.export)} | ${usd(n.pointInTimeRecovery)} | **${usd(n.total)}** | ${usd(n.total * 30)} |`,
+        );
+        rows.push({ table: label, engine, ...n });
+      }
+    }
+  }
+  // From what size on the nightly cluster costs less than the export (point-in-time recovery counted for native).
+  const breakEven = (capacity: TableNight['capacity']) => {
+    for (let tenths = 1; tenths <= 10_000; tenths++) {
+      const table: TableNight = { sizeGb: tenths / 10, capacity, readThroughputRatio: 0.25 };
+      if (dataPipelineNight(table).total < nativeNight(table).total) return table.sizeGb;
+    }
+    return undefined;
+  };
+  const evenOnDemand = breakEven({ mode: 'on-demand' });
+  const evenProvisioned = breakEven({ mode: 'provisioned', readCapacityUnits: 1000 });
+  console.log(
+    `\nData Pipeline (m5.xlarge) costs less a night than the native export from ${evenOnDemand ?? '> 1000'} GB on for an on-demand table, from ${evenProvisioned ?? '> 1000'} GB on for a 1,000 RCU provisioned one (0.1 GB steps).`,
+  );
+  report.costBreakEvenGb = { onDemand: evenOnDemand, provisioned1000: evenProvisioned };
+  console.log('\nPrices not found in the stored pages (assumptions) or found only on third-party pages:');
+  for (const [name, p] of Object.entries(PRICES as Prices))
+    if (p.evidence !== 'aws-page') console.log(`- ${name}: $${p.usd} ${p.unit} — ${p.evidence} (${p.source})`);
+  report.cost = { region: PRICES_REGION, pricesAsStoredOn: PRICES_AS_STORED_ON, rows };
 }
 
 main().catch((e: Error) => {

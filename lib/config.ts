@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { DEFAULT_PIPELINE_ROLES, type PipelineRoles } from './backup-engines/datapipeline/definition';
+import {
+  DEFAULT_PIPELINE_INSTANCE_TYPE,
+  DEFAULT_PIPELINE_ROLES,
+  isPipelineInstanceType,
+  PIPELINE_INSTANCE_FAMILIES,
+  type PipelineRoles,
+} from './backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { compileNamePattern, type NamePattern } from './domain/table-ref';
@@ -173,6 +179,17 @@ const schema = z.object({
     integer: true,
     what: 'a whole number from 5 to 900',
   }),
+  PIPELINE_INSTANCE_TYPE: optionalText.transform((v, ctx) => {
+    const value = v ?? DEFAULT_PIPELINE_INSTANCE_TYPE;
+    if (!isPipelineInstanceType(value)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `PIPELINE_INSTANCE_TYPE must be an EC2 instance type the export clusters' EMR release (emr-5.23.0) runs, xlarge or larger, of the families ${PIPELINE_INSTANCE_FAMILIES.join(', ')} (such as ${DEFAULT_PIPELINE_INSTANCE_TYPE}), got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  }),
 });
 
 export interface Config {
@@ -204,6 +221,8 @@ export interface Config {
   /** Pace of our Data Pipeline calls per account and region (calls a second, and burst). */
   dataPipelineRate: number;
   dataPipelineBurst: number;
+  /** The Data Pipeline engine's cluster instance type, master and core (PIPELINE_INSTANCE_TYPE; the definition's default when absent). */
+  pipelineInstanceType?: string;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -244,6 +263,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     organizationId: e.ORGANIZATION_ID,
     dataPipelineRate: e.DATA_PIPELINE_RATE,
     dataPipelineBurst: e.DATA_PIPELINE_BURST,
+    pipelineInstanceType: e.PIPELINE_INSTANCE_TYPE,
   };
 }
 

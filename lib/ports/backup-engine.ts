@@ -18,7 +18,13 @@ export type BackupEngineName = 'datapipeline';
 /** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
 export type EngineSettings = Pick<
   Config,
-  'backupBucket' | 'backupTimeUtc' | 'readThroughputRatio' | 'alarmTopicArn' | 'pipelineRegion' | 'pipelineRoles'
+  | 'backupBucket'
+  | 'backupTimeUtc'
+  | 'readThroughputRatio'
+  | 'alarmTopicArn'
+  | 'pipelineRegion'
+  | 'pipelineRoles'
+  | 'pipelineInstanceType'
 >;
 
 /** Where a table's backup resource would live, or why it cannot be backed up here. */

@@ -21,7 +21,7 @@ const STAGE = 'prod';
 const BUS = `arn:aws:events:eu-west-1:${ORCHESTRATOR}:event-bus/ddb-backup-orchestrator-${STAGE}`;
 const ALARM_TOPIC = `arn:aws:sns:eu-west-1:${ORCHESTRATOR}:ddb-backup-orchestrator-${STAGE}-alarms`;
 const MANAGED = { 'datapipeline:Tag/ddb-backup:managed-by': 'ddb-backup-orchestrator' };
-const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck'] as const;
+const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'report', 'drill'] as const;
 const orchestratorRole = (fn: string, stage = STAGE) =>
   `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-${stage}-${fn}`;
 
@@ -512,6 +512,8 @@ describe('Given the source account template', () => {
     backfill: 'BackfillRole',
     restore: 'RestoreRole',
     healthCheck: 'HealthCheckRole',
+    report: 'ReportRole',
+    drill: 'DrillRole',
   } as const;
   const PIPELINE_ROLES = ['PipelineRole', 'PipelineResourceRole', 'RestoreResourceRole'] as const;
   const arnOf = (roleId: string) => roleArn(source, roleId, SOURCE);
@@ -525,7 +527,7 @@ describe('Given the source account template', () => {
       ),
     ].sort();
 
-  it('creates one role per orchestrator function, named <OrchestratorRoleName>-<function>, and the three pipeline roles', () => {
+  it('creates one role per orchestrator function, named <OrchestratorRoleName>-<function>, the three pipeline roles and the export schedules’ role', () => {
     expect(FUNCTIONS.map((fn) => props(source, FUNCTION_ROLES[fn]).RoleName)).toEqual(
       FUNCTIONS.map((fn) => `ddb-backup-orchestrator-${fn}`),
     );
@@ -541,7 +543,7 @@ describe('Given the source account template', () => {
       ],
     );
     expect(roleIds(source).sort()).toEqual(
-      [...Object.values(FUNCTION_ROLES), ...PIPELINE_ROLES, 'ForwardTableEventsRole'].sort(),
+      [...Object.values(FUNCTION_ROLES), ...PIPELINE_ROLES, 'ExportSchedulerRole', 'ForwardTableEventsRole'].sort(),
     );
   });
 
@@ -569,7 +571,12 @@ describe('Given the source account template', () => {
       ]);
     }
     for (const t of [source, backup])
-      for (const id of roleIds(t)) expect(JSON.stringify(trustOf(t, id).Statement)).not.toContain('*');
+      for (const id of roleIds(t))
+        for (const st of trustOf(t, id).Statement) {
+          expect(JSON.stringify(st.Principal)).not.toContain('*');
+          // Only the export schedules' trust names a wildcard: any region of the product's schedule group.
+          if (id !== 'ExportSchedulerRole') expect(JSON.stringify(st.Condition ?? {})).not.toContain('*');
+        }
   });
 
   it('grants each function exactly the actions it uses', () => {
@@ -581,24 +588,43 @@ describe('Given the source account template', () => {
       'datapipeline:ListPipelines',
       'datapipeline:PutPipelineDefinition',
     ];
+    const schedule = [
+      'dynamodb:DescribeContinuousBackups',
+      'dynamodb:UpdateContinuousBackups',
+      'scheduler:CreateSchedule',
+      'scheduler:GetSchedule',
+      'scheduler:UpdateSchedule',
+    ];
+    const exports = ['dynamodb:DescribeExport', 'dynamodb:ListExports'];
     expect(actionsOf('OnboardRole')).toEqual(
-      [...findAndDefine, 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'iam:PassRole'].sort(),
+      [...findAndDefine, ...schedule, 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'iam:PassRole'].sort(),
     );
     expect(actionsOf('BackfillRole')).toEqual(
       [
         ...findAndDefine,
+        ...schedule,
         'dynamodb:DescribeTable',
         'dynamodb:ListTables',
         'dynamodb:ListTagsOfResource',
         'iam:PassRole',
       ].sort(),
     );
-    expect(actionsOf('OffboardRole')).toEqual(['datapipeline:DeactivatePipeline', 'datapipeline:DeletePipeline']);
-    expect(actionsOf('HealthCheckRole')).toEqual([
-      'datapipeline:DescribePipelines',
-      'datapipeline:ListPipelines',
-      'dynamodb:DescribeTable',
+    expect(actionsOf('OffboardRole')).toEqual([
+      'datapipeline:DeactivatePipeline',
+      'datapipeline:DeletePipeline',
+      'scheduler:DeleteSchedule',
+      'scheduler:GetSchedule',
     ]);
+    expect(actionsOf('HealthCheckRole')).toEqual(
+      [
+        'datapipeline:DescribePipelines',
+        'datapipeline:ListPipelines',
+        'dynamodb:DescribeTable',
+        'scheduler:GetSchedule',
+        'scheduler:ListSchedules',
+        ...exports,
+      ].sort(),
+    );
     expect(actionsOf('RestoreRole')).toEqual(
       [
         'datapipeline:ActivatePipeline',
@@ -606,10 +632,53 @@ describe('Given the source account template', () => {
         'datapipeline:CreatePipeline',
         'datapipeline:PutPipelineDefinition',
         'dynamodb:CreateTable',
+        'dynamodb:DescribeImport',
         'dynamodb:DescribeTable',
+        'dynamodb:ImportTable',
         'dynamodb:Scan',
         'dynamodb:TagResource',
         'iam:PassRole',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:PutRetentionPolicy',
+        's3:GetObject',
+        's3:ListBucket',
+        ...exports,
+      ].sort(),
+    );
+    expect(actionsOf('ReportRole')).toEqual(
+      [
+        'dynamodb:DescribeContinuousBackups',
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTables',
+        'dynamodb:ListTagsOfResource',
+        'events:DescribeRule',
+        'scheduler:GetSchedule',
+        'scheduler:ListSchedules',
+        ...exports,
+      ].sort(),
+    );
+    expect(actionsOf('DrillRole')).toEqual(
+      [
+        'dynamodb:DeleteTable',
+        'dynamodb:DescribeImport',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:ImportTable',
+        'dynamodb:Scan',
+        'dynamodb:TagResource',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:DescribeLogGroups',
+        'logs:DescribeLogStreams',
+        'logs:PutLogEvents',
+        'logs:PutRetentionPolicy',
+        's3:GetObject',
+        's3:ListBucket',
+        ...exports,
       ].sort(),
     );
   });
@@ -635,7 +704,8 @@ describe('Given the source account template', () => {
           const ok =
             service === 'datapipeline'
               ? READS.has(a) || TASK_RUNNER.has(a) || tagged(s)
-              : await isWildcardOnlyAction(service, name);
+              : // ListExports names a table only when called with a TableArn; without one it authorizes on "*".
+                a === 'dynamodb:ListExports' || (await isWildcardOnlyAction(service, name));
           if (!ok) offenders.push(`${id}/${s.Sid}: ${a}`);
         }
       }
@@ -659,11 +729,17 @@ describe('Given the source account template', () => {
       to: [arnOf(roleId)],
       condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     });
-    expect(passes('OnboardRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole')]);
-    expect(passes('BackfillRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole')]);
+    const schedulerRole = {
+      to: [arnOf('ExportSchedulerRole')],
+      condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+    };
+    expect(passes('OnboardRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole'), schedulerRole]);
+    expect(passes('BackfillRole')).toEqual([pipelineRole, toEc2('PipelineResourceRole'), schedulerRole]);
     expect(passes('RestoreRole')).toEqual([pipelineRole, toEc2('RestoreResourceRole')]);
     expect(passes('OffboardRole')).toEqual([]);
     expect(passes('HealthCheckRole')).toEqual([]);
+    expect(passes('ReportRole')).toEqual([]);
+    expect(passes('DrillRole')).toEqual([]);
     // The pipeline role hands itself to EMR as service role and the instance profiles to EC2, as AWS's EMR policies do.
     expect(passes('PipelineRole')).toEqual([
       {
@@ -706,13 +782,19 @@ describe('Given the source account template', () => {
     }
   });
 
-  it('a second region’s stack (ForwardEventsOnly) holds only the forwarding rule and its role', () => {
+  it('a second region’s stack (ForwardEventsOnly) holds only the forwarding rule and its role, and the native engine’s schedule group and dead-letter queue', () => {
     const regional = resolveTemplate(sourceRaw, {
       accountId: SOURCE,
       region: 'eu-central-1',
       parameters: { ...sourceParams, ForwardEventsOnly: 'true' },
     });
-    expect(Object.keys(regional.Resources).sort()).toEqual(['ForwardTableEventsRole', 'ForwardTableEventsRule']);
+    expect(Object.keys(regional.Resources).sort()).toEqual([
+      'ExportDeadLetterQueue',
+      'ExportDeadLetterQueuePolicy',
+      'ExportScheduleGroup',
+      'ForwardTableEventsRole',
+      'ForwardTableEventsRule',
+    ]);
   });
 
   describe('simulated, each function role in this account', () => {
@@ -910,7 +992,7 @@ describe('Given the source account template', () => {
       ).toBe(expected);
     });
 
-    it.each(FUNCTIONS.map((fn) => [fn] as const))(
+    it.each(FUNCTIONS.filter((fn) => fn !== 'restore' && fn !== 'drill').map((fn) => [fn] as const))(
       '%s reaches nothing in the backup bucket, even one open to this account',
       async (fn) => {
         const id = FUNCTION_ROLES[fn];
@@ -932,6 +1014,52 @@ describe('Given the source account template', () => {
         }
       },
     );
+
+    it.each(
+      titled(
+        [
+          [
+            'reads an export of this account',
+            's3:GetObject',
+            `${SOURCE}/us-east-1/orders/AWSDynamoDB/0001/data/a.json.gz`,
+            {},
+            'allow',
+          ],
+          [
+            'reads an export of another account',
+            's3:GetObject',
+            `${OTHER_SOURCE}/us-east-1/orders/AWSDynamoDB/0001/data/a.json.gz`,
+            {},
+            'deny',
+          ],
+          ['lists this account’s prefix', 's3:ListBucket', '', { 's3:prefix': `${SOURCE}/us-east-1/orders/` }, 'allow'],
+          ['lists the whole bucket', 's3:ListBucket', '', { 's3:prefix': '' }, 'deny'],
+          ['lists another account’s prefix', 's3:ListBucket', '', { 's3:prefix': `${OTHER_SOURCE}/` }, 'deny'],
+          ['writes into this account’s prefix', 's3:PutObject', `${SOURCE}/us-east-1/orders/x`, {}, 'deny'],
+          [
+            'deletes an export',
+            's3:DeleteObject',
+            `${SOURCE}/us-east-1/orders/AWSDynamoDB/0001/manifest-summary.json`,
+            {},
+            'deny',
+          ],
+        ] as const,
+        ([what, , , , expected]) =>
+          `restore (ImportTable reads with its credentials), in a bucket open to this account, ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [, action, key, context, expected]) => {
+      expect(
+        await simulate({
+          principal: arnOf('RestoreRole'),
+          identity: identityPolicies(source, 'RestoreRole'),
+          action,
+          resource: key === '' ? `arn:aws:s3:::${BUCKET}` : `arn:aws:s3:::${BUCKET}/${key}`,
+          resourceAccount: BACKUP,
+          context: context as Record<string, string>,
+          resourcePolicy: bucketOpenTo(SOURCE),
+        }),
+      ).toBe(expected);
+    });
 
     it.each(
       titled(
@@ -1358,4 +1486,631 @@ function matchedBy(pattern: unknown, events: Record<string, unknown>): string[] 
   });
   const matches = JSON.parse(out) as boolean[];
   return Object.keys(events).filter((_, i) => matches[i]);
+}
+
+describe('Given the source account template for the native engine', () => {
+  const GROUP = 'ddb-backup-orchestrator';
+  const SCHEDULER_ROLE = `arn:aws:iam::${SOURCE}:role/ddb-backup-export-scheduler`;
+  const DLQ = `arn:aws:sqs:us-east-1:${SOURCE}:ddb-backup-export-dlq`;
+  const withEngines = (engines: string, region = 'us-east-1') =>
+    resolveTemplate(sourceRaw, { accountId: SOURCE, region, parameters: { ...sourceParams, Engines: engines } });
+  const allActions = (t: Template) =>
+    roleIds(t).flatMap((id) => statementsOf(t, id).flatMap((s) => [...list(s.Action), ...list(s.NotAction)]));
+  const table = (name: string, account = SOURCE) => `arn:aws:dynamodb:eu-central-1:${account}:table/${name}`;
+
+  it('with Engines=native holds no Data Pipeline role, instance profile or permission at all', () => {
+    const native = withEngines('native');
+    expect(Object.keys(native.Resources).sort()).toEqual(
+      [
+        'OnboardRole',
+        'BackfillRole',
+        'OffboardRole',
+        'HealthCheckRole',
+        'RestoreRole',
+        'ReportRole',
+        'DrillRole',
+        'ExportSchedulerRole',
+        'ExportScheduleGroup',
+        'ExportDeadLetterQueue',
+        'ExportDeadLetterQueuePolicy',
+        'ForwardTableEventsRole',
+        'ForwardTableEventsRule',
+      ].sort(),
+    );
+    expect(
+      allActions(native).filter((a) => a.startsWith('datapipeline:') || a.startsWith('elasticmapreduce:')),
+    ).toEqual([]);
+    expect(JSON.stringify(native.Resources)).not.toMatch(
+      /ddb-backup-pipeline|ddb-backup-restore-resource|DataPipeline/,
+    );
+    // Even asked for, the legacy default roles are Data Pipeline's: not in a native-only account.
+    const legacy = resolveTemplate(sourceRaw, {
+      accountId: SOURCE,
+      region: 'us-east-1',
+      parameters: { ...sourceParams, Engines: 'native', CreateDataPipelineRoles: 'true' },
+    });
+    expect(Object.keys(legacy.Resources)).not.toContain('DataPipelineDefaultRole');
+  });
+
+  it('with Engines=datapipeline holds no schedule, export or import permission, and no schedule group, queue, execution role or drill role', () => {
+    const dp = withEngines('datapipeline');
+    expect(Object.keys(dp.Resources).filter((id) => id.startsWith('Export') || id === 'DrillRole')).toEqual([]);
+    expect(
+      allActions(dp).filter(
+        (a) => a.startsWith('scheduler:') || /Export|Import|UpdateContinuousBackups/.test(a) || a.startsWith('logs:'),
+      ),
+    ).toEqual([]);
+  });
+
+  describe('the export schedules’ execution role', () => {
+    const statements = statementsOf(source, 'ExportSchedulerRole');
+
+    it('is trusted by EventBridge Scheduler only, for this account’s schedule group (confused-deputy conditions)', () => {
+      expect(trustOf(source, 'ExportSchedulerRole').Statement).toEqual([
+        {
+          Sid: 'TheProductsSchedulesOnly',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': SOURCE },
+            ArnLike: { 'aws:SourceArn': `arn:aws:scheduler:*:${SOURCE}:schedule-group/${GROUP}` },
+          },
+        },
+      ]);
+    });
+
+    it('allows exactly the export, the three S3 actions an export writes with and the dead letter, every ARN scoped to this account (parsed)', () => {
+      expect(statements.every((s) => s.Effect === 'Allow' && s.Condition === undefined)).toBe(true);
+      const grants = statements.flatMap((s) =>
+        list(s.Action).flatMap((action) => list(s.Resource).map((resource) => ({ action, arn: parseArn(resource) }))),
+      );
+      expect(grants.map((g) => g.action).sort()).toEqual(
+        [
+          'dynamodb:ExportTableToPointInTime',
+          's3:AbortMultipartUpload',
+          's3:PutObject',
+          's3:PutObjectAcl',
+          'sqs:SendMessage',
+        ].sort(),
+      );
+      for (const { action, arn } of grants) {
+        const [service] = action.split(':');
+        expect(arn.service).toBe(service);
+        if (service === 'dynamodb') expect(arn).toMatchObject({ region: '*', account: SOURCE, resource: 'table/*' });
+        if (service === 's3') expect(arn).toMatchObject({ region: '', account: '', resource: `${BUCKET}/${SOURCE}/*` });
+        if (service === 'sqs')
+          expect(arn).toMatchObject({ region: '*', account: SOURCE, resource: 'ddb-backup-export-dlq' });
+      }
+    });
+
+    it.each(
+      titled(
+        [
+          ['exports a table of this account', 'dynamodb:ExportTableToPointInTime', table('orders'), SOURCE, 'allow'],
+          [
+            'exports a table of another account',
+            'dynamodb:ExportTableToPointInTime',
+            table('orders', OTHER_SOURCE),
+            OTHER_SOURCE,
+            'deny',
+          ],
+          [
+            'writes an export file under this account’s prefix',
+            's3:PutObject',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/data/a.json.gz`,
+            BACKUP,
+            'allow',
+          ],
+          [
+            'writes under another account’s prefix',
+            's3:PutObject',
+            `arn:aws:s3:::${BUCKET}/${OTHER_SOURCE}/eu-central-1/orders/x`,
+            BACKUP,
+            'deny',
+          ],
+          [
+            'reads an export',
+            's3:GetObject',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+            BACKUP,
+            'deny',
+          ],
+          [
+            'deletes an export',
+            's3:DeleteObject',
+            `arn:aws:s3:::${BUCKET}/${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+            BACKUP,
+            'deny',
+          ],
+          ['lists the bucket', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, BACKUP, 'deny'],
+          ['sends a dead letter', 'sqs:SendMessage', DLQ, SOURCE, 'allow'],
+          [
+            'sends to another queue',
+            'sqs:SendMessage',
+            `arn:aws:sqs:us-east-1:${SOURCE}:orders-events`,
+            SOURCE,
+            'deny',
+          ],
+          ['reads a table', 'dynamodb:Scan', table('orders'), SOURCE, 'deny'],
+          ['restores a table', 'dynamodb:ImportTable', table('orders-restored'), SOURCE, 'deny'],
+        ] as const,
+        ([what, , , , expected]) => `simulated: the execution role ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [, action, resource, resourceAccount, expected]) => {
+      expect(
+        await simulate({
+          principal: SCHEDULER_ROLE,
+          identity: identityPolicies(source, 'ExportSchedulerRole'),
+          action,
+          resource,
+          resourceAccount,
+          resourcePolicy: resourceAccount === BACKUP ? bucketOpenTo(SOURCE) : undefined,
+        }),
+      ).toBe(expected);
+    });
+  });
+
+  it('keeps a dead-letter queue per region, encrypted, to which only the execution role may send', async () => {
+    expect(props(source, 'ExportDeadLetterQueue')).toMatchObject({
+      QueueName: 'ddb-backup-export-dlq',
+      SqsManagedSseEnabled: true,
+    });
+    const policy = props(source, 'ExportDeadLetterQueuePolicy');
+    expect(policy.Queues).toEqual([`https://sqs.us-east-1.amazonaws.com/${SOURCE}/ddb-backup-export-dlq`]);
+    const sendAs = (principal: string) =>
+      simulate({
+        principal,
+        identity: [
+          {
+            name: 'admin',
+            policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: '*' }] },
+          },
+        ],
+        action: 'sqs:SendMessage',
+        resource: DLQ,
+        resourceAccount: SOURCE,
+        resourcePolicy: policy.PolicyDocument,
+      });
+    expect(await sendAs(SCHEDULER_ROLE)).toBe('allow');
+    expect(await sendAs(`arn:aws:iam::${SOURCE}:role/Admin`)).toBe('deny');
+    expect(props(source, 'ExportScheduleGroup')).toEqual({ Name: GROUP });
+  });
+
+  describe('simulated, what the function roles may do with schedules, exports and imports', () => {
+    const schedule = (group: string, name = 'orders-5f3a') =>
+      `arn:aws:scheduler:eu-central-1:${SOURCE}:schedule/${group}/${name}`;
+    const FUNCTION_ROLES = {
+      onboard: 'OnboardRole',
+      backfill: 'BackfillRole',
+      offboard: 'OffboardRole',
+      healthCheck: 'HealthCheckRole',
+      restore: 'RestoreRole',
+    } as const;
+    const toScheduler = { 'iam:PassedToService': 'scheduler.amazonaws.com' };
+    it.each(
+      titled(
+        [
+          [
+            'onboard',
+            'creates a schedule in the product’s group',
+            'scheduler:CreateSchedule',
+            schedule(GROUP),
+            {},
+            'allow',
+          ],
+          [
+            'onboard',
+            'creates a schedule in another group',
+            'scheduler:CreateSchedule',
+            schedule('default'),
+            {},
+            'deny',
+          ],
+          [
+            'onboard',
+            'updates a schedule in the product’s group',
+            'scheduler:UpdateSchedule',
+            schedule(GROUP),
+            {},
+            'allow',
+          ],
+          ['onboard', 'deletes a schedule', 'scheduler:DeleteSchedule', schedule(GROUP), {}, 'deny'],
+          ['onboard', 'passes the execution role to Scheduler', 'iam:PassRole', SCHEDULER_ROLE, toScheduler, 'allow'],
+          [
+            'onboard',
+            'passes the execution role to Lambda',
+            'iam:PassRole',
+            SCHEDULER_ROLE,
+            { 'iam:PassedToService': 'lambda.amazonaws.com' },
+            'deny',
+          ],
+          [
+            'onboard',
+            'passes an administrator role to Scheduler',
+            'iam:PassRole',
+            `arn:aws:iam::${SOURCE}:role/Admin`,
+            toScheduler,
+            'deny',
+          ],
+          [
+            'onboard',
+            'turns point-in-time recovery on',
+            'dynamodb:UpdateContinuousBackups',
+            table('orders'),
+            {},
+            'allow',
+          ],
+          [
+            'onboard',
+            'turns point-in-time recovery on in another account',
+            'dynamodb:UpdateContinuousBackups',
+            table('orders', OTHER_SOURCE),
+            {},
+            'deny',
+          ],
+          ['onboard', 'exports a table itself', 'dynamodb:ExportTableToPointInTime', table('orders'), {}, 'deny'],
+          [
+            'backfill',
+            'creates a schedule in the product’s group',
+            'scheduler:CreateSchedule',
+            schedule(GROUP),
+            {},
+            'allow',
+          ],
+          [
+            'backfill',
+            'reads point-in-time recovery',
+            'dynamodb:DescribeContinuousBackups',
+            table('orders'),
+            {},
+            'allow',
+          ],
+          [
+            'offboard',
+            'deletes a schedule in the product’s group',
+            'scheduler:DeleteSchedule',
+            schedule(GROUP),
+            {},
+            'allow',
+          ],
+          ['offboard', 'deletes a schedule in another group', 'scheduler:DeleteSchedule', schedule('etl'), {}, 'deny'],
+          [
+            'offboard',
+            'turns point-in-time recovery off',
+            'dynamodb:UpdateContinuousBackups',
+            table('orders'),
+            {},
+            'deny',
+          ],
+          ['healthCheck', 'lists schedules', 'scheduler:ListSchedules', '*', {}, 'allow'],
+          ['healthCheck', 'reads a schedule of the group', 'scheduler:GetSchedule', schedule(GROUP), {}, 'allow'],
+          ['healthCheck', 'deletes a schedule', 'scheduler:DeleteSchedule', schedule(GROUP), {}, 'deny'],
+          ['healthCheck', 'lists a table’s exports', 'dynamodb:ListExports', table('orders'), {}, 'allow'],
+          [
+            'healthCheck',
+            'describes an export',
+            'dynamodb:DescribeExport',
+            `${table('orders')}/export/01700000000000-abcdef12`,
+            {},
+            'allow',
+          ],
+          ['healthCheck', 'starts an export', 'dynamodb:ExportTableToPointInTime', table('orders'), {}, 'deny'],
+          ['restore', 'imports into a new table', 'dynamodb:ImportTable', table('orders-restored'), {}, 'allow'],
+          [
+            'restore',
+            'describes the import',
+            'dynamodb:DescribeImport',
+            `${table('orders-restored')}/import/01700000000000-abcdef12`,
+            {},
+            'allow',
+          ],
+          ['restore', 'writes an item', 'dynamodb:PutItem', table('orders'), {}, 'deny'],
+          ['restore', 'deletes a table', 'dynamodb:DeleteTable', table('orders'), {}, 'deny'],
+          [
+            'restore',
+            'creates the import’s log group',
+            'logs:CreateLogGroup',
+            `arn:aws:logs:eu-central-1:${SOURCE}:log-group:/aws-dynamodb/imports`,
+            {},
+            'allow',
+          ],
+          [
+            'restore',
+            'creates another log group',
+            'logs:CreateLogGroup',
+            `arn:aws:logs:eu-central-1:${SOURCE}:log-group:/aws/lambda/x`,
+            {},
+            'deny',
+          ],
+        ] as const,
+        ([fn, what, , , , expected]) => `${fn} ${what} → ${expected}`,
+      ),
+    )('%s', async (_title, [fn, , action, resource, context, expected]) => {
+      const id = FUNCTION_ROLES[fn];
+      expect(
+        await simulate({
+          principal: roleArn(source, id, SOURCE),
+          identity: identityPolicies(source, id),
+          action,
+          resource,
+          resourceAccount: SOURCE,
+          context: context as Record<string, string>,
+        }),
+      ).toBe(expected);
+    });
+  });
+});
+
+describe('Given the source account template’s roles for the report and the restore drill', () => {
+  const table = (name: string, account = SOURCE) => `arn:aws:dynamodb:eu-central-1:${account}:table/${name}`;
+  const arnOf = (id: string) => roleArn(source, id, SOURCE);
+
+  it('gives the report only reads (List, Describe, Get), and the drill no write outside tables named ddb-backup-drill-*', () => {
+    const allowed = (id: string) =>
+      statementsOf(source, id)
+        .filter((st) => st.Effect === 'Allow')
+        .flatMap((st) => list(st.Action).map((action) => ({ action, resources: list(st.Resource) })));
+    expect(allowed('ReportRole').filter(({ action }) => !/^[a-z]+:(List|Describe|Get)/.test(action))).toEqual([]);
+    const drillTables = `arn:aws:dynamodb:*:${SOURCE}:table/ddb-backup-drill-*`;
+    for (const { action, resources } of allowed('DrillRole').filter(({ action }) => action.startsWith('dynamodb:')))
+      if (!/^dynamodb:(List|Describe)/.test(action) || action === 'dynamodb:DescribeTable')
+        expect({ action, resources }).toEqual({ action, resources: [drillTables] });
+  });
+
+  it.each(
+    titled(
+      [
+        ['report', 'lists the account’s tables', 'dynamodb:ListTables', '*', 'allow'],
+        ['report', 'reads a table’s recovery settings', 'dynamodb:DescribeContinuousBackups', table('orders'), 'allow'],
+        ['report', 'turns point-in-time recovery off', 'dynamodb:UpdateContinuousBackups', table('orders'), 'deny'],
+        ['report', 'reads a table’s items', 'dynamodb:Scan', table('orders'), 'deny'],
+        [
+          'report',
+          'reads the forwarding rule',
+          'events:DescribeRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/ddb-backup-forward-table-events`,
+          'allow',
+        ],
+        [
+          'report',
+          'reads another rule',
+          'events:DescribeRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/payments`,
+          'deny',
+        ],
+        [
+          'report',
+          'disables the forwarding rule',
+          'events:DisableRule',
+          `arn:aws:events:eu-central-1:${SOURCE}:rule/ddb-backup-forward-table-events`,
+          'deny',
+        ],
+        [
+          'report',
+          'reads a schedule of the group',
+          'scheduler:GetSchedule',
+          `arn:aws:scheduler:eu-central-1:${SOURCE}:schedule/ddb-backup-orchestrator/orders`,
+          'allow',
+        ],
+        [
+          'report',
+          'deletes a schedule',
+          'scheduler:DeleteSchedule',
+          `arn:aws:scheduler:eu-central-1:${SOURCE}:schedule/ddb-backup-orchestrator/orders`,
+          'deny',
+        ],
+        [
+          'report',
+          'describes an export',
+          'dynamodb:DescribeExport',
+          `${table('orders')}/export/01700000000000-abcdef12`,
+          'allow',
+        ],
+        [
+          'drill',
+          'imports into a scratch table',
+          'dynamodb:ImportTable',
+          table('ddb-backup-drill-orders-20261127'),
+          'allow',
+        ],
+        ['drill', 'scans a scratch table', 'dynamodb:Scan', table('ddb-backup-drill-orders-20261127'), 'allow'],
+        [
+          'drill',
+          'deletes a scratch table',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill-orders-20261127'),
+          'allow',
+        ],
+        ['drill', 'tags a scratch table', 'dynamodb:TagResource', table('ddb-backup-drill-orders-20261127'), 'allow'],
+        ['drill', 'deletes the source table', 'dynamodb:DeleteTable', table('orders'), 'deny'],
+        [
+          'drill',
+          'deletes a table named ddb-backup-drill (no suffix)',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill'),
+          'deny',
+        ],
+        [
+          'drill',
+          'deletes a table named like a drill’s with a prefix',
+          'dynamodb:DeleteTable',
+          table('x-ddb-backup-drill-1'),
+          'deny',
+        ],
+        [
+          'drill',
+          'deletes a scratch table of another account',
+          'dynamodb:DeleteTable',
+          table('ddb-backup-drill-1', OTHER_SOURCE),
+          'deny',
+        ],
+        ['drill', 'imports into another table', 'dynamodb:ImportTable', table('orders-restored'), 'deny'],
+        ['drill', 'writes an item to the source table', 'dynamodb:PutItem', table('orders'), 'deny'],
+        [
+          'drill',
+          'writes an item to a scratch table',
+          'dynamodb:PutItem',
+          table('ddb-backup-drill-orders-20261127'),
+          'deny',
+        ],
+        ['drill', 'deletes an item of the source table', 'dynamodb:DeleteItem', table('orders'), 'deny'],
+        ['drill', 'batch-writes the source table', 'dynamodb:BatchWriteItem', table('orders'), 'deny'],
+        ['drill', 'updates the source table', 'dynamodb:UpdateTable', table('orders'), 'deny'],
+        ['drill', 'tags the source table', 'dynamodb:TagResource', table('orders'), 'deny'],
+        ['drill', 'reads the source table', 'dynamodb:Scan', table('orders'), 'deny'],
+        ['drill', 'turns point-in-time recovery off', 'dynamodb:UpdateContinuousBackups', table('orders'), 'deny'],
+        [
+          'drill',
+          'describes an export',
+          'dynamodb:DescribeExport',
+          `${table('orders')}/export/01700000000000-abcdef12`,
+          'allow',
+        ],
+      ] as const,
+      ([fn, what, , , expected]) => `simulated: the ${fn} role ${what} → ${expected}`,
+    ),
+  )('%s', async (_title, [fn, , action, resource, expected]) => {
+    const id = fn === 'report' ? 'ReportRole' : 'DrillRole';
+    expect(
+      await simulate({
+        principal: arnOf(id),
+        identity: identityPolicies(source, id),
+        action,
+        resource,
+        resourceAccount: SOURCE,
+      }),
+    ).toBe(expected);
+  });
+
+  it.each(
+    titled(
+      [
+        [
+          'reads an export of this account',
+          's3:GetObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/data/a.json.gz`,
+          {},
+          'allow',
+        ],
+        [
+          'reads an export of another account',
+          's3:GetObject',
+          `${OTHER_SOURCE}/eu-central-1/orders/AWSDynamoDB/01/data/a.json.gz`,
+          {},
+          'deny',
+        ],
+        [
+          'lists this account’s prefix',
+          's3:ListBucket',
+          '',
+          { 's3:prefix': `${SOURCE}/eu-central-1/orders/` },
+          'allow',
+        ],
+        ['lists the whole bucket', 's3:ListBucket', '', { 's3:prefix': '' }, 'deny'],
+        [
+          'overwrites an export',
+          's3:PutObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+          {},
+          'deny',
+        ],
+        [
+          'deletes an export',
+          's3:DeleteObject',
+          `${SOURCE}/eu-central-1/orders/AWSDynamoDB/01/manifest-summary.json`,
+          {},
+          'deny',
+        ],
+      ] as const,
+      ([what, , , , expected]) => `simulated: the drill role, in a bucket open to this account, ${what} → ${expected}`,
+    ),
+  )('%s', async (_title, [, action, key, context, expected]) => {
+    expect(
+      await simulate({
+        principal: arnOf('DrillRole'),
+        identity: identityPolicies(source, 'DrillRole'),
+        action,
+        resource: key === '' ? `arn:aws:s3:::${BUCKET}` : `arn:aws:s3:::${BUCKET}/${key}`,
+        resourceAccount: BACKUP,
+        context: context as Record<string, string>,
+        resourcePolicy: bucketOpenTo(SOURCE),
+      }),
+    ).toBe(expected);
+  });
+});
+
+describe('Given the source account template deployed as a service-managed StackSet (IamRegion)', () => {
+  const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2'] as const;
+  const instance = (region: string, extra: Record<string, string> = {}) =>
+    resolveTemplate(sourceRaw, {
+      accountId: SOURCE,
+      region,
+      parameters: { ...sourceParams, IamRegion: 'us-east-1', ...extra },
+    });
+  const REGIONAL = [
+    'ExportDeadLetterQueue',
+    'ExportDeadLetterQueuePolicy',
+    'ExportScheduleGroup',
+    'ForwardTableEventsRole',
+    'ForwardTableEventsRule',
+  ];
+
+  it('creates the roles, the forwarding and the native engine’s group and queue in the IAM region', () => {
+    const home = instance('us-east-1');
+    expect(Object.keys(home.Resources).sort()).toEqual(Object.keys(source.Resources).sort());
+    expect(Object.keys(home.Resources)).toEqual(
+      expect.arrayContaining([...REGIONAL, 'OnboardRole', 'ExportSchedulerRole']),
+    );
+  });
+
+  it.each(REGIONS.filter((r) => r !== 'us-east-1').map((r) => [r]))(
+    'creates in %s only the forwarding rule and its role, the schedule group and the dead-letter queue',
+    (region) => {
+      expect(Object.keys(instance(region).Resources).sort()).toEqual(REGIONAL);
+    },
+  );
+
+  it('names no resource twice across the regions of one account: named IAM resources exist in one region, the rest are regional', () => {
+    const seen = new Map<string, string[]>();
+    for (const region of REGIONS) {
+      for (const [id, r] of Object.entries(instance(region).Resources)) {
+        const p = r.Properties as Record<string, unknown>;
+        const name = p.RoleName ?? p.InstanceProfileName ?? p.QueueName ?? p.Name;
+        if (name === undefined) continue; // CloudFormation generates a unique name
+        const scope = r.Type.startsWith('AWS::IAM::') ? 'global' : region;
+        const key = `${scope}/${r.Type}/${String(name)}`;
+        seen.set(key, [...(seen.get(key) ?? []), `${region}:${id}`]);
+      }
+    }
+    expect([...seen.entries()].filter(([, where]) => where.length > 1)).toEqual([]);
+    expect([...seen.keys()].filter((k) => k.startsWith('global/')).length).toBeGreaterThan(8);
+  });
+
+  it('keeps Engines=native free of Data Pipeline in every region', () => {
+    for (const region of REGIONS) {
+      const types = Object.entries(instance(region, { Engines: 'native' }).Resources);
+      expect(types.map(([id]) => id).filter((id) => /Pipeline|RestoreResource/.test(id))).toEqual([]);
+    }
+  });
+});
+
+/** An ARN's parts: arn:partition:service:region:account:resource. */
+function parseArn(arn: string): {
+  partition: string;
+  service: string;
+  region: string;
+  account: string;
+  resource: string;
+} {
+  const [prefix, partition, service, region, account, ...resource] = arn.split(':');
+  if (
+    prefix !== 'arn' ||
+    partition === undefined ||
+    service === undefined ||
+    region === undefined ||
+    account === undefined
+  )
+    throw new Error(`not an ARN: ${arn}`);
+  return { partition, service, region, account, resource: resource.join(':') };
 }

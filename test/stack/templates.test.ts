@@ -32,9 +32,14 @@ function iamStatements(t: Template): Array<{ resource: string; statement: Statem
   return Object.entries(t.Resources).flatMap(([name, r]) => {
     const docs =
       r.Type === 'AWS::IAM::Role'
-        ? list(r.Properties?.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).map(
-            (p) => p.PolicyDocument,
-          )
+        ? list(r.Properties?.Policies as Array<Record<string, unknown>>)
+            // A policy under Fn::If (the source template's per-engine policies): both branches, minus AWS::NoValue.
+            .flatMap((p) => ('Fn::If' in p ? (p['Fn::If'] as unknown[]).slice(1) : [p]))
+            .filter(
+              (p): p is { PolicyDocument: { Statement: Statement[] } } =>
+                typeof p === 'object' && p !== null && 'PolicyDocument' in p,
+            )
+            .map((p) => p.PolicyDocument)
         : r.Type === 'AWS::IAM::Policy'
           ? [r.Properties?.PolicyDocument as { Statement: Statement[] }]
           : [];

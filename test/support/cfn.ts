@@ -26,7 +26,7 @@ type Node = unknown;
  * The template as CloudFormation would deploy it, for the subset of intrinsics the account templates use (Ref,
  * Fn::Sub, Fn::GetAtt …Arn, Fn::If / Equals / Not / And / Or, Fn::Select, Fn::Split, Fn::Join): conditions
  * evaluated, resources whose condition is false dropped, AWS::NoValue removed. Physical names follow the resource's
- * name property (RoleName, BucketName, InstanceProfileName), else the logical id.
+ * name property (RoleName, BucketName, InstanceProfileName, Name, QueueName), else the logical id.
  */
 export function resolveTemplate(template: Template, ctx: DeployContext): Template {
   const partition = ctx.partition ?? 'aws';
@@ -73,8 +73,21 @@ export function resolveTemplate(template: Template, ctx: DeployContext): Templat
         const name = nameOf('BucketName');
         return { ref: name, arn: `arn:${partition}:s3:::${name}` };
       }
-      case 'AWS::Events::Rule':
-        return { ref: logicalId, arn: `arn:${partition}:events:${ctx.region}:${ctx.accountId}:rule/${logicalId}` };
+      case 'AWS::Events::Rule': {
+        const name = nameOf('Name');
+        return { ref: name, arn: `arn:${partition}:events:${ctx.region}:${ctx.accountId}:rule/${name}` };
+      }
+      case 'AWS::SQS::Queue': {
+        const name = nameOf('QueueName');
+        return {
+          ref: `https://sqs.${ctx.region}.amazonaws.com/${ctx.accountId}/${name}`,
+          arn: `arn:${partition}:sqs:${ctx.region}:${ctx.accountId}:${name}`,
+        };
+      }
+      case 'AWS::Scheduler::ScheduleGroup': {
+        const name = nameOf('Name');
+        return { ref: name, arn: `arn:${partition}:scheduler:${ctx.region}:${ctx.accountId}:schedule-group/${name}` };
+      }
       default:
         throw new Error(`resolveTemplate does not know the physical name of a ${r.Type}`);
     }

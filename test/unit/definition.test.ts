@@ -69,7 +69,7 @@ describe('buildExportDefinition', () => {
       output: { ref: 'S3BackupLocation' },
       runsOn: { ref: 'EmrClusterForBackup' },
       maximumRetries: '2',
-      resizeClusterBeforeRunning: 'true',
+      resizeClusterBeforeRunning: 'false',
     });
     expect(JSON.stringify(d)).not.toContain('#{my');
   });

@@ -18,8 +18,8 @@ export interface PipelineObject {
   fields: Record<string, FieldValue | FieldValue[]>;
 }
 
+/** The release of AWS's export template, on which emr-dynamodb-tools 4.11.0 (the step's jar) runs. */
 const EMR_RELEASE_LABEL = 'emr-5.23.0';
-const EMR_INSTANCE_TYPE = 'm3.xlarge';
 const EMR_TERMINATE_AFTER = '6 Hours';
 const DDB_TOOLS_VERSION = '4.11.0';
 const RUN_FOLDER_FORMAT = 'YYYY-MM-dd-HH-mm-ss';
@@ -41,6 +41,40 @@ export const DEFAULT_PIPELINE_ROLES: Readonly<PipelineRoles> = {
   restoreResourceRole: 'ddb-backup-restore-resource',
 };
 
+/**
+ * The clusters' instance type (master and core) when PIPELINE_INSTANCE_TYPE is not set. AWS's template says m3.xlarge, a
+ * previous generation that many regions and accounts can no longer launch; m5.xlarge is current generation, offered in
+ * every commercial region (and so in every region a cluster runs in: the table's), and runs on emr-5.23.0 — EMR runs
+ * the fifth-generation families from release 5.13.0 on, when all its instances became HVM and EBS-backed (EMR
+ * Management Guide, emr-supported-instance-types; mrjob, whose EMR default is m5.xlarge from AMI 5.13.0 on and
+ * m4.large before).
+ */
+export const DEFAULT_PIPELINE_INSTANCE_TYPE = 'm5.xlarge';
+
+/**
+ * The x86 families emr-5.23.0 runs (4th and 5th generation, current generation all). Graviton (m6g …) needs EMR 5.30,
+ * the 6th generation Intel / AMD families (m6i …) later releases still: neither runs the export tool's release.
+ */
+export const PIPELINE_INSTANCE_FAMILIES = [
+  'm4',
+  'm5',
+  'm5a',
+  'm5d',
+  'c4',
+  'c5',
+  'c5d',
+  'r4',
+  'r5',
+  'r5a',
+  'r5d',
+] as const;
+const INSTANCE_TYPE = new RegExp(`^(${PIPELINE_INSTANCE_FAMILIES.join('|')})\\.(xlarge|[1-9]\\d?xlarge)$`);
+
+/** Whether `type` is an instance type this export template's clusters can run on (xlarge or larger). */
+export function isPipelineInstanceType(type: string): boolean {
+  return INSTANCE_TYPE.test(type);
+}
+
 export interface ExportDefinitionInput {
   table: TableRef;
   bucket: string;
@@ -51,6 +85,8 @@ export interface ExportDefinitionInput {
   alarmTopicArn?: string;
   /** The roles the pipeline runs as; the source template's defaults when not given. */
   roles?: PipelineRoles;
+  /** The clusters' instance type; DEFAULT_PIPELINE_INSTANCE_TYPE when not given. */
+  instanceType?: string;
 }
 
 export function exportStep(tableRegion: string): string {
@@ -66,15 +102,15 @@ export function exportStep(tableRegion: string): string {
 }
 
 /** The EMR cluster both templates run on, in the table's region (Data Pipeline may run elsewhere). */
-function emrCluster(id: string, tableRegion: string): PipelineObject {
+function emrCluster(id: string, tableRegion: string, instanceType = DEFAULT_PIPELINE_INSTANCE_TYPE): PipelineObject {
   return {
     id,
     name: id,
     fields: {
       type: 'EmrCluster',
       releaseLabel: EMR_RELEASE_LABEL,
-      masterInstanceType: EMR_INSTANCE_TYPE,
-      coreInstanceType: EMR_INSTANCE_TYPE,
+      masterInstanceType: instanceType,
+      coreInstanceType: instanceType,
       coreInstanceCount: '1',
       region: tableRegion,
       terminateAfter: EMR_TERMINATE_AFTER,
@@ -97,7 +133,10 @@ function emrActivity(
       output: { ref: refs.output },
       runsOn: { ref: refs.cluster },
       maximumRetries: '2',
-      resizeClusterBeforeRunning: 'true',
+      // `true` would replace the cluster's instance types with m3.xlarge whenever a DynamoDBDataNode is the input or
+      // output (DevGuide dp-object-emractivity, resizeClusterBeforeRunning): the instance type chosen above holds only
+      // with `false`, as in AWS's own EmrCluster examples (emrcluster-example-private-subnet).
+      resizeClusterBeforeRunning: 'false',
       step,
     },
   };
@@ -163,7 +202,7 @@ export function buildExportDefinition(input: ExportDefinitionInput): PipelineObj
         directoryPath: `${tableOutputUri(bucket, table)}#{format(@scheduledStartTime, '${RUN_FOLDER_FORMAT}')}`,
       },
     },
-    emrCluster('EmrClusterForBackup', table.region),
+    emrCluster('EmrClusterForBackup', table.region, input.instanceType),
     emrActivity(
       'TableBackupActivity',
       { input: 'DDBSourceTable', output: 'S3BackupLocation', cluster: 'EmrClusterForBackup' },
@@ -215,6 +254,8 @@ export interface ImportDefinitionInput {
   alarmTopicArn?: string;
   /** The roles the pipeline runs as (its clusters as `restoreResourceRole`); the source template's defaults when not given. */
   roles?: PipelineRoles;
+  /** The clusters' instance type; DEFAULT_PIPELINE_INSTANCE_TYPE when not given. */
+  instanceType?: string;
 }
 
 function importStep(tableRegion: string): string {
@@ -267,7 +308,7 @@ export function buildImportDefinition(input: ImportDefinitionInput): PipelineObj
         writeThroughputPercent: String(input.writeThroughputRatio),
       },
     },
-    emrCluster('EmrClusterForLoad', target.region),
+    emrCluster('EmrClusterForLoad', target.region, input.instanceType),
     emrActivity(
       'TableLoadActivity',
       { input: 'S3InputDataNode', output: 'DDBDestinationTable', cluster: 'EmrClusterForLoad' },

@@ -57,6 +57,7 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         startDateTime: nextRunStart(now, settings.backupTimeUtc),
         alarmTopicArn: settings.alarmTopicArn,
         roles: settings.pipelineRoles,
+        instanceType: settings.pipelineInstanceType,
       });
       assertValidDefinition(definition);
       const api = () => pipelines(table.accountId, region);
@@ -124,6 +125,7 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
         writeThroughputRatio: settings.readThroughputRatio,
         alarmTopicArn: settings.alarmTopicArn,
         roles: settings.pipelineRoles,
+        instanceType: settings.pipelineInstanceType,
       });
       assertValidDefinition(definition);
       const api = () => pipelines(target.accountId, region);
