@@ -19,7 +19,7 @@ function setup(env: Record<string, string> = {}) {
       return `backfill invoked for ${names.length} table(s)`;
     },
   };
-  return { ...w, deps, rules, repaired };
+  return { ...w, backfillDeps: w.deps, deps, rules, repaired };
 }
 
 const row = (report: Awaited<ReturnType<typeof checkCoverage>>, account: string, region: string, table: string) =>
@@ -174,7 +174,7 @@ describe('Given source accounts with protected, excluded and unprotected tables'
       const w = setup({ AUTO_REPAIR_COVERAGE: 'true' });
       w.accounts.add(A, REGION, 'ledger', { createdAt: hoursAgo(3) });
       w.accounts.add(A, REGION, 'ledger-archive', { createdAt: hoursAgo(0.1) });
-      const deps = { ...w.deps, repair: backfillRepair(w.deps) };
+      const deps = { ...w.deps, repair: backfillRepair(w.backfillDeps) };
       const first = await checkCoverage(deps, undefined, NOW);
       expect(first.repairs).toEqual([
         expect.objectContaining({ outcome: 'requested', message: expect.stringContaining('1 onboarded') }),
