@@ -23,6 +23,7 @@ import { createServices } from '../lib/wiring';
 import { FaultProxy, longestChain } from '../scripts/fault-proxy';
 import { startMoto } from '../scripts/moto';
 import { provisionSandbox } from '../scripts/sandbox';
+import { coverageBench } from './coverage';
 
 const root = join(__dirname, '..');
 const out = join(root, '.bench');
@@ -46,9 +47,9 @@ const { values } = parseArgs({
 });
 const scale = Number(values.scale);
 const reps = Number(values.reps);
-const only = new Set((values.only ?? 'path,backfill,cold').split(','));
+const only = new Set((values.only ?? 'path,backfill,cold,coverage').split(','));
 if (!(scale >= 1) || !(reps >= 1)) {
-  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold]');
+  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold,coverage]');
   process.exit(2);
 }
 
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     if (only.has('path')) await criticalPath(moto.endpoint);
     if (only.has('cold')) await coldStart(moto.endpoint);
     if (only.has('backfill')) await backfillThroughput(moto.endpoint);
+    if (only.has('coverage')) report.coverage = await coverageBench(moto.endpoint, LATENCY_MS);
   } catch (e) {
     if (process.env.BENCH_DEBUG) {
       console.error(`bench: keeping moto at ${moto.endpoint} for 120 s to look at`);
