@@ -24,6 +24,7 @@ import { FaultProxy, longestChain } from '../scripts/fault-proxy';
 import { startMoto } from '../scripts/moto';
 import { provisionSandbox } from '../scripts/sandbox';
 import { dataPipelineNight, M3_CLUSTER, M5_CLUSTER, nativeNight, type TableNight } from './cost';
+import { coverageBench } from './coverage';
 import { PRICES, PRICES_AS_STORED_ON, PRICES_REGION, type Prices } from './prices';
 
 const root = join(__dirname, '..');
@@ -48,9 +49,9 @@ const { values } = parseArgs({
 });
 const scale = Number(values.scale);
 const reps = Number(values.reps);
-const only = new Set((values.only ?? 'path,backfill,cold,cost').split(','));
+const only = new Set((values.only ?? 'path,backfill,cold,cost,coverage').split(','));
 if (!(scale >= 1) || !(reps >= 1)) {
-  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold,cost]');
+  console.error('usage: npm run bench -- [--scale N>=1] [--reps N>=1] [--only path,backfill,cold,cost,coverage]');
   process.exit(2);
 }
 
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
     if (only.has('path')) await criticalPath(moto.endpoint);
     if (only.has('cold')) await coldStart(moto.endpoint);
     if (only.has('backfill')) await backfillThroughput(moto.endpoint);
+    if (only.has('coverage')) report.coverage = await coverageBench(moto.endpoint, LATENCY_MS);
   } catch (e) {
     if (process.env.BENCH_DEBUG) {
       console.error(`bench: keeping moto at ${moto.endpoint} for 120 s to look at`);

@@ -8,6 +8,7 @@ import {
 } from './backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
+import { isRegion } from './domain/regions';
 import { compileNamePattern, type NamePattern } from './domain/table-ref';
 import { ConfigError } from './errors';
 
@@ -190,6 +191,41 @@ const schema = z.object({
     }
     return value;
   }),
+  WATCH_REGIONS: optionalText.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const regions = [
+      ...new Set(
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+    ];
+    const bad = regions.filter((r) => !isRegion(r));
+    if (bad.length > 0 || regions.length === 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `WATCH_REGIONS must be a comma-separated list of AWS region names such as us-east-1,eu-west-1${bad.length > 0 ? `; not regions: ${bad.join(', ')}` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return regions;
+  }),
+  COVERAGE_GRACE_MINUTES: numberVar('COVERAGE_GRACE_MINUTES', {
+    fallback: 60,
+    min: 0,
+    max: 10_080,
+    integer: true,
+    what: 'a whole number of minutes from 0 to 10080',
+  }),
+  AUTO_REPAIR_COVERAGE: optionalText.transform((v, ctx) => {
+    const value = (v ?? 'false').toLowerCase();
+    if (value !== 'true' && value !== 'false') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `AUTO_REPAIR_COVERAGE must be true or false, got "${v}"` });
+      return z.NEVER;
+    }
+    return value === 'true';
+  }),
 });
 
 export interface Config {
@@ -223,6 +259,12 @@ export interface Config {
   dataPipelineBurst: number;
   /** The Data Pipeline engine's cluster instance type, master and core (PIPELINE_INSTANCE_TYPE; the definition's default when absent). */
   pipelineInstanceType?: string;
+  /** The regions the coverage report lists tables in (WATCH_REGIONS); unset: the regions the registry has seen. */
+  watchRegions?: readonly string[];
+  /** An unprotected table younger than this is an onboarding in flight, not a finding (COVERAGE_GRACE_MINUTES). */
+  coverageGraceMinutes: number;
+  /** Whether the coverage report has the unprotected tables it finds onboarded (AUTO_REPAIR_COVERAGE). */
+  autoRepairCoverage: boolean;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -264,11 +306,14 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     dataPipelineRate: e.DATA_PIPELINE_RATE,
     dataPipelineBurst: e.DATA_PIPELINE_BURST,
     pipelineInstanceType: e.PIPELINE_INSTANCE_TYPE,
+    watchRegions: e.WATCH_REGIONS,
+    coverageGraceMinutes: e.COVERAGE_GRACE_MINUTES,
+    autoRepairCoverage: e.AUTO_REPAIR_COVERAGE,
   };
 }
 
 /** The orchestrator's functions, by the names serverless.yml gives them (and their roles: `<service>-<stage>-<function>`). */
-export const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'revoke'] as const;
+export const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'revoke', 'report'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 /** The functions that act in source accounts, each through a role of its own there (templates/source-account.yml). */
 export const SOURCE_ROLE_FUNCTIONS = [
@@ -277,6 +322,7 @@ export const SOURCE_ROLE_FUNCTIONS = [
   'backfill',
   'restore',
   'healthCheck',
+  'report',
 ] as const satisfies readonly FunctionName[];
 export type SourceRoleFunction = (typeof SOURCE_ROLE_FUNCTIONS)[number];
 

@@ -36,6 +36,11 @@ export const MetricName = {
   PolicyUnknownGrants: 'PolicyUnknownGrants',
   AccountRevoked: 'AccountRevoked',
   RevokeFailed: 'RevokeFailed',
+  /** Gauges the coverage report sets every run: unprotected tables past the grace period, protected / (protected + unprotected) × 100, and account-regions it could not list. */
+  UnprotectedTables: 'UnprotectedTables',
+  CoveragePercent: 'CoveragePercent',
+  CoverageUnreachable: 'CoverageUnreachable',
+  ReportFailed: 'ReportFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3BucketPolicyStore } from './adapters/bucket-policy';
 import { CLIENT_SETTINGS } from './adapters/client-settings';
 import { RoleAssumer } from './adapters/credentials';
+import { EventBridgeForwardingRule } from './adapters/forwarding-rules';
 import { DynamoGrantCatalog } from './adapters/grant-catalog';
 import { TokenBucket } from './adapters/rate-limiter';
 import { DynamoSourceTables } from './adapters/source-tables';
@@ -13,9 +15,11 @@ import { DynamoTableRegistry } from './adapters/table-registry';
 import { PipelineApi } from './backup-engines/datapipeline/api';
 import { dataPipelineEngine } from './backup-engines/datapipeline/engine';
 import { type Config, type FunctionName, hasSourceRole, roleSessionName, sourceRoleArn } from './config';
+import { FORWARDING_RULE_NAME } from './domain/coverage';
 import { ConfigError } from './errors';
 import type { BackupEngine } from './ports/backup-engine';
 import type { BackupBucket, BucketPolicyStore } from './ports/bucket-policy-store';
+import type { ForwardingRulesOf } from './ports/forwarding-rules';
 import type { GrantCatalog } from './ports/grant-catalog';
 import type { SourceTablesOf } from './ports/source-tables';
 import type { TableRegistry } from './ports/table-registry';
@@ -47,6 +51,8 @@ export interface Services {
   pipelines: (accountId: string, region: string) => PipelineApi;
   lock: LockOptions;
   newOwnerId: () => string;
+  /** The source template's forwarding rule in an account and region (what the coverage report asks about). */
+  forwardingRules: ForwardingRulesOf;
 }
 
 /** Kept per role session at most; an invocation's session is of no use once it is over. */
@@ -156,5 +162,12 @@ export function createServices(
       now: Date.now,
     },
     newOwnerId: randomUUID,
+    forwardingRules: perAccount(
+      (_, r, credentials) =>
+        new EventBridgeForwardingRule(
+          new EventBridgeClient({ region: r, credentials, ...CLIENT_SETTINGS }),
+          FORWARDING_RULE_NAME,
+        ),
+    ),
   };
 }

@@ -138,6 +138,25 @@ const ALARMS = [
     'An invocation failed after all its retries; the event waits in the function dead-letter queue.',
     queueDepth('FunctionDeadLetterQueue'),
   ],
+  [
+    'UnprotectedTablesAlarm',
+    'unprotected-tables',
+    'A table in a watched account and region is not backed up, past the grace period. Invoke report for the list: each line says the likely cause (no forwarding rule in the region, the event never arrived, the onboarding failed) and what to do.',
+    gauge('UnprotectedTables'),
+  ],
+  [
+    'CoverageUnreachableAlarm',
+    'coverage-unreachable',
+    'The coverage report could not list the tables of an account and region (its report role missing or denied): unprotected tables there would go unseen. Invoke report for the list.',
+    gauge('CoverageUnreachable'),
+  ],
+  [
+    'ReportFailedAlarm',
+    'report-failed',
+    'The coverage report failed: coverage went unchecked this hour. See its logs.',
+    counted('ReportFailed'),
+  ],
+  ['ReportErrorsAlarm', 'report-errors', 'The report function failed.', functionErrors('Report')],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

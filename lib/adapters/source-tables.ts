@@ -25,7 +25,7 @@ export class DynamoSourceTables implements SourceTables {
   /** The table's key schema, status and incarnation (TableId), or undefined when there is no such table. */
   async describe(
     tableName: string,
-  ): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string } | undefined> {
+  ): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string; createdAt?: string } | undefined> {
     try {
       const out = await this.client.send(new DescribeTableCommand({ TableName: tableName }));
       const types = new Map((out.Table?.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
@@ -34,7 +34,12 @@ export class DynamoSourceTables implements SourceTables {
         type: types.get(k.AttributeName) as KeyAttribute['type'],
         keyType: k.KeyType as KeyAttribute['keyType'],
       }));
-      return { keySchema, status: out.Table?.TableStatus, tableId: out.Table?.TableId };
+      return {
+        keySchema,
+        status: out.Table?.TableStatus,
+        tableId: out.Table?.TableId,
+        createdAt: out.Table?.CreationDateTime?.toISOString(),
+      };
     } catch (e) {
       if (e instanceof ResourceNotFoundException) return undefined;
       throw e;

@@ -3,8 +3,10 @@ import type { KeyAttribute } from '../domain/table-ref';
 /** The DynamoDB tables of one source account in one region, through the source role. Adapter: lib/adapters/source-tables.ts. */
 export interface SourceTables {
   listNames(): Promise<string[]>;
-  /** The table's key schema, status and incarnation (TableId), or undefined when there is no such table. */
-  describe(tableName: string): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string } | undefined>;
+  /** The table's key schema, status, incarnation (TableId) and creation time (ISO), or undefined when there is no such table. */
+  describe(
+    tableName: string,
+  ): Promise<{ keySchema: KeyAttribute[]; status?: string; tableId?: string; createdAt?: string } | undefined>;
   /** Whether the table holds at least one item. */
   hasItems(tableName: string): Promise<boolean>;
   /** Creates an on-demand table with this key schema, and waits until it is ACTIVE. */

@@ -189,6 +189,17 @@ const SCENARIOS: Scenario[] = [
       errorName: 'InvalidEventError',
     },
   },
+  {
+    file: 'report',
+    name: 'report',
+    failureMetric: 'ReportFailed',
+    ok: () => ({ regions: ['us-east-1'] }),
+    okCalls: (l) => {
+      l.registry.on(l.lib.ScanCommand).resolves({ Items: [] });
+      l.dynamodb.on(l.lib.ListTablesCommand).resolves({ TableNames: [] });
+    },
+    failing: { how: 'a malformed request', event: () => ({ regions: ['mars-1'] }), errorName: 'InvalidEventError' },
+  },
 ];
 
 describe.each(SCENARIOS)('Given the $name function', (s) => {

@@ -15,16 +15,18 @@ export class FakeSourceAccounts {
   readonly created: string[] = [];
 
   /** Each table's incarnation (DynamoDB's TableId, a fresh one per table added or created) and status, as DescribeTable tells them. */
-  private readonly described = new Map<Table, { tableId: string; status: string }>();
+  private readonly described = new Map<Table, { tableId: string; status: string; createdAt?: string }>();
+  /** Every DescribeTable and ListTagsOfResource asked, as `describe account/region/table` and `tags …`. */
+  readonly reads: string[] = [];
 
   add(
     accountId: string,
     region: string,
     tableName: string,
-    { status, ...table }: Partial<Table> & { status?: string } = {},
+    { status, createdAt, ...table }: Partial<Table> & { status?: string; createdAt?: string } = {},
   ): void {
     const t: Table = { keySchema: [{ name: 'pk', type: 'S', keyType: 'HASH' }], items: 0, tags: {}, ...table };
-    this.described.set(t, { tableId: this.newTableId(), status: status ?? 'ACTIVE' });
+    this.described.set(t, { tableId: this.newTableId(), status: status ?? 'ACTIVE', createdAt });
     this.place(accountId, region).set(tableName, t);
   }
 
@@ -49,6 +51,7 @@ export class FakeSourceAccounts {
         return [...tables.keys()].sort();
       },
       describe: async (name) => {
+        this.reads.push(`describe ${accountId}/${region}/${name}`);
         reach();
         const t = tables.get(name);
         return t === undefined ? undefined : { keySchema: structuredClone(t.keySchema), ...this.described.get(t) };
@@ -67,6 +70,7 @@ export class FakeSourceAccounts {
         this.created.push(`${accountId}/${region}/${name}`);
       },
       tags: async (arn) => {
+        this.reads.push(`tags ${accountId}/${region}/${arn.slice(arn.indexOf(':table/') + 7)}`);
         reach();
         return { ...(tables.get(arn.slice(arn.indexOf(':table/') + 7))?.tags ?? {}) };
       },
