@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ENGINE_WRITER_ACCESS } from '../lib/backup-engines/access';
 import { buildExportDefinition } from '../lib/backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS, pipelineRegionFor } from '../lib/backup-engines/datapipeline/regions';
-import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
 import { validateDefinition } from '../lib/backup-engines/datapipeline/validate';
 import { accessMatrix } from '../lib/domain/access-matrix';
 import {
@@ -182,7 +182,14 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   out.push(JSON.stringify(definition, null, 2));
 
   const current = parsePolicy(o.policyText);
-  const { layout, result } = planGrants(current, [o.account], o.bucket, EXPORT_S3_ACCESS, o.layout, o.organizationId);
+  const { layout, result } = planGrants(
+    current,
+    [o.account],
+    o.bucket,
+    { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-backup-orchestrator' },
+    o.layout,
+    o.organizationId,
+  );
   out.push('', `# Bucket policy (${layout}${o.layout === 'auto' ? ', chosen by auto' : ''})`);
   out.push(
     `${result.changed ? 'would change' : 'unchanged'}: ${result.written.length} statement(s) added or rewritten, ${result.removed.length} removed, ` +

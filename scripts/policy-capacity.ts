@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
+import { ENGINE_WRITER_ACCESS } from '../lib/backup-engines/access';
 import { POLICY_SIZE_LIMIT, type PolicyLayout, parsePolicy, planGrants } from '../lib/domain/policy';
 import { PolicyTooLargeError } from '../lib/errors';
 
@@ -21,7 +21,15 @@ export interface Capacity {
 
 export function capacity(existingPolicy: string, layout: PolicyLayout, max = 5000): Capacity {
   const current = parsePolicy(existingPolicy);
-  const bytes = (n: number) => planGrants(current, accounts(n), BUCKET, EXPORT_S3_ACCESS, layout, ORG).result.bytes;
+  const bytes = (n: number) =>
+    planGrants(
+      current,
+      accounts(n),
+      BUCKET,
+      { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-backup-orchestrator' },
+      layout,
+      ORG,
+    ).result.bytes;
   const fitsN = (n: number) => {
     try {
       bytes(n);

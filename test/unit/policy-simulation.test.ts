@@ -1,3 +1,4 @@
+import { ENGINE_WRITER_ACCESS } from '../../lib/backup-engines/access';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import {
@@ -5,6 +6,7 @@ import {
   DENY_CUSTOMER_KEYS_SID,
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
+  type GrantSpec,
   grantedAccountsIn,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
@@ -24,14 +26,15 @@ const OWN = '111111111111';
 const OTHER = '222222222222';
 const OUTSIDER = '333333333333';
 const ORG = 'o-a1b2c3d4e5';
-/** The policy as the Data Pipeline engine's writers need it (the access matrix is theirs). */
+const SPEC: GrantSpec = { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-backup-orchestrator' };
+/** The policy for these grants (an account id alone: its Data Pipeline grant). */
 const planGrants = (
   current: PolicyDocument,
   accounts: Iterable<string>,
   bucket: string,
   layout: PolicyLayout,
   organizationId?: string,
-) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
+) => planGrantsFor(current, accounts, bucket, SPEC, layout, organizationId);
 
 /** Statements a real backup bucket carries besides ours (an auditor, break-glass, replication, an encryption rule). */
 const FOREIGN = existingBucketPolicy().Statement;

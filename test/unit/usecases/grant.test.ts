@@ -1,3 +1,4 @@
+import { ENGINE_WRITER_ACCESS } from '../../../lib/backup-engines/access';
 import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import {
   LeaseLostError,
@@ -22,7 +23,8 @@ describe('ensureGrant', () => {
       bucket: BUCKET,
       layout: 'per-account',
       sourceAccounts: w.config.sourceAccounts,
-      access: w.engine.writerAccess,
+      access: ENGINE_WRITER_ACCESS,
+      sourceRoleName: w.config.sourceRoleName,
       grants: w.grants,
       policy: w.policy,
       lock: w.deps.lock,
@@ -43,6 +45,7 @@ describe('ensureGrant', () => {
         ...PROTECTION_SIDS,
         `DdbBackupOrch${A}Objects`,
         `DdbBackupOrch${A}Cleanup`,
+        `DdbBackupOrch${A}Bucket`,
       ],
     });
     expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);

@@ -43,7 +43,9 @@ describe('revoke', () => {
         tablesUnderBackup: [],
         stillConfigured: true,
       });
-      expect(result.statementsRemoved.sort()).toEqual([`DdbBackupOrch${C}Cleanup`, `DdbBackupOrch${C}Objects`].sort());
+      expect(result.statementsRemoved.sort()).toEqual(
+        [`DdbBackupOrch${C}Bucket`, `DdbBackupOrch${C}Cleanup`, `DdbBackupOrch${C}Objects`].sort(),
+      );
       expect(granted()).toEqual([A, B]);
       expect(w.grants.granted(BUCKET)).toEqual([A, B]);
       foreignIntact();
@@ -132,7 +134,11 @@ describe('revoke', () => {
 
     it('takes the account off the shared statements’ principal list, and removes them with the last account', async () => {
       const result = await revoke(w.deps, { account: C });
-      expect(result.statementsWritten).toEqual(['DdbBackupOrchSharedObjects', 'DdbBackupOrchSharedCleanup']);
+      expect(result.statementsWritten).toEqual([
+        'DdbBackupOrchSharedObjects',
+        'DdbBackupOrchSharedCleanup',
+        'DdbBackupOrchSharedBucket',
+      ]);
       expect(granted()).toEqual([A, B]);
       foreignIntact();
       await revoke(w.deps, { account: A, force: true });
