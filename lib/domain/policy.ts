@@ -186,17 +186,21 @@ export function accountStatements(bucket: string, accountId: string, access: Wri
  * by `aws:PrincipalArn` to its `<SOURCE_ROLE_NAME>-restore` role: a role ARN as principal would
  * make PutBucketPolicy fail with "Invalid principal" for as long as that role does not exist
  * (and, once it does, turn into an opaque id if the role is ever recreated), while the
- * condition holds whatever the role's state. No other role of the account reads anything.
+ * condition holds whatever the role's state. No other role of the account reads anything. In the
+ * shared statements (compact, organization) the role is matched by name in any account
+ * (`ArnLike arn:aws:iam::*:role/<name>-restore`, no policy variable needed in an ARN condition):
+ * the principal list or the organization still limits who, and the `${aws:PrincipalAccount}`
+ * resource and `s3:prefix` limit each account to its own prefix.
  */
 function restoreReadStatements(
   bucket: string,
   stem: string,
   principal: Json,
   prefixAccount: string,
-  restoreRole: string,
+  restoreRole: Record<string, Json>,
   condition: Record<string, Json> = {},
 ): Statement[] {
-  const who = { ...condition, ArnEquals: { 'aws:PrincipalArn': restoreRole } };
+  const who = { ...condition, ...restoreRole };
   return [
     {
       Sid: `${OWNED_SID_PREFIX}${stem}RestoreObjects`,
@@ -217,8 +221,13 @@ function restoreReadStatements(
   ];
 }
 
-const restoreRoleArn = (account: string, spec: GrantSpec) =>
-  `arn:aws:iam::${account}:role/${spec.sourceRoleName}-restore`;
+/** The restore role of `account` (exactly), or of whichever account (`PRINCIPAL_ACCOUNT`: shared statements). */
+function restoreRoleCondition(account: string, spec: GrantSpec): Record<string, Json> {
+  const role = `role/${spec.sourceRoleName}-restore`;
+  return account === PRINCIPAL_ACCOUNT
+    ? { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::*:${role}` } }
+    : { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account}:${role}` } };
+}
 
 /**
  * One engine's statements for `principal` on `bucket/<prefixAccount>/`: its writers' access
@@ -238,7 +247,14 @@ function engineStatements(
   return [
     ...prefixStatements(bucket, spec.access[engine], sidStem, principal, prefixAccount, condition),
     ...(RESTORE_READS[engine]
-      ? restoreReadStatements(bucket, sidStem, principal, prefixAccount, restoreRoleArn(prefixAccount, spec), condition)
+      ? restoreReadStatements(
+          bucket,
+          sidStem,
+          principal,
+          prefixAccount,
+          restoreRoleCondition(prefixAccount, spec),
+          condition,
+        )
       : []),
   ];
 }

@@ -152,7 +152,7 @@ describe('an account that uses both engines', () => {
       AWS: [`arn:aws:iam::${A}:root`, `arn:aws:iam::${B}:root`],
     });
     expect(doc.Statement.find((s) => s.Sid === 'DdbBackupOrchSharedExportRestoreList')?.Condition).toEqual({
-      ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::${aws:PrincipalAccount}:role/ddb-backup-orchestrator-restore' },
+      ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/ddb-backup-orchestrator-restore' },
       StringLike: { 's3:prefix': '${aws:PrincipalAccount}/*' },
     });
     expect(grantsIn(doc)).toEqual(new Set([A, NATIVE_A, NATIVE_B]));

@@ -1,6 +1,6 @@
-import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import { grantedAccountsIn, grantsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import { InvalidEventError } from '../../../lib/errors';
-import { PolicyVerificationError } from '../../../lib/usecases/grant';
+import { ensureGrant, grantDepsFrom, PolicyVerificationError } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
 import { offboardTable } from '../../../lib/usecases/offboard';
 import { onboardTable } from '../../../lib/usecases/onboard';
@@ -51,6 +51,21 @@ describe('revoke', () => {
       foreignIntact();
       expect(w.grants.lease(BUCKET).owner).toBeUndefined();
       expect(w.telemetry.metrics).toContain('AccountRevoked');
+    });
+
+    it('removes every engine’s grant of an account that uses both, statements and catalog entries', async () => {
+      await ensureGrant(grantDepsFrom(w.config, w.deps), C, 'native');
+      await ensureGrant(grantDepsFrom(w.config, w.deps), B, 'native');
+      const result = await revoke(w.deps, { account: C });
+      expect(result).toMatchObject({ catalogEntryRemoved: true, policyWritten: true });
+      expect(result.statementsRemoved.sort()).toEqual(
+        ['Bucket', 'Cleanup', 'Objects', 'ExportObjects', 'ExportRestoreObjects', 'ExportRestoreList']
+          .map((part) => `DdbBackupOrch${C}${part}`)
+          .sort(),
+      );
+      expect([...grantsIn(parsePolicy(w.policy.text))].sort()).toEqual([A, B, `${B}:native`]);
+      expect(w.grants.granted(BUCKET)).toEqual([A, B, `${B}:native`]);
+      foreignIntact();
     });
 
     it('warns that an account still in SOURCE_ACCOUNTS is granted again by its next CreateTable', async () => {
