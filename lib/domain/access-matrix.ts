@@ -35,9 +35,9 @@ export interface AccessCase {
 /** The role the Data Pipeline export's EMR cluster runs as, in each source account. */
 export const DP_WRITER_ROLE = 'DataPipelineDefaultResourceRole';
 /** A role standing for the native export's writer (the schedule's execution role): the grant names the account, not the role. */
-export const NATIVE_WRITER_ROLE = 'ddb-backup-export';
+const NATIVE_WRITER_ROLE = 'ddb-backup-export';
 /** Any other role of a source account (an application, a developer). */
-export const OTHER_ROLE = 'some-application';
+const OTHER_ROLE = 'some-application';
 const RUN = '2026-11-26-03-00-00';
 const EXPORT_ID = '01764111600000-a1b2c3d4';
 const DATA = 'ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000';
