@@ -1,22 +1,26 @@
 /**
- * `npm run plan -- --account A --region R --table T [--layout L] [--policy current.json]`
+ * `npm run plan -- --account A --region R --table T [--engine E] [--layout L] [--policy current.json]`
  *
- * Offline, no AWS: prints the pipeline definition the table would get, the bucket policy that
- * would result (merged into current.json when given), its size against the 20 KB limit, and the
- * access matrix evaluated against that policy by an offline IAM simulator.
+ * Offline, no AWS: prints (Data Pipeline) the pipeline definition the table would get, the bucket
+ * policy that would result from the account's grant for the engine (merged into current.json when
+ * given), its size against the 20 KB limit, and the engine's access matrix evaluated against that
+ * policy by an offline IAM simulator.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ENGINE_WRITER_ACCESS } from '../lib/backup-engines/access';
 import { buildExportDefinition } from '../lib/backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS, pipelineRegionFor } from '../lib/backup-engines/datapipeline/regions';
-import { EXPORT_S3_ACCESS } from '../lib/backup-engines/datapipeline/s3-access';
 import { validateDefinition } from '../lib/backup-engines/datapipeline/validate';
-import { accessMatrix } from '../lib/domain/access-matrix';
+import { accessMatrix, nativeAccessMatrix } from '../lib/domain/access-matrix';
 import {
   grantedAccountsIn,
+  grantKey,
+  grantsIn,
   POLICY_LAYOUTS,
   POLICY_SIZE_LIMIT,
   type PolicyLayout,
+  parseGrantKey,
   parsePolicy,
   planGrants,
 } from '../lib/domain/policy';
@@ -24,11 +28,15 @@ import { isRegion } from '../lib/domain/regions';
 import { nextRunStart } from '../lib/domain/schedule';
 import { ACCOUNT_ID, TABLE_NAME, tableArn } from '../lib/domain/table-ref';
 import { OrchestratorError } from '../lib/errors';
+import type { BackupEngineName } from '../lib/ports/backup-engine';
 import { evaluateMatrix, formatMatrix } from './simulate';
 
 const USAGE = `usage: npm run plan -- --account <12 digits> --region <region> --table <name>
-                     [--layout per-account|compact|organization|auto] [--policy current.json (a policy, or get-bucket-policy's output)]
-                     [--bucket name] [--org o-…] [--backup-account <12 digits>] [--pipeline-region <region>]`;
+                     [--engine datapipeline|native] [--layout per-account|compact|organization|auto]
+                     [--policy current.json (a policy, or get-bucket-policy's output)]
+                     [--bucket name] [--org o-…] [--backup-account <12 digits>] [--pipeline-region <region>]
+                     [--source-role-name name (SOURCE_ROLE_NAME: the restore role is <name>-restore)]`;
+const ENGINES: readonly BackupEngineName[] = ['datapipeline', 'native'];
 
 class UsageError extends Error {}
 
@@ -37,6 +45,8 @@ export interface PlanOptions {
   region: string;
   table: string;
   layout: PolicyLayout;
+  engine: BackupEngineName;
+  sourceRoleName: string;
   policyText?: string;
   bucket: string;
   organizationId?: string;
@@ -56,6 +66,8 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
         region: { type: 'string' },
         table: { type: 'string' },
         layout: { type: 'string' },
+        engine: { type: 'string' },
+        'source-role-name': { type: 'string' },
         policy: { type: 'string' },
         bucket: { type: 'string' },
         org: { type: 'string' },
@@ -83,6 +95,13 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
   const layout = (values.layout ?? env.POLICY_LAYOUT ?? 'per-account') as PolicyLayout;
   if (!POLICY_LAYOUTS.includes(layout))
     throw new UsageError(`--layout "${layout}" is not one of ${POLICY_LAYOUTS.join(', ')}`);
+  const engine = (values.engine ?? env.BACKUP_ENGINE ?? 'datapipeline') as BackupEngineName;
+  if (!ENGINES.includes(engine)) throw new UsageError(`--engine "${engine}" is not one of ${ENGINES.join(', ')}`);
+  const sourceRoleName = values['source-role-name'] ?? env.SOURCE_ROLE_NAME ?? 'ddb-backup-orchestrator';
+  if (!/^[\w+=,.@-]{1,50}$/.test(sourceRoleName))
+    throw new UsageError(
+      `--source-role-name "${sourceRoleName}" is not an IAM role name prefix (at most 50 of a-z A-Z 0-9 +=,.@_-)`,
+    );
   const organizationId = values.org ?? env.ORGANIZATION_ID;
   if (layout === 'organization' && organizationId === undefined)
     throw new UsageError('--layout organization needs --org o-…');
@@ -103,6 +122,8 @@ export function parsePlanArgs(argv: string[], env: NodeJS.ProcessEnv): PlanOptio
     region,
     table,
     layout,
+    engine,
+    sourceRoleName,
     policyText,
     bucket: values.bucket ?? env.BACKUP_BUCKET ?? 'corp-ddb-backups',
     organizationId,
@@ -164,26 +185,36 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
     tableName: o.table,
     tableArn: tableArn(o.region, o.account, o.table),
   };
-  const pipelineRegion = pipelineRegionFor(o.region, o.pipelineRegion);
-  const definition = buildExportDefinition({
-    table: ref,
-    bucket: o.bucket,
-    readThroughputRatio: 0.25,
-    startDateTime: nextRunStart(o.now, { hour: 3, minute: 0 }),
-  });
-  const problems = validateDefinition(definition);
-  out.push(`# Pipeline for ${ref.tableArn}`);
-  out.push(
-    pipelineRegion === undefined
-      ? `pipeline region: none — ${o.region} has no Data Pipeline endpoint; pass --pipeline-region`
-      : `pipeline region: ${pipelineRegion} (EMR cluster in ${o.region})`,
-  );
-  out.push(`validation: ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
-  out.push(JSON.stringify(definition, null, 2));
+  let problems: string[] = [];
+  if (o.engine === 'datapipeline') {
+    const pipelineRegion = pipelineRegionFor(o.region, o.pipelineRegion);
+    const definition = buildExportDefinition({
+      table: ref,
+      bucket: o.bucket,
+      readThroughputRatio: 0.25,
+      startDateTime: nextRunStart(o.now, { hour: 3, minute: 0 }),
+    });
+    problems = validateDefinition(definition);
+    out.push(`# Pipeline for ${ref.tableArn}`);
+    out.push(
+      pipelineRegion === undefined
+        ? `pipeline region: none — ${o.region} has no Data Pipeline endpoint; pass --pipeline-region`
+        : `pipeline region: ${pipelineRegion} (EMR cluster in ${o.region})`,
+    );
+    out.push(`validation: ${problems.length === 0 ? 'ok' : problems.join('; ')}`);
+    out.push(JSON.stringify(definition, null, 2));
+  } else {
+    out.push(`# Native export of ${ref.tableArn}`);
+    out.push(
+      `nightly ExportTableToPointInTime into s3://${o.bucket}/${o.account}/${o.region}/${o.table}/ by a schedule in ${o.account}; restore by ImportTable as ${o.sourceRoleName}-restore`,
+    );
+  }
 
   const current = parsePolicy(o.policyText);
-  const { layout, result } = planGrants(current, [o.account], o.bucket, EXPORT_S3_ACCESS, o.layout, o.organizationId);
-  out.push('', `# Bucket policy (${layout}${o.layout === 'auto' ? ', chosen by auto' : ''})`);
+  const spec = { access: ENGINE_WRITER_ACCESS, sourceRoleName: o.sourceRoleName };
+  const grant = grantKey(o.account, o.engine);
+  const { layout, result } = planGrants(current, [grant], o.bucket, spec, o.layout, o.organizationId);
+  out.push('', `# Bucket policy (${layout}${o.layout === 'auto' ? ', chosen by auto' : ''}; grant ${grant})`);
   out.push(
     `${result.changed ? 'would change' : 'unchanged'}: ${result.written.length} statement(s) added or rewritten, ${result.removed.length} removed, ` +
       `${current.Statement.filter((s) => !String(s.Sid ?? '').startsWith('DdbBackupOrch')).length} foreign kept`,
@@ -193,14 +224,29 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   );
   out.push(JSON.stringify(result.document, null, 2));
 
+  // `other`: an account holding the same engine's grant if the policy has one, else one granted nothing.
   const granted = grantedAccountsIn(result.document);
+  const sameEngine = [...grantsIn(result.document)]
+    .map(parseGrantKey)
+    .find((g) => g.engine === o.engine && g.accountId !== o.account)?.accountId;
   const other =
-    [...granted].find((a) => a !== o.account) ?? (o.account === '222222222222' ? '222222222223' : '222222222222');
+    sameEngine ??
+    (['222222222222', '222222222223', '222222222224'].find((a) => !granted.has(a) && a !== o.account) as string);
   const outsider = ['000000000000', '000000000001'].find((a) => !granted.has(a) && a !== o.account) as string;
-  const otherOnboarded = granted.has(other) || layout === 'organization';
-  const cases = accessMatrix(o.account, other, outsider, o.region, o.table, o.backupAccount).map((c) =>
-    c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c,
-  );
+  const otherOnboarded = sameEngine !== undefined || layout === 'organization';
+  const matrix =
+    o.engine === 'native'
+      ? nativeAccessMatrix(
+          o.account,
+          other,
+          outsider,
+          `${o.sourceRoleName}-restore`,
+          o.region,
+          o.table,
+          o.backupAccount,
+        )
+      : accessMatrix(o.account, other, outsider, o.region, o.table, o.backupAccount);
+  const cases = matrix.map((c) => (c.account === other && !otherOnboarded ? { ...c, expected: 'deny' as const } : c));
   const rows = await evaluateMatrix(result.document, cases, {
     bucket: o.bucket,
     backupAccount: o.backupAccount,
@@ -209,7 +255,7 @@ export async function plan(o: PlanOptions): Promise<{ text: string; ok: boolean 
   });
   out.push(
     '',
-    `# Access matrix (own ${o.account}, other ${other}${otherOnboarded ? '' : ' (not onboarded)'}, never onboarded ${outsider})`,
+    `# Access matrix, ${o.engine} (own ${o.account}, other ${other}${otherOnboarded ? '' : ` (not granted ${o.engine})`}, never onboarded ${outsider})`,
   );
   out.push(formatMatrix(rows));
   return { text: out.join('\n'), ok: rows.every((r) => r.ok) && problems.length === 0 };

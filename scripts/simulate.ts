@@ -1,14 +1,15 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import type { AccessCase } from '../lib/domain/access-matrix';
+import { type AccessCase, DP_WRITER_ROLE } from '../lib/domain/access-matrix';
 import type { PolicyDocument } from '../lib/domain/policy';
 
 /**
  * Evaluates the access matrix against a bucket policy with @cloud-copilot/iam-simulate, offline.
  * Dev tooling only (the simulator is AGPL): used by the tests and `npm run plan`, never bundled.
  *
- * Each case is a cross-account request from the account's DataPipelineDefaultResourceRole, whose
- * identity policy allows everything on the bucket — so what is denied is denied by the bucket
- * policy alone.
+ * Each case is a cross-account request from a role of the case's account (the Data Pipeline
+ * resource role unless the case names another: the native export's writer, its restore role, any
+ * other role), whose identity policy allows everything on the bucket — so what is denied is
+ * denied by the bucket policy alone.
  */
 export interface Evaluated extends AccessCase {
   actual: 'allow' | 'deny';
@@ -39,9 +40,11 @@ export async function evaluateMatrix(
   const out: Evaluated[] = [];
   for (const c of cases) {
     const org = ctx.organizationOf?.(c.account);
+    const principal = `arn:aws:iam::${c.account}:role/${c.role ?? DP_WRITER_ROLE}`;
     const contextVariables: Record<string, string> = {
       'aws:SecureTransport': String(c.secure),
       'aws:PrincipalAccount': c.account,
+      'aws:PrincipalArn': principal,
       'aws:ResourceAccount': ctx.backupAccount,
       ...(org === undefined ? {} : { 'aws:PrincipalOrgID': org }),
       ...(c.listPrefix === undefined ? {} : { 's3:prefix': c.listPrefix }),
@@ -50,7 +53,7 @@ export async function evaluateMatrix(
     const result = await runSimulation(
       {
         request: {
-          principal: `arn:aws:iam::${c.account}:role/DataPipelineDefaultResourceRole`,
+          principal,
           action: c.action,
           resource: {
             resource: `arn:aws:s3:::${ctx.bucket}${c.key === undefined ? '' : `/${c.key}`}`,
@@ -58,7 +61,7 @@ export async function evaluateMatrix(
           },
           contextVariables,
         },
-        identityPolicies: [{ name: 'DataPipelineDefaultResourceRole', policy: identity }],
+        identityPolicies: [{ name: 'allow-all-on-the-bucket', policy: identity }],
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         resourcePolicy: policy,
@@ -86,7 +89,8 @@ export function formatMatrix(rows: readonly Evaluated[]): string {
     const result = r.verdict === 'ExplicitlyDenied' ? 'DENY' : r.actual;
     const context = Object.entries(r.context ?? {}).map(([k, v]) => ` ${k}=${v}`);
     const what = `${r.action}${r.key ? ` ${r.key}` : r.listPrefix ? ` prefix=${r.listPrefix}` : ''}${context.join('')}${r.secure ? '' : ' (http)'}`;
-    return `${ok}  ${result.padEnd(5)}  ${r.account}  ${r.name.padEnd(72)}  ${what}`;
+    const who = r.role === undefined || r.role === DP_WRITER_ROLE ? '' : ` as ${r.role}`;
+    return `${ok}  ${result.padEnd(5)}  ${r.account}  ${r.name.padEnd(72)}  ${what}${who}`;
   });
   const bad = rows.filter((r) => !r.ok).length;
   return [

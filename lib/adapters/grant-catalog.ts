@@ -1,11 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { grantKeysOf } from '../domain/policy';
 import type { GrantCatalog } from '../ports/grant-catalog';
 
 /**
- * The registry's `POLICY#<bucket>` item: the set of accounts the bucket policy grants, and the
- * lease that serializes writers of that policy (see table-registry.ts for the registry's layout).
+ * The registry's `POLICY#<bucket>` item: the set of grants the bucket policy makes (`accounts`, a
+ * string set of grant keys: a bare account id for a Data Pipeline grant, as every earlier
+ * version wrote it, `<account>:native` for a native one — lib/domain/policy.ts grantKey), and
+ * the lease that serializes writers of that policy (see table-registry.ts for the registry's layout).
  */
 const policyPk = (bucket: string) => `POLICY#${bucket}`;
 
@@ -18,14 +21,15 @@ export class DynamoGrantCatalog implements GrantCatalog {
 
   /**
    * One round trip that either takes the bucket-policy lease or finds that there is nothing to
-   * do: the lease item also holds the grant catalog, so the write is conditional on `accountId`
-   * not being granted yet as well as on the lease being free. Returns the catalog either way.
+   * do: the lease item also holds the grant catalog, so the write is conditional on `grant` (an
+   * account and engine, as a key) not being recorded yet as well as on the lease being free.
+   * Returns the catalog either way.
    */
   async acquirePolicyLock(
     bucket: string,
     owner: string,
     leaseMs: number,
-    accountId: string,
+    grant: string,
   ): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }> {
     const now = this.now();
     try {
@@ -42,7 +46,7 @@ export class DynamoGrantCatalog implements GrantCatalog {
             ':exp': now + leaseMs,
             ':iso': new Date(now).toISOString(),
             ':now': now,
-            ':acct': accountId,
+            ':acct': grant,
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -53,7 +57,7 @@ export class DynamoGrantCatalog implements GrantCatalog {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       const item = e.Item !== undefined ? unmarshall(e.Item) : undefined;
       const accounts = new Set((item?.accounts as Set<string> | undefined) ?? []);
-      if (accounts.has(accountId)) return { state: 'granted', accounts };
+      if (accounts.has(grant)) return { state: 'granted', accounts };
       // Held by us already: an earlier try succeeded but its response was lost.
       return { state: item?.owner === owner ? 'acquired' : 'busy', accounts };
     }
@@ -61,7 +65,8 @@ export class DynamoGrantCatalog implements GrantCatalog {
 
   /**
    * Takes the bucket-policy lease whatever the catalog holds, unless another live lease holds
-   * it; with `revoke`, the same write forgets that account (DELETE from the set). A lease of ours
+   * it; with `revoke`, the same write forgets every engine's grant of that account (DELETE from
+   * the set). A lease of ours
    * applied by an earlier try whose response was lost counts as acquired.
    */
   async acquirePolicyLease(
@@ -85,7 +90,7 @@ export class DynamoGrantCatalog implements GrantCatalog {
             ':exp': now + leaseMs,
             ':iso': new Date(now).toISOString(),
             ':now': now,
-            ...(revoke ? { ':r': new Set([opts.revoke as string]) } : {}),
+            ...(revoke ? { ':r': new Set(grantKeysOf(opts.revoke as string)) } : {}),
           },
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

@@ -2,16 +2,19 @@ import { logsPrefix } from './layout';
 import { PROTECTED_ACTIONS } from './policy';
 
 /**
- * The access matrix the bucket policy must satisfy: what the export of an onboarded account may
- * do in its own prefix, and everything it (or anyone else) must not. Pure data; the evaluation
- * (with an offline IAM policy simulator) lives with the tests and `npm run plan`, never in a Lambda.
+ * The access matrices the bucket policy must satisfy, one per engine: what the export of an
+ * onboarded account may do in its own prefix (and, for the native engine, what its restore role
+ * may read), and everything it (or anyone else) must not. Pure data; the evaluation (with an
+ * offline IAM policy simulator) lives with the tests and `npm run plan`, never in a Lambda.
  */
 
 export interface AccessCase {
   /** What is being tried, in words. */
   name: string;
-  /** Account of the principal (the Data Pipeline resource role of that account). */
+  /** Account of the principal. */
   account: string;
+  /** Role of the principal in its account (default: the Data Pipeline resource role, DP_WRITER_ROLE). */
+  role?: string;
   action: string;
   /** Object key (without the bucket), or undefined for a bucket-level action. */
   key?: string;
@@ -29,7 +32,14 @@ export interface AccessCase {
   explicit?: boolean;
 }
 
+/** The role the Data Pipeline export's EMR cluster runs as, in each source account. */
+export const DP_WRITER_ROLE = 'DataPipelineDefaultResourceRole';
+/** A role standing for the native export's writer (the schedule's execution role): the grant names the account, not the role. */
+const NATIVE_WRITER_ROLE = 'ddb-backup-export';
+/** Any other role of a source account (an application, a developer). */
+const OTHER_ROLE = 'some-application';
 const RUN = '2026-11-26-03-00-00';
+const EXPORT_ID = '01764111600000-a1b2c3d4';
 const DATA = 'ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000';
 
 /**
@@ -235,6 +245,192 @@ export function accessMatrix(
           c('the backup account deletes a version over plain HTTP', owner, 's3:DeleteObjectVersion', manifest, 'deny', {
             secure: false,
           }),
+        ]),
+  ];
+}
+
+/**
+ * The native engine's matrix for an account holding the native grant (`own`; `other` holds it
+ * too; `outsider` never was granted). The export writes, and only writes, below its own prefix;
+ * its restore role (`restoreRole`, `<SOURCE_ROLE_NAME>-restore`) reads and lists its own prefix
+ * and nothing else; any other role of the account reads nothing. The denies that protect a
+ * finished backup hold as they do for Data Pipeline.
+ */
+export function nativeAccessMatrix(
+  own: string,
+  other: string,
+  outsider: string,
+  restoreRole: string,
+  region = 'us-east-1',
+  table = 'orders',
+  owner?: string,
+): AccessCase[] {
+  const exportDir = (account: string) => `${account}/${region}/${table}/AWSDynamoDB/${EXPORT_ID}`;
+  const data = (account: string) => `${exportDir(account)}/data/abcdefghijklmnopqrstuvwxyz.json.gz`;
+  const summary = (account: string) => `${exportDir(account)}/manifest-summary.json`;
+  const c = (
+    name: string,
+    account: string,
+    role: string,
+    action: string,
+    key: string | undefined,
+    expected: 'allow' | 'deny',
+    extra: Partial<AccessCase> = {},
+  ): AccessCase => ({ name, account, role, action, key, secure: true, expected, ...extra });
+  const writer = (name: string, action: string, key: string | undefined, expected: 'allow' | 'deny', extra = {}) =>
+    c(name, own, NATIVE_WRITER_ROLE, action, key, expected, extra);
+  const restore = (name: string, action: string, key: string | undefined, expected: 'allow' | 'deny', extra = {}) =>
+    c(`the restore role: ${name}`, own, restoreRole, action, key, expected, extra);
+  const never = (name: string, action: string, key: string, extra: Partial<AccessCase> = {}) =>
+    writer(name, action, key, 'deny', { explicit: true, ...extra });
+  const finished: Array<[string, string]> = [
+    ['a data file', data(own)],
+    ['the manifest summary', summary(own)],
+  ];
+  return [
+    // What the export does in its own prefix: allowed (AWS's documented set).
+    writer('write a data file of an export', 's3:PutObject', data(own), 'allow'),
+    writer('write the manifest summary', 's3:PutObject', summary(own), 'allow'),
+    writer('write the manifest of files', 's3:PutObject', `${exportDir(own)}/manifest-files.json`, 'allow'),
+    writer('write the _started marker', 's3:PutObject', `${exportDir(own)}/_started`, 'allow'),
+    writer('upload with the bucket-owner-full-control ACL', 's3:PutObjectAcl', data(own), 'allow', {
+      context: { 's3:x-amz-acl': 'bucket-owner-full-control' },
+    }),
+    writer('abort a multipart upload of a data file', 's3:AbortMultipartUpload', data(own), 'allow'),
+    c(
+      'the other account’s export writes in its own prefix',
+      other,
+      NATIVE_WRITER_ROLE,
+      's3:PutObject',
+      data(other),
+      'allow',
+    ),
+    // What the restore (ImportTable, with the restore role's credentials) reads: its own prefix.
+    restore('read a data file of its own export', 's3:GetObject', data(own), 'allow'),
+    restore('read the manifest summary of its own export', 's3:GetObject', summary(own), 'allow'),
+    restore('list its own export', 's3:ListBucket', undefined, 'allow', { listPrefix: `${exportDir(own)}/data/` }),
+    restore('list its own account prefix', 's3:ListBucket', undefined, 'allow', { listPrefix: `${own}/` }),
+    c(
+      'the other account’s restore role reads its own export',
+      other,
+      restoreRole,
+      's3:GetObject',
+      data(other),
+      'allow',
+    ),
+    // The export reads, lists and deletes nothing.
+    writer('read a data file', 's3:GetObject', data(own), 'deny'),
+    writer('read the manifest summary', 's3:GetObject', summary(own), 'deny'),
+    writer('list its own prefix', 's3:ListBucket', undefined, 'deny', { listPrefix: `${own}/` }),
+    writer('get the bucket location', 's3:GetBucketLocation', undefined, 'deny'),
+    writer('delete an object named like a Data Pipeline scratch file', 's3:DeleteObject', `${own}/logs/x.log`, 'deny'),
+    writer('delete a _$folder$ marker', 's3:DeleteObject', `${exportDir(own)}_$folder$`, 'deny'),
+    // Any other role of the account reads nothing.
+    c('another role of the account reads a data file', own, OTHER_ROLE, 's3:GetObject', data(own), 'deny'),
+    c('another role of the account lists the prefix', own, OTHER_ROLE, 's3:ListBucket', undefined, 'deny', {
+      listPrefix: `${own}/`,
+    }),
+    // The restore role: its own prefix only, read only.
+    restore('read an older version of a data file', 's3:GetObjectVersion', data(own), 'deny'),
+    restore('list the whole bucket', 's3:ListBucket', undefined, 'deny', { listPrefix: '' }),
+    restore('list under a prefix that only starts with its id', 's3:ListBucket', undefined, 'deny', {
+      listPrefix: `${own}0/`,
+    }),
+    restore('list another account’s prefix', 's3:ListBucket', undefined, 'deny', { listPrefix: `${other}/` }),
+    restore('read another account’s data file', 's3:GetObject', data(other), 'deny'),
+    restore('delete a data file', 's3:DeleteObject', data(own), 'deny', { explicit: true }),
+    restore('shorten the retention of a data file', 's3:PutObjectRetention', data(own), 'deny', { explicit: true }),
+    // A finished backup cannot be destroyed or altered by its own account.
+    ...finished.flatMap(([what, key]) => [
+      never(`delete ${what} of its own export (a delete marker)`, 's3:DeleteObject', key),
+      never(`delete a version of ${what}`, 's3:DeleteObjectVersion', key),
+      never(`shorten or remove the retention of ${what}`, 's3:PutObjectRetention', key),
+      never(`set or lift a legal hold on ${what}`, 's3:PutObjectLegalHold', key),
+      never(`bypass governance mode on ${what}`, 's3:BypassGovernanceRetention', key),
+      never(`re-encrypt ${what} in place`, 's3:UpdateObjectEncryption', key),
+    ]),
+    never('overwrite the manifest summary with a customer-provided key (SSE-C)', 's3:PutObject', summary(own), {
+      context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    }),
+    never('set a private ACL on a data file', 's3:PutObjectAcl', data(own), { context: { 's3:x-amz-acl': 'private' } }),
+    never('grant an ACL on a data file in the request body', 's3:PutObjectAcl', data(own)),
+    ...PROTECTED_ACTIONS.filter(
+      (a) =>
+        ![
+          's3:DeleteObjectVersion',
+          's3:PutObjectRetention',
+          's3:PutObjectLegalHold',
+          's3:BypassGovernanceRetention',
+          's3:UpdateObjectEncryption',
+        ].includes(a),
+    ).map((action) => never(`${action.slice(3)} on the manifest summary`, action, summary(own))),
+    // Outside its own prefix: nothing.
+    writer('write outside any account prefix', 's3:PutObject', `${table}/${EXPORT_ID}/data/x.json.gz`, 'deny'),
+    writer('write under a prefix that only starts with its id', 's3:PutObject', `${own}0/${region}/${table}/x`, 'deny'),
+    writer('write into another account’s prefix', 's3:PutObject', data(other), 'deny'),
+    writer('delete another account’s data file', 's3:DeleteObject', data(other), 'deny', { explicit: true }),
+    // An account never granted: nothing at all, its restore role included.
+    c(
+      'a never-granted account writes in its own prefix',
+      outsider,
+      NATIVE_WRITER_ROLE,
+      's3:PutObject',
+      data(outsider),
+      'deny',
+    ),
+    c(
+      'a never-granted account’s restore role reads its own prefix',
+      outsider,
+      restoreRole,
+      's3:GetObject',
+      data(outsider),
+      'deny',
+    ),
+    c(
+      'a never-granted account’s restore role reads a granted prefix',
+      outsider,
+      restoreRole,
+      's3:GetObject',
+      data(own),
+      'deny',
+    ),
+    c(
+      'a never-granted account’s restore role lists its own prefix',
+      outsider,
+      restoreRole,
+      's3:ListBucket',
+      undefined,
+      'deny',
+      {
+        listPrefix: `${outsider}/`,
+      },
+    ),
+    // Bucket administration: never.
+    ...[
+      's3:PutBucketPolicy',
+      's3:GetBucketPolicy',
+      's3:DeleteBucket',
+      's3:PutBucketVersioning',
+      's3:PutLifecycleConfiguration',
+    ].map((action) => restore(`administer the bucket: ${action}`, action, undefined, 'deny')),
+    // Plain HTTP: never, even for what is otherwise allowed.
+    writer('write a data file over plain HTTP', 's3:PutObject', data(own), 'deny', { secure: false }),
+    restore('read a data file over plain HTTP', 's3:GetObject', data(own), 'deny', { secure: false }),
+    restore('list its own prefix over plain HTTP', 's3:ListBucket', undefined, 'deny', {
+      secure: false,
+      listPrefix: `${own}/`,
+    }),
+    ...(owner === undefined
+      ? []
+      : [
+          c(
+            'the backup account deletes a version of the manifest summary',
+            owner,
+            'backup-admin',
+            's3:DeleteObjectVersion',
+            summary(own),
+            'allow',
+          ),
         ]),
   ];
 }

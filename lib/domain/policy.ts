@@ -1,4 +1,5 @@
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../errors';
+import type { BackupEngineName } from '../ports/backup-engine';
 import { accountPrefix } from './layout';
 
 /**
@@ -12,8 +13,32 @@ const POLICY_VERSION = '2012-10-17';
 export const POLICY_SIZE_LIMIT = 20 * 1024;
 /** Every Sid the product writes starts with this; statements without it are foreign and never touched. */
 const OWNED_SID_PREFIX = 'DdbBackupOrch';
-const ACCOUNT_SID = new RegExp(`^${OWNED_SID_PREFIX}(\\d{12})(Objects|Cleanup|Bucket)$`);
 export const TLS_ONLY_SID = `${OWNED_SID_PREFIX}DenyInsecureTransport`;
+
+/**
+ * The word each engine's statements carry in their Sid, after the account (or `Shared`, `Org`):
+ * none for Data Pipeline, whose Sids are those every earlier version wrote
+ * (`DdbBackupOrch<account>Objects|Cleanup|Bucket`), `Export` for the native export
+ * (`DdbBackupOrch<account>ExportObjects`, …). One account may hold both engines' statements.
+ */
+const ENGINE_WORD: Readonly<Record<BackupEngineName, string>> = { datapipeline: '', native: 'Export' };
+const ENGINES = Object.keys(ENGINE_WORD) as BackupEngineName[];
+const DEFAULT_ENGINE: BackupEngineName = 'datapipeline';
+/**
+ * Whether an engine's restore reads its account's prefix with the account's own credentials.
+ * Native: `ImportTable` reads the export with the caller's credentials (s3:GetObject and
+ * s3:ListBucket on the source), so the account's restore role needs read access through the
+ * bucket policy. Data Pipeline: the restore runs on the account's EMR resource role, which the
+ * writers' grant already lets read (and list) its prefix — nothing more to grant.
+ */
+const RESTORE_READS: Readonly<Record<BackupEngineName, boolean>> = { datapipeline: false, native: true };
+const WORDS = `(${ENGINES.map((e) => ENGINE_WORD[e])
+  .sort((a, b) => b.length - a.length)
+  .join('|')})`;
+const PARTS = '(Objects|Cleanup|Bucket|RestoreObjects|RestoreList)';
+const ACCOUNT_SID = new RegExp(`^${OWNED_SID_PREFIX}(\\d{12})${WORDS}${PARTS}$`);
+const engineOfWord = (word: string | undefined): BackupEngineName =>
+  ENGINES.find((e) => ENGINE_WORD[e] === (word ?? '')) ?? DEFAULT_ENGINE;
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export interface Statement {
@@ -39,6 +64,44 @@ export interface WriterAccess {
   objects: { actions: readonly string[]; key: string };
   cleanup?: { actions: readonly string[]; keys: readonly string[] };
   bucket?: { actions: readonly string[] };
+}
+
+/**
+ * What the product grants, per engine: the engines' writer access (lib/backup-engines/access.ts
+ * ENGINE_WRITER_ACCESS) and SOURCE_ROLE_NAME, whose `<name>-restore` role in an account holding
+ * the native grant may read that account's prefix.
+ */
+export interface GrantSpec {
+  access: Readonly<Record<BackupEngineName, WriterAccess>>;
+  sourceRoleName: string;
+}
+
+/**
+ * A grant is an account and the engine whose writers it lets in. Written as a key — in the grant
+ * catalog and wherever grants are listed: the bare account id for Data Pipeline (what every
+ * earlier version recorded, so existing entries keep their meaning), `<account>:<engine>` for
+ * another engine (`123456789012:native`).
+ */
+export function grantKey(accountId: string, engine: BackupEngineName = DEFAULT_ENGINE): string {
+  return engine === DEFAULT_ENGINE ? accountId : `${accountId}:${engine}`;
+}
+
+const GRANT_KEY = /^(\d{12})(?::([a-z]+))?$/;
+
+/** The account and engine of a grant key; a key that is neither is a PolicyIntegrityError naming it. */
+export function parseGrantKey(key: string): { accountId: string; engine: BackupEngineName } {
+  const m = GRANT_KEY.exec(key);
+  const engine = m?.[2] ?? DEFAULT_ENGINE;
+  if (m === null || m[1] === undefined || !ENGINES.includes(engine as BackupEngineName) || m[2] === DEFAULT_ENGINE)
+    throw new PolicyIntegrityError(
+      `"${key}" is not a grant: expected a 12-digit account id (Data Pipeline) or <account>:<engine> with engine one of ${ENGINES.filter((e) => e !== DEFAULT_ENGINE).join(', ')}`,
+    );
+  return { accountId: m[1], engine: engine as BackupEngineName };
+}
+
+/** The keys of every engine's grant of `accountId` (what a revoke forgets). */
+export function grantKeysOf(accountId: string): string[] {
+  return ENGINES.map((e) => grantKey(accountId, e));
 }
 
 /** One action as a string, several as a list. */
@@ -111,51 +174,168 @@ function prefixStatements(
   ];
 }
 
-/** The blog's three statements for one account, each scoped to the account's own prefix. */
+/** The blog's three statements for one account, each scoped to the account's own prefix (one engine's writers: `access`). */
 export function accountStatements(bucket: string, accountId: string, access: WriterAccess): Statement[] {
   return prefixStatements(bucket, access, accountId, { AWS: root(accountId) }, accountId);
 }
 
-/** Three statements for every listed account: each reaches only the prefix named by its own account id. */
-function compactStatements(bucket: string, accounts: readonly string[], access: WriterAccess): Statement[] {
-  return prefixStatements(bucket, access, SHARED_STEM, { AWS: [...accounts].sort().map(root) }, PRINCIPAL_ACCOUNT);
+/**
+ * The restore role's read of the prefix, for an engine whose restore reads with the account's
+ * own credentials (RESTORE_READS): s3:GetObject on the prefix's objects, and s3:ListBucket only
+ * for listings whose `s3:prefix` lies in it. The principal is the account (its root), narrowed
+ * by `aws:PrincipalArn` to its `<SOURCE_ROLE_NAME>-restore` role: a role ARN as principal would
+ * make PutBucketPolicy fail with "Invalid principal" for as long as that role does not exist
+ * (and, once it does, turn into an opaque id if the role is ever recreated), while the
+ * condition holds whatever the role's state. No other role of the account reads anything. In the
+ * shared statements (compact, organization) the role is matched by name in any account
+ * (`ArnLike arn:aws:iam::*:role/<name>-restore`, no policy variable needed in an ARN condition):
+ * the principal list or the organization still limits who, and the `${aws:PrincipalAccount}`
+ * resource and `s3:prefix` limit each account to its own prefix.
+ */
+function restoreReadStatements(
+  bucket: string,
+  stem: string,
+  principal: Json,
+  prefixAccount: string,
+  restoreRole: Record<string, Json>,
+  condition: Record<string, Json> = {},
+): Statement[] {
+  const who = { ...condition, ...restoreRole };
+  return [
+    {
+      Sid: `${OWNED_SID_PREFIX}${stem}RestoreObjects`,
+      Effect: 'Allow',
+      Principal: principal,
+      Action: 's3:GetObject',
+      Resource: `${bucketArn(bucket)}/${accountPrefix(prefixAccount)}*`,
+      Condition: who,
+    },
+    {
+      Sid: `${OWNED_SID_PREFIX}${stem}RestoreList`,
+      Effect: 'Allow',
+      Principal: principal,
+      Action: 's3:ListBucket',
+      Resource: bucketArn(bucket),
+      Condition: { ...who, StringLike: { 's3:prefix': `${accountPrefix(prefixAccount)}*` } },
+    },
+  ];
 }
 
-/** Three statements for every account of one AWS Organization, whatever their number. */
-function organizationStatements(bucket: string, organizationId: string, access: WriterAccess): Statement[] {
-  return prefixStatements(bucket, access, ORG_STEM, '*', PRINCIPAL_ACCOUNT, {
-    StringEquals: { 'aws:PrincipalOrgID': organizationId },
-  });
+/** The restore role of `account` (exactly), or of whichever account (`PRINCIPAL_ACCOUNT`: shared statements). */
+function restoreRoleCondition(account: string, spec: GrantSpec): Record<string, Json> {
+  const role = `role/${spec.sourceRoleName}-restore`;
+  return account === PRINCIPAL_ACCOUNT
+    ? { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::*:${role}` } }
+    : { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account}:${role}` } };
 }
 
 /**
- * The accounts the product's statements in a policy grant by name (per-account and compact
- * statements; the organization layout names none).
+ * One engine's statements for `principal` on `bucket/<prefixAccount>/`: its writers' access
+ * (prefixStatements) and, for an engine whose restore reads with the account's credentials, the
+ * restore role's read. `stem` names the grantee (`<account>`, `Shared`, `Org`); the engine's word follows it.
  */
-export function grantedAccountsIn(doc: PolicyDocument): Set<string> {
-  const accounts = new Set<string>();
+function engineStatements(
+  bucket: string,
+  spec: GrantSpec,
+  engine: BackupEngineName,
+  stem: string,
+  principal: Json,
+  prefixAccount: string,
+  condition?: Record<string, Json>,
+): Statement[] {
+  const sidStem = `${stem}${ENGINE_WORD[engine]}`;
+  return [
+    ...prefixStatements(bucket, spec.access[engine], sidStem, principal, prefixAccount, condition),
+    ...(RESTORE_READS[engine]
+      ? restoreReadStatements(
+          bucket,
+          sidStem,
+          principal,
+          prefixAccount,
+          restoreRoleCondition(prefixAccount, spec),
+          condition,
+        )
+      : []),
+  ];
+}
+
+/** The statements of one grant in the per-account layout: the account's engine's, scoped to its own prefix. */
+function grantStatements(bucket: string, key: string, spec: GrantSpec): Statement[] {
+  const { accountId, engine } = parseGrantKey(key);
+  return engineStatements(bucket, spec, engine, accountId, { AWS: root(accountId) }, accountId);
+}
+
+/** One engine's shared statements for every listed account: each reaches only the prefix named by its own account id. */
+function compactStatements(
+  bucket: string,
+  engine: BackupEngineName,
+  accounts: readonly string[],
+  spec: GrantSpec,
+): Statement[] {
+  return engineStatements(
+    bucket,
+    spec,
+    engine,
+    SHARED_STEM,
+    { AWS: [...accounts].sort().map(root) },
+    PRINCIPAL_ACCOUNT,
+  );
+}
+
+const orgCondition = (organizationId: string) => ({ StringEquals: { 'aws:PrincipalOrgID': organizationId } });
+
+/** One engine's statements for every account of one AWS Organization, whatever their number. */
+function organizationStatements(
+  bucket: string,
+  engine: BackupEngineName,
+  organizationId: string,
+  spec: GrantSpec,
+): Statement[] {
+  return engineStatements(bucket, spec, engine, ORG_STEM, '*', PRINCIPAL_ACCOUNT, orgCondition(organizationId));
+}
+
+const SHARED_SID = new RegExp(`^${OWNED_SID_PREFIX}${SHARED_STEM}${WORDS}${PARTS}$`);
+const ORG_OBJECTS_SID = new RegExp(`^${OWNED_SID_PREFIX}${ORG_STEM}${WORDS}Objects$`);
+
+/**
+ * The grants (keys: see grantKey) the product's statements in a policy make by name:
+ * per-account statements, and the shared statements' principal lists (the organization layout
+ * names none: orgEnginesIn).
+ */
+export function grantsIn(doc: PolicyDocument): Set<string> {
+  const grants = new Set<string>();
   for (const s of doc.Statement.filter(isOwnedStatement)) {
-    const perAccount = ACCOUNT_SID.exec(s.Sid as string)?.[1];
-    if (perAccount !== undefined) accounts.add(perAccount);
-    if ((s.Sid as string).startsWith(`${OWNED_SID_PREFIX}${SHARED_STEM}`)) {
-      const aws = (s.Principal as { AWS?: Json } | undefined)?.AWS;
-      for (const p of Array.isArray(aws) ? aws : [aws]) {
-        const id = typeof p === 'string' ? ROOT_ARN.exec(p)?.[1] : undefined;
-        if (id !== undefined) accounts.add(id);
-      }
-    }
+    const perAccount = ACCOUNT_SID.exec(s.Sid as string);
+    if (perAccount?.[1] !== undefined) grants.add(grantKey(perAccount[1], engineOfWord(perAccount[2])));
+    const shared = SHARED_SID.exec(s.Sid as string);
+    if (shared !== null) for (const a of principalAccounts(s)) grants.add(grantKey(a, engineOfWord(shared[1])));
   }
-  return accounts;
+  return grants;
+}
+
+/** The accounts the product's statements in a policy grant by name, whichever engine (per-account and compact statements). */
+export function grantedAccountsIn(doc: PolicyDocument): Set<string> {
+  return new Set([...grantsIn(doc)].map((k) => parseGrantKey(k).accountId));
+}
+
+/** The engines a policy grants to a whole organization (to `organizationId`, when given). */
+export function orgEnginesIn(doc: PolicyDocument, organizationId?: string): Set<BackupEngineName> {
+  const engines = new Set<BackupEngineName>();
+  for (const s of doc.Statement) {
+    const m = typeof s.Sid === 'string' ? ORG_OBJECTS_SID.exec(s.Sid) : null;
+    if (m === null) continue;
+    if (
+      organizationId !== undefined &&
+      canonical((s.Condition as Json) ?? null) !== canonical(orgCondition(organizationId))
+    )
+      continue;
+    engines.add(engineOfWord(m[1]));
+  }
+  return engines;
 }
 
 export function hasOrganizationGrant(doc: PolicyDocument, organizationId?: string): boolean {
-  return doc.Statement.some(
-    (s) =>
-      s.Sid === `${OWNED_SID_PREFIX}${ORG_STEM}Objects` &&
-      (organizationId === undefined ||
-        canonical((s.Condition as Json) ?? null) ===
-          canonical({ StringEquals: { 'aws:PrincipalOrgID': organizationId } })),
-  );
+  return orgEnginesIn(doc, organizationId).size > 0;
 }
 
 /** Deny every request to the bucket that does not use TLS. */
@@ -212,15 +392,18 @@ const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAcco
 /**
  * What no principal outside the bucket's account may do to any object, whatever another
  * statement allows (a hand-written grant, an organization grant, a layout switch): four
- * statements of constant size, for every layout.
- * - the actions of PROTECTED_ACTIONS;
- * - DeleteObject (a delete marker hides a backup from a listing) except on the engine's own
- *   scratch keys;
+ * statements of constant size, for every layout and whichever engines' grants the policy holds
+ * (they are rendered from every engine's access, present or not, so that adding an engine's
+ * first grant never rewrites them).
+ * - the actions of PROTECTED_ACTIONS (no engine's writers need any of them);
+ * - DeleteObject (a delete marker hides a backup from a listing) except on the engines' own
+ *   scratch keys (the union of their cleanup keys: the allows still reach only the account's
+ *   own prefix, and only for an engine that cleans up — the native export deletes nothing);
  * - uploads with a customer-provided key (SSE-C): the backup account could not read them;
  * - any ACL but `bucket-owner-full-control` (where ACLs are enabled, an object writer could
  *   otherwise take the bucket owner's access away).
  */
-export function protectionStatements(bucket: string, access: WriterAccess): Statement[] {
+export function protectionStatements(bucket: string, ...accesses: readonly WriterAccess[]): Statement[] {
   const objects = `${bucketArn(bucket)}/*`;
   const deny = (
     sid: string,
@@ -238,7 +421,9 @@ export function protectionStatements(bucket: string, access: WriterAccess): Stat
   // Any account's scratch keys, without a policy variable (which IAM documents for Resource and
   // Condition, not NotResource): `????????????/` is exactly one 12-digit account prefix. The allow
   // still limits every account to its own prefix.
-  const scratch = access.cleanup?.keys.map((k) => `${bucketArn(bucket)}/${ANY_ACCOUNT_PREFIX}${k}`) ?? [];
+  const scratch = [...new Set(accesses.flatMap((a) => a.cleanup?.keys ?? []))].map(
+    (k) => `${bucketArn(bucket)}/${ANY_ACCOUNT_PREFIX}${k}`,
+  );
   return [
     deny(DENY_ALTERING_SID, [...PROTECTED_ACTIONS], { Resource: objects }),
     deny(DENY_DELETING_SID, 's3:DeleteObject', scratch.length === 0 ? { Resource: objects } : { NotResource: scratch }),
@@ -257,24 +442,36 @@ export function protectionStatements(bucket: string, access: WriterAccess): Stat
   ];
 }
 
-/** Every statement the product wants in the policy for these accounts, in one concrete layout. */
+/**
+ * Every statement the product wants in the policy for these grants (keys: see grantKey; a bare
+ * account id is its Data Pipeline grant), in one concrete layout: the guards, then per-account
+ * statements in key order, or one shared set per engine that has a grant (compact,
+ * organization). `orgEngines`: engines whose organization grant stays whatever the grants list.
+ */
 export function desiredStatements(
   bucket: string,
-  accounts: Iterable<string>,
-  access: WriterAccess,
+  grants: Iterable<string>,
+  spec: GrantSpec,
   layout: Exclude<PolicyLayout, 'auto'> = 'per-account',
   organizationId?: string,
+  orgEngines: Iterable<BackupEngineName> = [],
 ): Statement[] {
-  const sorted = [...new Set(accounts)].sort();
-  const grants =
+  const sorted = [...new Set(grants)].sort();
+  const parsed = sorted.map(parseGrantKey);
+  const accountsOf = (engine: BackupEngineName) => parsed.filter((g) => g.engine === engine).map((g) => g.accountId);
+  const kept = new Set(orgEngines);
+  const statements =
     layout === 'per-account'
-      ? sorted.flatMap((a) => accountStatements(bucket, a, access))
+      ? sorted.flatMap((k) => grantStatements(bucket, k, spec))
       : layout === 'compact'
-        ? sorted.length === 0
-          ? []
-          : compactStatements(bucket, sorted, access)
-        : organizationStatements(bucket, requireOrg(organizationId), access);
-  return [tlsOnlyStatement(bucket), ...protectionStatements(bucket, access), ...grants];
+        ? ENGINES.flatMap((e) => {
+            const accounts = accountsOf(e);
+            return accounts.length === 0 ? [] : compactStatements(bucket, e, accounts, spec);
+          })
+        : ENGINES.filter((e) => kept.has(e) || accountsOf(e).length > 0).flatMap((e) =>
+            organizationStatements(bucket, e, requireOrg(organizationId), spec),
+          );
+  return [...guardStatements(bucket, spec), ...statements];
 }
 
 function requireOrg(organizationId: string | undefined): string {
@@ -288,29 +485,28 @@ export interface GrantPlan {
 }
 
 /**
- * Merges the grants of `accounts` — together with every account the policy in place already
- * grants, so that no account ever loses access, a layout switch included — into `current`.
- * `auto` takes per-account while the result fits in 20 KB, compact beyond.
+ * Merges `grants` (keys: see grantKey) — together with every grant the policy in place already
+ * makes, so that no account ever loses an engine's access, a layout switch included — into
+ * `current`. `auto` takes per-account while the result fits in 20 KB, compact beyond.
  */
 export function planGrants(
   current: PolicyDocument,
-  accounts: Iterable<string>,
+  grants: Iterable<string>,
   bucket: string,
-  access: WriterAccess,
+  spec: GrantSpec,
   layout: PolicyLayout,
   organizationId?: string,
 ): GrantPlan {
-  const all = new Set([...accounts, ...grantedAccountsIn(current)]);
-  if (layout !== 'auto')
-    return { layout, result: mergePolicy(current, desiredStatements(bucket, all, access, layout, organizationId)) };
+  const all = new Set([...grants, ...grantsIn(current)]);
+  const orgEngines = orgEnginesIn(current);
+  const merge = (l: Exclude<PolicyLayout, 'auto'>) =>
+    mergePolicy(current, desiredStatements(bucket, all, spec, l, organizationId, orgEngines));
+  if (layout !== 'auto') return { layout, result: merge(layout) };
   try {
-    return {
-      layout: 'per-account',
-      result: mergePolicy(current, desiredStatements(bucket, all, access, 'per-account')),
-    };
+    return { layout: 'per-account', result: merge('per-account') };
   } catch (e) {
     if (!(e instanceof PolicyTooLargeError)) throw e;
-    return { layout: 'compact', result: mergePolicy(current, desiredStatements(bucket, all, access, 'compact')) };
+    return { layout: 'compact', result: merge('compact') };
   }
 }
 
@@ -328,33 +524,35 @@ const sameMeaning = (a: Statement, b: Statement) => canonical(normalize(a)) === 
 const withoutPrincipal = ({ Principal: _, ...rest }: Statement): Statement => rest as Statement;
 
 /**
- * The product's statements that grant no account (the TLS-only deny, and whatever else the
- * rendering puts before the grants): what `desiredStatements` gives for no account at all.
+ * The product's statements that grant no account: the TLS-only deny and the protection denies,
+ * the same whatever engines' grants the policy holds.
  */
-function guardStatements(bucket: string, access: WriterAccess): Statement[] {
-  return desiredStatements(bucket, [], access, 'per-account');
+function guardStatements(bucket: string, spec: GrantSpec): Statement[] {
+  return [tlsOnlyStatement(bucket), ...protectionStatements(bucket, ...ENGINES.map((e) => spec.access[e]))];
 }
 
 /** Sids of the guard statements `doc` lacks, or holds altered. */
-function missingGuards(doc: PolicyDocument, bucket: string, access: WriterAccess): string[] {
-  return guardStatements(bucket, access)
+function missingGuards(doc: PolicyDocument, bucket: string, spec: GrantSpec): string[] {
+  return guardStatements(bucket, spec)
     .filter((want) => !doc.Statement.some((s) => s.Sid === want.Sid && sameMeaning(s, want)))
     .map((s) => s.Sid as string);
 }
 
 /**
- * Whether `doc` grants `accountId` everything the product would give it, in any layout: its own
- * statements exactly as rendered, or the shared ones (equal but for the principal list, which
- * names it), or — with `organizationId` — the organization's.
+ * Whether `doc` makes the grant `key` (an account and an engine) with everything the product
+ * would give it, in any layout: the account's own statements of that engine exactly as rendered,
+ * or the engine's shared ones (equal but for the principal list, which names the account), or —
+ * with `organizationId` — the engine's organization statements.
  */
 function grantHeld(
   doc: PolicyDocument,
-  accountId: string,
+  key: string,
   bucket: string,
-  access: WriterAccess,
+  spec: GrantSpec,
   organizationId?: string,
 ): boolean {
-  const guards = new Set(guardStatements(bucket, access).map((s) => s.Sid));
+  const { accountId } = parseGrantKey(key);
+  const guards = new Set(guardStatements(bucket, spec).map((s) => s.Sid));
   const holds = (want: Statement) =>
     doc.Statement.some((s) => {
       if (s.Sid !== want.Sid) return false;
@@ -367,7 +565,7 @@ function grantHeld(
     ...(organizationId === undefined ? [] : (['organization'] as const)),
   ];
   return layouts.some((layout) =>
-    desiredStatements(bucket, [accountId], access, layout, organizationId)
+    desiredStatements(bucket, [key], spec, layout, organizationId)
       .filter((s) => !guards.has(s.Sid))
       .every(holds),
   );
@@ -375,15 +573,16 @@ function grantHeld(
 
 /**
  * What a policy read back right after our write must still hold for the write to count as done:
- * valid JSON, the guards, every account the written document granted (in any layout) and, for a
- * revoke, not the revoked account. Another writer's later edit that keeps all that is no mismatch.
- * Returns the problems found (none: verified).
+ * valid JSON, the guards, every grant (account and engine) the written document made (in any
+ * layout), every organization grant it made and, for a revoke, no grant of the revoked account.
+ * Another writer's later edit that keeps all that is no mismatch. Returns the problems found
+ * (none: verified).
  */
 export function verifyWritten(
   readBack: string | undefined,
   written: PolicyDocument,
   bucket: string,
-  access: WriterAccess,
+  spec: GrantSpec,
   opts: { organizationId?: string; revoked?: string } = {},
 ): string[] {
   let doc: PolicyDocument;
@@ -392,27 +591,34 @@ export function verifyWritten(
   } catch (e) {
     return [(e as Error).message];
   }
-  const problems = missingGuards(doc, bucket, access).map((sid) => `statement ${sid} missing or altered`);
+  const problems = missingGuards(doc, bucket, spec).map((sid) => `statement ${sid} missing or altered`);
   const org = hasOrganizationGrant(written, opts.organizationId) ? opts.organizationId : undefined;
-  if (org !== undefined && !hasOrganizationGrant(doc, org))
-    problems.push(`the grant of organization ${org} is missing or altered`);
-  for (const a of grantedAccountsIn(written)) {
-    if (!grantHeld(doc, a, bucket, access, org)) problems.push(`the grant of ${a} is missing or altered`);
+  if (org !== undefined) {
+    const held = orgEnginesIn(doc, org);
+    for (const e of orgEnginesIn(written, org))
+      if (!held.has(e))
+        problems.push(`the grant of organization ${org}${e === DEFAULT_ENGINE ? '' : ` (${e})`} is missing or altered`);
+  }
+  for (const k of grantsIn(written)) {
+    if (!grantHeld(doc, k, bucket, spec, org)) problems.push(`the grant of ${k} is missing or altered`);
   }
   if (opts.revoked !== undefined && grantedAccountsIn(doc).has(opts.revoked))
     problems.push(`${opts.revoked} is still granted`);
   return problems;
 }
 
-/** What the health check found in the bucket policy, against the grant catalog and SOURCE_ACCOUNTS. */
+/**
+ * What the health check found in the bucket policy, against the grant catalog and SOURCE_ACCOUNTS.
+ * Grants are keys (see grantKey): an account id for its Data Pipeline grant, `<account>:native` for its native one.
+ */
 export interface Drift {
-  /** Catalog accounts still configured whose grant the policy lacks (whole or in part): put back. */
+  /** Catalog grants of accounts still configured that the policy lacks (whole or in part): put back. */
   missing: string[];
-  /** Guard statements (TLS-only deny, …) the policy lacks or holds altered, once the catalog holds an account: put back. */
+  /** Guard statements (TLS-only deny, …) the policy lacks or holds altered, once the catalog holds a grant: put back. */
   guardsMissing: string[];
-  /** Catalog accounts no longer in SOURCE_ACCOUNTS: never put back (revoke removes them). */
+  /** Catalog grants of accounts no longer in SOURCE_ACCOUNTS: never put back (revoke removes them). */
   unconfigured: string[];
-  /** Accounts the product's own statements (`DdbBackupOrch…` Sids) grant but the catalog does not know: reported, never adopted. */
+  /** Grants the product's own statements (`DdbBackupOrch…` Sids) make but the catalog does not know: reported, never adopted. */
   unknown: string[];
 }
 
@@ -427,23 +633,24 @@ export function findDrift(
   catalog: Iterable<string>,
   configured: readonly string[],
   bucket: string,
-  access: WriterAccess,
+  spec: GrantSpec,
   organizationId?: string,
 ): Drift {
   const known = [...new Set(catalog)].sort();
+  const isConfigured = (k: string) => configured.includes(parseGrantKey(k).accountId);
   return {
-    missing: known.filter((a) => configured.includes(a) && !grantHeld(current, a, bucket, access, organizationId)),
+    missing: known.filter((k) => isConfigured(k) && !grantHeld(current, k, bucket, spec, organizationId)),
     // Owed once the product has granted anyone: a bucket it never wrote to is left as it is.
-    guardsMissing: known.length > 0 ? missingGuards(current, bucket, access) : [],
-    unconfigured: known.filter((a) => !configured.includes(a)),
-    unknown: [...grantedAccountsIn(current)].filter((a) => !known.includes(a)).sort(),
+    guardsMissing: known.length > 0 ? missingGuards(current, bucket, spec) : [],
+    unconfigured: known.filter((k) => !isConfigured(k)),
+    unknown: [...grantsIn(current)].filter((k) => !known.includes(k)).sort(),
   };
 }
 
 /**
- * Takes `accountId`'s grant out of the policy, in the layout in place: its own statements
- * removed, its root taken off the shared statements' principal list (the shared statements
- * removed with the last one). Every other account keeps its grant and every foreign statement
+ * Takes every engine's grant of `accountId` out of the policy, in the layout in place: its own
+ * statements removed, its root taken off the shared statements' principal lists (a shared set
+ * removed with its last account). Every other account keeps its grant and every foreign statement
  * stays as it was; an organization grant cannot name one account out (the caller refuses).
  */
 export function planRevoke(current: PolicyDocument, accountId: string): MergeResult {
@@ -472,13 +679,13 @@ export function planRevoke(current: PolicyDocument, accountId: string): MergeRes
   const document: PolicyDocument = { ...current, Version: POLICY_VERSION, Statement: statements };
   const text = JSON.stringify(document);
   assertForeignKept(current, document);
-  const kept = grantedAccountsIn(document);
-  const lost = [...grantedAccountsIn(current)].filter((a) => a !== accountId && !kept.has(a));
+  const kept = grantsIn(document);
+  const lost = [...grantsIn(current)].filter((k) => parseGrantKey(k).accountId !== accountId && !kept.has(k));
   if (lost.length > 0)
     throw new PolicyIntegrityError(
       `revoking ${accountId} would take away the grant of ${lost.join(', ')}; nothing was written`,
     );
-  if (kept.has(accountId))
+  if (grantedAccountsIn(document).has(accountId))
     throw new PolicyIntegrityError(`${accountId} would still be granted after its revoke; nothing was written`);
   return {
     document,
@@ -575,19 +782,22 @@ export function mergePolicy(current: PolicyDocument, desired: readonly Statement
 }
 
 /**
- * Throws unless every account the product granted in `before` is still granted in `after`. An
- * organization grant in `after` covers every account (the organization layout trusts that the
- * registered accounts belong to ORGANIZATION_ID).
+ * Throws unless every grant (account and engine) the product made in `before` is still made in
+ * `after`. An engine's organization grant in `after` covers every account's grant of that engine
+ * (the organization layout trusts that the registered accounts belong to ORGANIZATION_ID); an
+ * engine's organization grant in `before` may only go if `after` names accounts of that engine.
  */
 function assertGrantsKept(before: PolicyDocument, after: PolicyDocument): void {
-  if (hasOrganizationGrant(after)) return;
-  const kept = grantedAccountsIn(after);
-  if (hasOrganizationGrant(before) && kept.size === 0) {
-    throw new PolicyIntegrityError(
-      'the merged policy would drop the organization grant without naming any account; nothing was written',
-    );
+  const orgAfter = orgEnginesIn(after);
+  const kept = grantsIn(after);
+  const engineOf = (k: string) => parseGrantKey(k).engine;
+  for (const e of orgEnginesIn(before)) {
+    if (!orgAfter.has(e) && ![...kept].some((k) => engineOf(k) === e))
+      throw new PolicyIntegrityError(
+        `the merged policy would drop the organization grant${e === DEFAULT_ENGINE ? '' : ` (${e})`} without naming any account; nothing was written`,
+      );
   }
-  const lost = [...grantedAccountsIn(before)].filter((a) => !kept.has(a));
+  const lost = [...grantsIn(before)].filter((k) => !kept.has(k) && !orgAfter.has(engineOf(k)));
   if (lost.length > 0)
     throw new PolicyIntegrityError(
       `the merged policy would take away the grant of ${lost.join(', ')}; nothing was written`,

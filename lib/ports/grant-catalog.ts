@@ -9,7 +9,8 @@
  */
 export interface GrantCatalog {
   /**
-   * Takes the bucket-policy lease unless `accountId` is already granted (nothing to do) or
+   * Takes the bucket-policy lease unless `grant` (a grant key: an account id for its Data
+   * Pipeline grant, `<account>:native`; lib/domain/policy.ts grantKey) is already recorded (nothing to do) or
    * another live lease holds it. Returns the catalog either way. A lease of ours applied by an
    * earlier try whose response was lost counts as acquired.
    */
@@ -17,12 +18,12 @@ export interface GrantCatalog {
     bucket: string,
     owner: string,
     leaseMs: number,
-    accountId: string,
+    grant: string,
   ): Promise<{ state: 'acquired' | 'granted' | 'busy'; accounts: Set<string> }>;
   /**
    * Takes the bucket-policy lease whatever the catalog holds (a repair, a revoke, a write to
-   * verify again), unless another live lease holds it; with `revoke`, forgets that account in the
-   * same write. Returns the catalog as it stands after the write (or as found, when busy).
+   * verify again), unless another live lease holds it; with `revoke`, forgets every engine's
+   * grant of that account in the same write. Returns the catalog as it stands after the write (or as found, when busy).
    */
   acquirePolicyLease(
     bucket: string,
@@ -34,6 +35,6 @@ export interface GrantCatalog {
   renewPolicyLock(bucket: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Releases the lease and records `grant` in the catalog; if the lease was lost meanwhile, the grant is still recorded. */
   releasePolicyLock(bucket: string, owner: string, grant: readonly string[]): Promise<void>;
-  /** The accounts the catalog holds for `bucket` (one read, no lease). */
+  /** The grant keys the catalog holds for `bucket` (one read, no lease). */
   grantedAccounts(bucket: string): Promise<Set<string>>;
 }

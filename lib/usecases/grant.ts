@@ -1,17 +1,20 @@
+import { ENGINE_WRITER_ACCESS } from '../backup-engines/access';
 import type { Config } from '../config';
 import {
   type Drift,
   findDrift,
+  grantKey,
   type MergeResult,
   type PolicyDocument,
   type PolicyLayout,
+  parseGrantKey,
   parsePolicy,
   planGrants,
   verifyWritten,
   type WriterAccess,
 } from '../domain/policy';
 import { LeaseLostError, LockBusyError, OrchestratorError, PolicyConflictError, PolicyIntegrityError } from '../errors';
-import type { BackupEngine } from '../ports/backup-engine';
+import type { BackupEngineName } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import { backoffMs, type LockOptions } from './lock';
@@ -32,8 +35,10 @@ export class PolicyVerificationError extends OrchestratorError {
 export interface PolicyWriterDeps {
   bucket: string;
   organizationId?: string;
-  /** What the backup engine's writers need in an account's prefix (BackupEngine.writerAccess). */
-  access: WriterAccess;
+  /** What each engine's writers need in an account's prefix (lib/backup-engines/access.ts). */
+  access: Readonly<Record<BackupEngineName, WriterAccess>>;
+  /** SOURCE_ROLE_NAME: the `<name>-restore` role of an account holding the native grant reads its prefix. */
+  sourceRoleName: string;
   grants: GrantCatalog;
   policy: BucketPolicyStore;
   lock: LockOptions;
@@ -46,19 +51,22 @@ export interface GrantDeps extends PolicyWriterDeps {
   sourceAccounts: readonly string[];
 }
 
-/** A policy writer's dependencies, from the settings and the ports a use case was handed (onboard, health, revoke). */
+/**
+ * A policy writer's dependencies, from the settings and the ports a use case was handed (onboard,
+ * health, revoke). Every engine's access comes along: a grant is per account and engine, and a
+ * repair or a revoke deals with every engine's grants.
+ */
 export function grantDepsFrom(
-  config: Pick<Config, 'backupBucket' | 'policyLayout' | 'organizationId' | 'sourceAccounts'>,
-  deps: Pick<PolicyWriterDeps, 'grants' | 'policy' | 'lock' | 'newOwnerId'> & {
-    engine: Pick<BackupEngine, 'writerAccess'>;
-  },
+  config: Pick<Config, 'backupBucket' | 'policyLayout' | 'organizationId' | 'sourceAccounts' | 'sourceRoleName'>,
+  deps: Pick<PolicyWriterDeps, 'grants' | 'policy' | 'lock' | 'newOwnerId'>,
 ): GrantDeps {
   return {
     bucket: config.backupBucket,
     layout: config.policyLayout,
     sourceAccounts: config.sourceAccounts,
     organizationId: config.organizationId,
-    access: deps.engine.writerAccess,
+    access: ENGINE_WRITER_ACCESS,
+    sourceRoleName: config.sourceRoleName,
     grants: deps.grants,
     policy: deps.policy,
     lock: deps.lock,
@@ -68,6 +76,7 @@ export function grantDepsFrom(
 
 export interface GrantResult {
   accountId: string;
+  engine: BackupEngineName;
   /** True when the registry already recorded the grant: the policy was not even read. */
   alreadyGranted: boolean;
   policyWritten: boolean;
@@ -86,7 +95,9 @@ const MAX_POLICY_CONFLICTS = 3;
 const MAX_VERIFY_FAILURES = 3;
 
 /**
- * Makes sure the bucket policy grants `accountId` its prefix. The first round trip both checks
+ * Makes sure the bucket policy grants `accountId` its prefix for `engine`'s writers (an account
+ * that uses both engines holds both grants, each recorded in the catalog under its own key: see
+ * grantKey in lib/domain/policy.ts). The first round trip both checks
  * the grant catalog and takes the bucket-policy lease (one conditional write on one item), so an
  * account already granted costs one call and a new one five: take the lease (while the backup
  * role's credentials are fetched), read the policy, renew the lease as a fence while reading the
@@ -99,20 +110,33 @@ const MAX_VERIFY_FAILURES = 3;
  * account the policy grants today keeps its grant whatever the configuration says (a merge never
  * drops a grant; revoke is how one is removed).
  */
-export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<GrantResult> {
+export async function ensureGrant(
+  deps: GrantDeps,
+  accountId: string,
+  engine: BackupEngineName = 'datapipeline',
+): Promise<GrantResult> {
   const { grants, bucket, lock } = deps;
   if (!deps.sourceAccounts.includes(accountId)) {
     throw new PolicyIntegrityError(`account ${accountId} is not in SOURCE_ACCOUNTS; the bucket policy was not changed`);
   }
+  const key = grantKey(accountId, engine);
+  const configured = (k: string) => deps.sourceAccounts.includes(parseGrantKey(k).accountId);
   const owner = deps.newOwnerId();
   const warming = deps.policy.warm?.();
   warming?.catch(() => undefined); // awaited once the lease is held; a failure surfaces there
   const deadline = lock.now() + lock.waitMs;
   let held: Awaited<ReturnType<GrantCatalog['acquirePolicyLock']>>;
   for (let attempt = 0; ; attempt++) {
-    held = await grants.acquirePolicyLock(bucket, owner, lock.leaseMs, accountId);
+    held = await grants.acquirePolicyLock(bucket, owner, lock.leaseMs, key);
     if (held.state === 'granted') {
-      return { accountId, alreadyGranted: true, policyWritten: false, statementsWritten: [], statementsRemoved: [] };
+      return {
+        accountId,
+        engine,
+        alreadyGranted: true,
+        policyWritten: false,
+        statementsWritten: [],
+        statementsRemoved: [],
+      };
     }
     if (held.state === 'acquired') break;
     if (lock.now() >= deadline)
@@ -121,21 +145,22 @@ export async function ensureGrant(deps: GrantDeps, accountId: string): Promise<G
       );
     await lock.sleep(backoffMs(attempt, lock.random));
   }
-  const accounts = [...[...held.accounts].filter((a) => deps.sourceAccounts.includes(a)), accountId];
+  const keys = [...[...held.accounts].filter(configured), key];
   return withLease(deps, owner, async () => {
     await warming;
     let layout: Exclude<PolicyLayout, 'auto'> | undefined;
     const outcome = await writeUnderLease(deps, owner, {
       text: await deps.policy.get(),
       plan: (current) => {
-        const plan = planGrants(current, accounts, bucket, deps.access, deps.layout, deps.organizationId);
+        const plan = planGrants(current, keys, bucket, deps, deps.layout, deps.organizationId);
         layout = plan.layout;
         return plan.result;
       },
-      release: () => grants.releasePolicyLock(bucket, owner, accounts),
+      release: () => grants.releasePolicyLock(bucket, owner, keys),
     });
     return {
       accountId,
+      engine,
       alreadyGranted: false,
       policyWritten: outcome.written.length > 0 || outcome.removed.length > 0,
       statementsWritten: outcome.written,
@@ -248,7 +273,7 @@ export async function writeUnderLease(
     for (const sid of merged.written) written.add(sid);
     for (const sid of merged.removed) removed.add(sid);
     const [readBack] = await Promise.all([deps.policy.get(), w.release()]);
-    const problems = verifyWritten(readBack, merged.document, bucket, deps.access, {
+    const problems = verifyWritten(readBack, merged.document, bucket, deps, {
       organizationId: deps.organizationId,
       revoked: w.revoked,
     });
@@ -264,7 +289,7 @@ export type RepairDeps = GrantDeps;
 export interface RepairResult {
   /** What the policy lacked (or held that the catalog does not know), as found under the lease when a repair was needed. */
   drift: Drift;
-  /** Accounts whose grant was put back. */
+  /** Grants put back (keys: an account id for Data Pipeline, `<account>:native`; see grantKey). */
   repaired: string[];
   /** Guard statements put back. */
   guardsRestored: string[];
@@ -282,7 +307,7 @@ export interface RepairResult {
 export async function repairGrants(deps: RepairDeps): Promise<RepairResult> {
   const { bucket } = deps;
   const find = (text: string | undefined, catalog: Set<string>) =>
-    findDrift(parsePolicy(text), catalog, deps.sourceAccounts, bucket, deps.access, deps.organizationId);
+    findDrift(parsePolicy(text), catalog, deps.sourceAccounts, bucket, deps, deps.organizationId);
   const needsRepair = (d: Drift) => d.missing.length > 0 || d.guardsMissing.length > 0;
   const [catalog, text] = await Promise.all([deps.grants.grantedAccounts(bucket), deps.policy.get()]);
   const seen = find(text, catalog);
@@ -304,10 +329,10 @@ export async function repairGrants(deps: RepairDeps): Promise<RepairResult> {
       await deps.grants.releasePolicyLock(bucket, owner, []);
       return nothing(drift);
     }
-    const owed = [...held].filter((a) => deps.sourceAccounts.includes(a));
+    const owed = [...held].filter((k) => deps.sourceAccounts.includes(parseGrantKey(k).accountId));
     const outcome = await writeUnderLease(deps, owner, {
       text: current,
-      plan: (doc) => planGrants(doc, owed, bucket, deps.access, deps.layout, deps.organizationId).result,
+      plan: (doc) => planGrants(doc, owed, bucket, deps, deps.layout, deps.organizationId).result,
       release: () => deps.grants.releasePolicyLock(bucket, owner, []),
     });
     const policyWritten = outcome.written.length > 0 || outcome.removed.length > 0;

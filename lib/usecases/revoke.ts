@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import type { TableStatus } from '../domain/lifecycle';
-import { hasOrganizationGrant, parsePolicy, planRevoke } from '../domain/policy';
+import { grantKeysOf, hasOrganizationGrant, parsePolicy, planRevoke } from '../domain/policy';
 import { ACCOUNT_ID } from '../domain/table-ref';
 import { InvalidEventError, OrchestratorError } from '../errors';
 import { MetricName, type Telemetry } from '../observability';
-import type { BackupEngine } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { TableRegistry } from '../ports/table-registry';
@@ -21,7 +20,6 @@ export interface RevokeDeps {
   config: Config;
   registry: TableRegistry;
   grants: GrantCatalog;
-  engine: Pick<BackupEngine, 'writerAccess'>;
   policy: BucketPolicyStore;
   lock: LockOptions;
   newOwnerId: () => string;
@@ -57,7 +55,7 @@ function parseRevokeInput(input: unknown): RevokeInput {
 
 export interface RevokeResult {
   account: string;
-  /** Whether the catalog held the account (it no longer does). */
+  /** Whether the catalog held a grant of the account, whichever engine's (it no longer does). */
   catalogEntryRemoved: boolean;
   policyWritten: boolean;
   /** Sids removed from the policy, and Sids rewritten (the shared statements' principal list). */
@@ -71,9 +69,9 @@ export interface RevokeResult {
 }
 
 /**
- * `sls invoke -f revoke --data '{"account":"123456789012"}'`: takes the account's grant out of
- * the bucket policy (its own statements, or its root from the shared statements' principal list)
- * and forgets it in the grant catalog, leaving every other account and every foreign statement
+ * `sls invoke -f revoke --data '{"account":"123456789012"}'`: takes every engine's grant of the
+ * account out of the bucket policy (its own statements, or its root from the shared statements'
+ * principal lists) and forgets them in the grant catalog, leaving every other account and every foreign statement
  * as they were. Refused while the account still has tables under backup, unless `force`.
  *
  * Order: the catalog forgets the account in the same write that takes the lease, before the
@@ -139,7 +137,7 @@ export async function revoke(deps: RevokeDeps, raw: unknown): Promise<RevokeResu
   ];
   const result: RevokeResult = {
     account,
-    catalogEntryRemoved: catalog.has(account),
+    catalogEntryRemoved: grantKeysOf(account).some((k) => catalog.has(k)),
     policyWritten: outcome.written.length > 0 || outcome.removed.length > 0,
     statementsRemoved: outcome.removed,
     statementsWritten: outcome.written,

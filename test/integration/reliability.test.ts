@@ -4,6 +4,7 @@ import { ListPipelinesCommand } from '@aws-sdk/client-data-pipeline';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import type { S3BucketPolicyStore } from '../../lib/adapters/bucket-policy';
+import { ENGINE_WRITER_ACCESS } from '../../lib/backup-engines/access';
 import { parseConfig } from '../../lib/config';
 import { grantedAccountsIn, type PolicyDocument } from '../../lib/domain/policy';
 import { LeaseLostError, PolicyParseError } from '../../lib/errors';
@@ -204,7 +205,8 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
       bucket,
       layout: 'per-account',
       sourceAccounts: services.config.sourceAccounts,
-      access: services.engine.writerAccess,
+      access: ENGINE_WRITER_ACCESS,
+      sourceRoleName: services.config.sourceRoleName,
       grants: services.grants,
       policy,
       lock,
@@ -291,7 +293,8 @@ describeWithMoto('reliability (moto_server behind a fault-injecting proxy)', () 
         bucket,
         layout: 'per-account',
         sourceAccounts: services.config.sourceAccounts,
-        access: services.engine.writerAccess,
+        access: ENGINE_WRITER_ACCESS,
+        sourceRoleName: services.config.sourceRoleName,
         grants: services.grants,
         policy: editing,
         lock: services.lock,

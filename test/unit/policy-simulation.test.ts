@@ -1,11 +1,15 @@
+import { ENGINE_WRITER_ACCESS } from '../../lib/backup-engines/access';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
-import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
+import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES, nativeAccessMatrix } from '../../lib/domain/access-matrix';
 import {
   DENY_ALTERING_SID,
   DENY_CUSTOMER_KEYS_SID,
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
+  type GrantSpec,
   grantedAccountsIn,
+  grantKey,
+  type Json,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
   type PolicyLayout,
@@ -24,14 +28,15 @@ const OWN = '111111111111';
 const OTHER = '222222222222';
 const OUTSIDER = '333333333333';
 const ORG = 'o-a1b2c3d4e5';
-/** The policy as the Data Pipeline engine's writers need it (the access matrix is theirs). */
+const SPEC: GrantSpec = { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-backup-orchestrator' };
+/** The policy for these grants (an account id alone: its Data Pipeline grant). */
 const planGrants = (
   current: PolicyDocument,
   accounts: Iterable<string>,
   bucket: string,
   layout: PolicyLayout,
   organizationId?: string,
-) => planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout, organizationId);
+) => planGrantsFor(current, accounts, bucket, SPEC, layout, organizationId);
 
 /** Statements a real backup bucket carries besides ours (an auditor, break-glass, replication, an encryption rule). */
 const FOREIGN = existingBucketPolicy().Statement;
@@ -230,5 +235,114 @@ describe('switching layouts', () => {
     const two = planGrants(foreign(), [OWN, OTHER], BUCKET, 'organization', ORG).result.bytes;
     const many = planGrants(foreign(), filler(2000), BUCKET, 'organization', ORG).result.bytes;
     expect(many).toBe(two);
+  });
+});
+
+describe('the native engine', () => {
+  const RESTORE_ROLE = 'ddb-backup-orchestrator-restore';
+  const native = (a: string) => grantKey(a, 'native');
+  const nativeMatrix = (table = 'orders') =>
+    nativeAccessMatrix(OWN, OTHER, OUTSIDER, RESTORE_ROLE, 'us-east-1', table, BACKUP);
+  /** With OTHER not granted (native), its cases are denied — except in the organization layout. */
+  const nativeMatrixFor = (layout: PolicyLayout, grants: string[], table = 'orders'): AccessCase[] =>
+    nativeMatrix(table).map((c) =>
+      grants.includes(native(OTHER)) || c.account !== OTHER || layout === 'organization'
+        ? c
+        : { ...c, expected: 'deny' as const },
+    );
+  const nativeSizes: Array<[string, (layout: PolicyLayout) => string[]]> = [
+    ['1 native account', () => [native(OWN)]],
+    ['2 native accounts', () => [native(OWN), native(OTHER)]],
+    [
+      'many native accounts',
+      (layout) => [native(OWN), native(OTHER), ...filler(layout === 'per-account' ? 10 : 150).map(native)],
+    ],
+  ];
+
+  it('has its own matrix, allowed and denied, every case that would alter a backup refused by an explicit deny', () => {
+    const m = nativeMatrix();
+    expect(m.length).toBeGreaterThanOrEqual(60);
+    expect(m.filter((c) => c.expected === 'allow').length).toBeGreaterThanOrEqual(11);
+    expect(m.filter((c) => c.explicit).length).toBeGreaterThanOrEqual(25);
+  });
+
+  describe.each(LAYOUTS)('Given the %s layout', (layout) => {
+    it.each(nativeSizes)(
+      'and a policy granting %s, the simulator finds every case as expected',
+      async (_size, grantsFor) => {
+        const grants = grantsFor(layout);
+        const policy = policyFor(layout, grants);
+        expect(Buffer.byteLength(JSON.stringify(policy))).toBeLessThanOrEqual(POLICY_SIZE_LIMIT);
+        expect(wrongIn(await evaluateMatrix(policy, nativeMatrixFor(layout, grants), CTX))).toEqual([]);
+      },
+    );
+
+    it.each(LAYOUT_WORD_TABLES)('the native matrix holds for a table named %s', async (table) => {
+      const grants = [native(OWN), native(OTHER)];
+      const rows = await evaluateMatrix(policyFor(layout, grants), nativeMatrixFor(layout, grants, table), CTX);
+      expect(wrongIn(rows)).toEqual([]);
+    });
+
+    it('every case that would alter a finished native backup stays denied under a hand-written grant of s3:* on the account prefix', async () => {
+      const policy = withStatement(policyFor(layout, [native(OWN), native(OTHER)]), HAND_WRITTEN_FULL_ACCESS);
+      const explicit = nativeMatrix().filter((c) => c.explicit);
+      expect(wrongIn(await evaluateMatrix(policy, explicit, CTX))).toEqual([]);
+    });
+
+    it('an account that uses both engines has both: every Data Pipeline case, and every native allow and explicit deny', async () => {
+      const grants = [OWN, native(OWN), OTHER, native(OTHER)];
+      const policy = policyFor(layout, grants);
+      // Its Data Pipeline grant lets any of its roles read its prefix, list the bucket (the
+      // blog's ListBucket has no prefix condition) and get its location: the native matrix's
+      // implicit denies of those are the Data Pipeline grant's to decide.
+      const decidedByDataPipeline = (c: AccessCase) =>
+        c.account === OWN &&
+        (c.key?.startsWith(`${OWN}/`) === true || ['s3:ListBucket', 's3:GetBucketLocation'].includes(c.action));
+      const nativeCases = nativeMatrix().filter(
+        (c) => c.expected === 'allow' || c.explicit || !decidedByDataPipeline(c),
+      );
+      const dataPipeline = await evaluateMatrix(policy, matrixFor(layout, [OWN, OTHER]), CTX);
+      const both = await evaluateMatrix(policy, nativeCases, CTX);
+      expect(wrongIn(dataPipeline)).toEqual([]);
+      expect(wrongIn(both)).toEqual([]);
+    });
+  });
+
+  it('in a policy that holds both engines, a native-only account can read nothing but through its restore role', async () => {
+    const policy = policyFor('per-account', [OWN, native(OTHER)]);
+    const asOther = nativeAccessMatrix(OTHER, OWN, OUTSIDER, RESTORE_ROLE, 'us-east-1', 'orders', BACKUP).filter(
+      (c) => c.account === OTHER,
+    );
+    expect(wrongIn(await evaluateMatrix(policy, asOther, CTX))).toEqual([]);
+  });
+
+  it('catches a native grant given the Data Pipeline engine’s actions: the export could read, list and delete', async () => {
+    const policy = policyFor('per-account', [native(OWN), native(OTHER)]);
+    const widened = {
+      ...policy,
+      Statement: policy.Statement.map((s) =>
+        s.Sid === `DdbBackupOrch${OWN}ExportObjects` ? { ...s, Action: [...EXPORT_S3_ACCESS.objects.actions] } : s,
+      ),
+    };
+    const failing = (await evaluateMatrix(widened, nativeMatrix(), CTX)).filter((r) => !r.ok).map((r) => r.name);
+    expect(failing).toEqual(expect.arrayContaining(['read a data file', 'read the manifest summary']));
+  });
+
+  it('catches a restore read without its role condition: any role of the account could read the backups', async () => {
+    const policy = policyFor('per-account', [native(OWN), native(OTHER)]);
+    const withoutRole = (s: Statement): Statement => {
+      if (s.Sid?.includes('Restore') !== true) return s;
+      const { ArnEquals: _, ...rest } = s.Condition as Record<string, Json>;
+      return { ...s, Condition: rest };
+    };
+    const open = { ...policy, Statement: policy.Statement.map(withoutRole) };
+    const failing = (await evaluateMatrix(open, nativeMatrix(), CTX)).filter((r) => !r.ok).map((r) => r.name);
+    expect(failing).toEqual(
+      expect.arrayContaining([
+        'another role of the account reads a data file',
+        'read a data file',
+        'list its own prefix',
+      ]),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { ENGINE_WRITER_ACCESS } from '../../lib/backup-engines/access';
 import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-access';
 import { LAYOUT_WORD_TABLES } from '../../lib/domain/access-matrix';
 import {
@@ -9,6 +10,7 @@ import {
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
   desiredStatements as desiredStatementsFor,
+  type GrantSpec,
   mergePolicy,
   POLICY_SIZE_LIMIT,
   type PolicyDocument,
@@ -24,12 +26,13 @@ import { TABLE_NAME } from '../../lib/domain/table-ref';
 import { PolicyIntegrityError, PolicyParseError, PolicyTooLargeError } from '../../lib/errors';
 
 const BUCKET = 'corp-ddb-backups';
-/** The policy as the Data Pipeline engine's writers need it. */
+/** What the product grants: every engine's writers, and the restore role of native accounts. */
+const SPEC: GrantSpec = { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-backup-orchestrator' };
+/** The policy as the Data Pipeline engine's writers need it (accounts given by id are Data Pipeline grants). */
 const accountStatements = (bucket: string, account: string) => accountStatementsFor(bucket, account, EXPORT_S3_ACCESS);
-const desiredStatements = (bucket: string, accounts: Iterable<string>) =>
-  desiredStatementsFor(bucket, accounts, EXPORT_S3_ACCESS);
+const desiredStatements = (bucket: string, accounts: Iterable<string>) => desiredStatementsFor(bucket, accounts, SPEC);
 const planGrants = (current: PolicyDocument, accounts: Iterable<string>, bucket: string, layout: PolicyLayout) =>
-  planGrantsFor(current, accounts, bucket, EXPORT_S3_ACCESS, layout);
+  planGrantsFor(current, accounts, bucket, SPEC, layout);
 const A = '111111111111';
 const B = '222222222222';
 
@@ -220,7 +223,7 @@ describe('protectionStatements', () => {
         desiredStatementsFor(
           BUCKET,
           Array.from({ length: n }, (_, i) => String(500000000000 + i)),
-          EXPORT_S3_ACCESS,
+          SPEC,
         ).slice(0, 5),
       ).length;
     expect(bytes(1)).toBe(bytes(30));

@@ -202,6 +202,18 @@ export function registryContract(make: () => RegistryUnderTest): void {
       expect((await ports.grants.acquirePolicyLease(b, 's', LEASE, { revoke: '333333333333' })).state).toBe('busy');
     });
 
+    it('holds one entry per engine of an account: the native grant is owed beside the Data Pipeline one, and a revoke forgets both', async () => {
+      const b = bucket();
+      await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');
+      await ports.grants.releasePolicyLock(b, 'a', ['111111111111', '222222222222:native']);
+      expect((await ports.grants.acquirePolicyLock(b, 'b', LEASE, '111111111111:native')).state).toBe('acquired');
+      await ports.grants.releasePolicyLock(b, 'b', ['111111111111:native']);
+      expect((await ports.grants.acquirePolicyLock(b, 'c', LEASE, '111111111111:native')).state).toBe('granted');
+      expect((await ports.grants.acquirePolicyLease(b, 'r', LEASE, { revoke: '111111111111' })).accounts).toEqual(
+        new Set(['222222222222:native']),
+      );
+    });
+
     it('still records a grant whose writer lost the lease, without releasing the new holder', async () => {
       const b = bucket();
       await ports.grants.acquirePolicyLock(b, 'a', LEASE, '111111111111');

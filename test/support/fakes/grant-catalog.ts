@@ -1,3 +1,4 @@
+import { grantKeysOf } from '../../../lib/domain/policy';
 import type { GrantCatalog } from '../../../lib/ports/grant-catalog';
 
 interface Item {
@@ -57,7 +58,7 @@ export class FakeGrantCatalog implements GrantCatalog {
     const item = this.items.get(bucket) ?? { accounts: new Set<string>() };
     if (item.expiresAt !== undefined && !(item.expiresAt < now) && item.owner !== owner)
       return { state: 'busy', accounts: new Set(item.accounts) };
-    if (opts.revoke !== undefined) item.accounts.delete(opts.revoke);
+    if (opts.revoke !== undefined) for (const k of grantKeysOf(opts.revoke)) item.accounts.delete(k);
     this.items.set(bucket, { ...item, owner, expiresAt: now + leaseMs });
     return { state: 'acquired', accounts: new Set(item.accounts) };
   }

@@ -1,4 +1,5 @@
-import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import { ENGINE_WRITER_ACCESS } from '../../../lib/backup-engines/access';
+import { grantedAccountsIn, grantsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import {
   LeaseLostError,
   LockBusyError,
@@ -6,7 +7,7 @@ import {
   PolicyIntegrityError,
   PolicyParseError,
 } from '../../../lib/errors';
-import { ensureGrant, type GrantDeps, PolicyVerificationError } from '../../../lib/usecases/grant';
+import { ensureGrant, type GrantDeps, PolicyVerificationError, repairGrants } from '../../../lib/usecases/grant';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, LEASE_MS, OUTSIDER } from '../../support/fakes/world';
 import { existingBucketPolicy } from '../../support/fixtures';
 
@@ -22,7 +23,8 @@ describe('ensureGrant', () => {
       bucket: BUCKET,
       layout: 'per-account',
       sourceAccounts: w.config.sourceAccounts,
-      access: w.engine.writerAccess,
+      access: ENGINE_WRITER_ACCESS,
+      sourceRoleName: w.config.sourceRoleName,
       grants: w.grants,
       policy: w.policy,
       lock: w.deps.lock,
@@ -43,6 +45,7 @@ describe('ensureGrant', () => {
         ...PROTECTION_SIDS,
         `DdbBackupOrch${A}Objects`,
         `DdbBackupOrch${A}Cleanup`,
+        `DdbBackupOrch${A}Bucket`,
       ],
     });
     expect(w.grants.calls).toEqual([`acquire ${A}`, 'renew', `release ${A}`]);
@@ -185,6 +188,63 @@ describe('ensureGrant', () => {
       await ensureGrant({ ...deps, sourceAccounts: [A, OUTSIDER] }, OUTSIDER);
       await ensureGrant(deps, A);
       expect(granted()).toEqual([A, OUTSIDER].sort());
+    });
+  });
+
+  describe('per engine', () => {
+    const grants = () => [...grantsIn(parsePolicy(w.policy.text))].sort();
+
+    it('grants a native account the export’s statements only, and records it as <account>:native', async () => {
+      const result = await ensureGrant(deps, A, 'native');
+      expect(result).toMatchObject({
+        engine: 'native',
+        policyWritten: true,
+        statementsWritten: [
+          'DdbBackupOrchDenyInsecureTransport',
+          ...PROTECTION_SIDS,
+          `DdbBackupOrch${A}ExportObjects`,
+          `DdbBackupOrch${A}ExportRestoreObjects`,
+          `DdbBackupOrch${A}ExportRestoreList`,
+        ],
+      });
+      expect(grants()).toEqual([`${A}:native`]);
+      expect(w.grants.granted(BUCKET)).toEqual([`${A}:native`]);
+      expect(w.grants.calls).toEqual([`acquire ${A}:native`, 'renew', `release ${A}:native`]);
+    });
+
+    it('gives an account that uses both engines both grants, each written once and then found in one call', async () => {
+      await ensureGrant(deps, A);
+      const second = await ensureGrant(deps, A, 'native');
+      expect(second).toMatchObject({ alreadyGranted: false, policyWritten: true });
+      expect(second.statementsWritten.every((sid) => sid.startsWith(`DdbBackupOrch${A}Export`))).toBe(true);
+      expect(grants()).toEqual([A, `${A}:native`]);
+      const calls = w.grants.calls.length;
+      await expect(ensureGrant(deps, A, 'native')).resolves.toMatchObject({ alreadyGranted: true });
+      await expect(ensureGrant(deps, A)).resolves.toMatchObject({ alreadyGranted: true });
+      expect(w.grants.calls.slice(calls)).toEqual([`acquire ${A}:native`, `acquire ${A}`]);
+    });
+
+    it('does not put back the native grant of an account no longer in SOURCE_ACCOUNTS', async () => {
+      await ensureGrant({ ...deps, sourceAccounts: [A, OUTSIDER] }, OUTSIDER, 'native');
+      const doc = parsePolicy(w.policy.text);
+      w.policy.text = JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.includes(OUTSIDER)) });
+      await ensureGrant(deps, A, 'native');
+      expect(grants()).toEqual([`${A}:native`]);
+    });
+
+    it('repairs each engine’s grant from the catalog: a native grant removed by hand is put back, the other left as it was', async () => {
+      await ensureGrant(deps, A);
+      await ensureGrant(deps, B, 'native');
+      const doc = parsePolicy(w.policy.text);
+      const dataPipeline = doc.Statement.filter((s) => s.Sid?.startsWith(`DdbBackupOrch${A}`));
+      w.policy.text = JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => !s.Sid?.includes('Export')) });
+      const result = await repairGrants(deps);
+      expect(result).toMatchObject({ repaired: [`${B}:native`], policyWritten: true });
+      expect(result.statementsWritten.every((sid) => sid.startsWith(`DdbBackupOrch${B}Export`))).toBe(true);
+      expect(grants()).toEqual([A, `${B}:native`]);
+      expect(parsePolicy(w.policy.text).Statement.filter((s) => s.Sid?.startsWith(`DdbBackupOrch${A}`))).toEqual(
+        dataPipeline,
+      );
     });
   });
 

@@ -1,5 +1,6 @@
 import { desiredStatements, grantedAccountsIn, parsePolicy, type Statement } from '../../../lib/domain/policy';
 import { PolicyParseError } from '../../../lib/errors';
+import { grantDepsFrom } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
 import { onboardTable } from '../../../lib/usecases/onboard';
 import { A, B, BUCKET, type FakeWorld, fakeWorld, OUTSIDER, REGION, ref } from '../../support/fakes/world';
@@ -254,7 +255,7 @@ describe('health check on the bucket policy', () => {
 
   it('reports, and neither adopts nor removes, product-shaped statements of an account the catalog does not know', async () => {
     const planted = parsePolicy(w.policy.text);
-    planted.Statement.push(...desiredStatements(BUCKET, [OUTSIDER], w.engine.writerAccess).slice(1));
+    planted.Statement.push(...desiredStatements(BUCKET, [OUTSIDER], grantDepsFrom(w.config, w.deps)).slice(1));
     w.policy.text = JSON.stringify(planted);
     const report = await checkHealth(w.deps);
     expect(report.policy).toMatchObject({ unknownGrants: [OUTSIDER], repaired: [], policyWritten: false });

@@ -1,6 +1,6 @@
-import { grantedAccountsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
+import { grantedAccountsIn, grantsIn, PROTECTION_SIDS, parsePolicy } from '../../../lib/domain/policy';
 import { InvalidEventError } from '../../../lib/errors';
-import { PolicyVerificationError } from '../../../lib/usecases/grant';
+import { ensureGrant, grantDepsFrom, PolicyVerificationError } from '../../../lib/usecases/grant';
 import { checkHealth } from '../../../lib/usecases/health';
 import { offboardTable } from '../../../lib/usecases/offboard';
 import { onboardTable } from '../../../lib/usecases/onboard';
@@ -43,12 +43,29 @@ describe('revoke', () => {
         tablesUnderBackup: [],
         stillConfigured: true,
       });
-      expect(result.statementsRemoved.sort()).toEqual([`DdbBackupOrch${C}Cleanup`, `DdbBackupOrch${C}Objects`].sort());
+      expect(result.statementsRemoved.sort()).toEqual(
+        [`DdbBackupOrch${C}Bucket`, `DdbBackupOrch${C}Cleanup`, `DdbBackupOrch${C}Objects`].sort(),
+      );
       expect(granted()).toEqual([A, B]);
       expect(w.grants.granted(BUCKET)).toEqual([A, B]);
       foreignIntact();
       expect(w.grants.lease(BUCKET).owner).toBeUndefined();
       expect(w.telemetry.metrics).toContain('AccountRevoked');
+    });
+
+    it('removes every engine’s grant of an account that uses both, statements and catalog entries', async () => {
+      await ensureGrant(grantDepsFrom(w.config, w.deps), C, 'native');
+      await ensureGrant(grantDepsFrom(w.config, w.deps), B, 'native');
+      const result = await revoke(w.deps, { account: C });
+      expect(result).toMatchObject({ catalogEntryRemoved: true, policyWritten: true });
+      expect(result.statementsRemoved.sort()).toEqual(
+        ['Bucket', 'Cleanup', 'Objects', 'ExportObjects', 'ExportRestoreObjects', 'ExportRestoreList']
+          .map((part) => `DdbBackupOrch${C}${part}`)
+          .sort(),
+      );
+      expect([...grantsIn(parsePolicy(w.policy.text))].sort()).toEqual([A, B, `${B}:native`]);
+      expect(w.grants.granted(BUCKET)).toEqual([A, B, `${B}:native`]);
+      foreignIntact();
     });
 
     it('warns that an account still in SOURCE_ACCOUNTS is granted again by its next CreateTable', async () => {
@@ -132,7 +149,11 @@ describe('revoke', () => {
 
     it('takes the account off the shared statements’ principal list, and removes them with the last account', async () => {
       const result = await revoke(w.deps, { account: C });
-      expect(result.statementsWritten).toEqual(['DdbBackupOrchSharedObjects', 'DdbBackupOrchSharedCleanup']);
+      expect(result.statementsWritten).toEqual([
+        'DdbBackupOrchSharedObjects',
+        'DdbBackupOrchSharedCleanup',
+        'DdbBackupOrchSharedBucket',
+      ]);
       expect(granted()).toEqual([A, B]);
       foreignIntact();
       await revoke(w.deps, { account: A, force: true });
