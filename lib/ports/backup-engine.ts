@@ -13,7 +13,7 @@ import type { Telemetry } from '../observability';
  */
 
 /** The engines there are, by the name a configuration would choose one with. */
-export type BackupEngineName = 'datapipeline';
+export type BackupEngineName = 'datapipeline' | 'native';
 
 /** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
 export type EngineSettings = Pick<
