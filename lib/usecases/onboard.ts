@@ -215,6 +215,7 @@ async function ensureBackup(
         { ...fields, keySchema, ...incarnationFields },
         { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated'), remove: dropOld },
       ),
+    note: (fields) => registry.updateClaimed(table, owner, fields),
     // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
     // lease owner stays recorded so that a failed activation can still overwrite the mark.
     markActive: (pipelineId) =>
