@@ -28,7 +28,7 @@ export const simpleShape = (): TableShape => ({
  * or table that is not there reads as undefined. Records every call (`calls`, `account/region method
  * arg`) and can be told to fail at a call.
  */
-export class FakeNative {
+class FakeNative {
   readonly tables = new Map<string, Table>();
   readonly schedules = new Map<string, { arn: string; schedule: ExportSchedule }>();
   readonly exports = new Map<string, ExportInfo[]>();
