@@ -132,8 +132,12 @@ describe('the native engine’s calls (Scheduler and DynamoDB)', () => {
   });
 
   it('reads an absent schedule as none, and deleting one that is gone as done', async () => {
-    scheduler.on(GetScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
-    scheduler.on(DeleteScheduleCommand).rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }));
+    scheduler
+      .on(GetScheduleCommand)
+      .rejects(new ResourceNotFoundException({ Message: 'no', message: 'no', $metadata: {} }));
+    scheduler
+      .on(DeleteScheduleCommand)
+      .rejects(new ResourceNotFoundException({ Message: 'no', message: 'no', $metadata: {} }));
     await expect(api().getSchedule('g', 'orders')).resolves.toBeUndefined();
     await expect(api().deleteSchedule('g', 'orders')).resolves.toBe(false);
   });
@@ -202,7 +206,9 @@ describe('the native engine on those calls', () => {
         PointInTimeRecoveryDescription: { PointInTimeRecoveryStatus: 'ENABLED' },
       },
     });
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ Message: 'exists', message: 'exists', $metadata: {} }));
     scheduler.on(GetScheduleCommand).resolves(asRead(want));
     const { claim, writes } = claimOf();
     const result = await engine.prepare(table, config, new Date()).ensure(claim, recordingTelemetry());
@@ -231,7 +237,9 @@ describe('the native engine on those calls', () => {
       },
     });
     dynamodb.on(UpdateContinuousBackupsCommand).resolves({});
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ Message: 'exists', message: 'exists', $metadata: {} }));
     scheduler.on(GetScheduleCommand).resolves({ ...asRead(want), ScheduleExpression: 'cron(0 12 * * ? *)' });
     scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: SCHEDULE_ARN });
     const { claim, writes } = claimOf();
