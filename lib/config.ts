@@ -11,6 +11,7 @@ import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { isRegion } from './domain/regions';
 import { compileNamePattern, type NamePattern } from './domain/table-ref';
 import { ConfigError } from './errors';
+import type { BackupEngineName } from './ports/backup-engine';
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
@@ -20,6 +21,12 @@ const BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 const DEFAULT_OPT_OUT_TAG = 'ddb-backup';
+/** The engines a deployment may choose (BACKUP_ENGINE); the first is the default. */
+const BACKUP_ENGINES = ['datapipeline', 'native'] as const satisfies readonly BackupEngineName[];
+/** EventBridge Scheduler's schedule group names: 1-64 of 0-9 a-z A-Z - _ . (Scheduler API, CreateScheduleGroup). */
+const SCHEDULE_GROUP_NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
+/** SQS standard queue names: 1-80 letters, digits, - and _ (SQS API, CreateQueue). */
+const QUEUE_NAME = /^[\w-]{1,80}$/;
 /** Tag values (case-insensitive) that opt a table out of backups. */
 export const OPT_OUT_VALUES = ['off', 'false', 'no', 'none', 'disabled', 'skip', 'exclude'] as const;
 
@@ -226,6 +233,46 @@ const schema = z.object({
     }
     return value === 'true';
   }),
+  BACKUP_ENGINE: optionalText.transform((v, ctx) => {
+    const value = v ?? BACKUP_ENGINES[0];
+    if (!(BACKUP_ENGINES as readonly string[]).includes(value)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `BACKUP_ENGINE must be one of ${BACKUP_ENGINES.join(', ')}, got "${value}"`,
+      });
+      return z.NEVER;
+    }
+    return value as BackupEngineName;
+  }),
+  NATIVE_EXPORT_ACCOUNTS: optionalText.transform((v, ctx) => {
+    const ids = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `NATIVE_EXPORT_ACCOUNTS holds values that are not 12-digit account ids: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  }),
+  SCHEDULE_GROUP: optionalText.refine((v) => v === undefined || SCHEDULE_GROUP_NAME.test(v), {
+    message: 'SCHEDULE_GROUP must be an EventBridge Scheduler group name: 1-64 letters, digits and -_. only',
+  }),
+  EXPORT_SCHEDULER_ROLE: roleName('EXPORT_SCHEDULER_ROLE', 'ddb-backup-export-scheduler'),
+  EXPORT_DLQ_NAME: optionalText.refine((v) => v === undefined || QUEUE_NAME.test(v), {
+    message: 'EXPORT_DLQ_NAME must be an SQS standard queue name (not a URL or ARN): 1-80 letters, digits, - and _',
+  }),
+  EXPORT_WINDOW_MINUTES: numberVar('EXPORT_WINDOW_MINUTES', {
+    fallback: 60,
+    min: 0,
+    max: 1440,
+    integer: true,
+    what: 'a whole number of minutes from 0 (no window) to 1440',
+  }),
 });
 
 export interface Config {
@@ -265,6 +312,18 @@ export interface Config {
   coverageGraceMinutes: number;
   /** Whether the coverage report has the unprotected tables it finds onboarded (AUTO_REPAIR_COVERAGE). */
   autoRepairCoverage: boolean;
+  /** The engine a table is backed up with unless its account is listed below (BACKUP_ENGINE). */
+  backupEngine: BackupEngineName;
+  /** Accounts that use the native export whatever BACKUP_ENGINE says (NATIVE_EXPORT_ACCOUNTS; each in SOURCE_ACCOUNTS). */
+  nativeExportAccounts: readonly string[];
+  /** The native engine's EventBridge Scheduler group in every source account and region (SCHEDULE_GROUP). */
+  scheduleGroup: string;
+  /** The role, in every source account, the export schedules run as (EXPORT_SCHEDULER_ROLE, a name). */
+  exportSchedulerRole: string;
+  /** The SQS queue, in every source account and region, that holds exports Scheduler could not start (EXPORT_DLQ_NAME). */
+  exportDlqName: string;
+  /** The schedules' flexible window in minutes (EXPORT_WINDOW_MINUTES; 0: exactly at BACKUP_TIME_UTC). */
+  exportWindowMinutes: number;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -277,6 +336,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const e = result.data;
   if (e.POLICY_LAYOUT === 'organization' && e.ORGANIZATION_ID === undefined) {
     throw new ConfigError('Invalid configuration: POLICY_LAYOUT=organization needs ORGANIZATION_ID');
+  }
+  const strays = e.NATIVE_EXPORT_ACCOUNTS.filter((id) => !e.SOURCE_ACCOUNTS.includes(id));
+  if (strays.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration: NATIVE_EXPORT_ACCOUNTS lists accounts not in SOURCE_ACCOUNTS: ${strays.join(', ')}`,
+    );
   }
   const backupAccountId = ROLE_ARN.exec(e.BACKUP_ROLE_ARN)?.[1] as string;
   return {
@@ -309,7 +374,21 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     watchRegions: e.WATCH_REGIONS,
     coverageGraceMinutes: e.COVERAGE_GRACE_MINUTES,
     autoRepairCoverage: e.AUTO_REPAIR_COVERAGE,
+    backupEngine: e.BACKUP_ENGINE,
+    nativeExportAccounts: e.NATIVE_EXPORT_ACCOUNTS,
+    scheduleGroup: e.SCHEDULE_GROUP ?? 'ddb-backup-orchestrator',
+    exportSchedulerRole: e.EXPORT_SCHEDULER_ROLE,
+    exportDlqName: e.EXPORT_DLQ_NAME ?? 'ddb-backup-export-dlq',
+    exportWindowMinutes: e.EXPORT_WINDOW_MINUTES,
   };
+}
+
+/** The engine that backs up a new table of `accountId`: native for the accounts NATIVE_EXPORT_ACCOUNTS lists, else BACKUP_ENGINE. */
+export function engineFor(
+  config: Pick<Config, 'backupEngine' | 'nativeExportAccounts'>,
+  accountId: string,
+): BackupEngineName {
+  return config.nativeExportAccounts.includes(accountId) ? 'native' : config.backupEngine;
 }
 
 /** The orchestrator's functions, by the names serverless.yml gives them (and their roles: `<service>-<stage>-<function>`). */

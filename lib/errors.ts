@@ -93,3 +93,8 @@ function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`;
   return String(cause);
 }
+
+/** A restore that cannot go ahead, and why (nothing was written). */
+export class RestoreRefusedError extends OrchestratorError {
+  readonly retryable = false;
+}

@@ -41,6 +41,9 @@ export const MetricName = {
   CoveragePercent: 'CoveragePercent',
   CoverageUnreachable: 'CoverageUnreachable',
   ReportFailed: 'ReportFailed',
+  /** Gauges the health check sets every run: tables whose newest export failed or whose newest completed one is older than 26 h, and the oldest such age (hours) among tables whose engine reports its runs. */
+  BackupsOverdue: 'BackupsOverdue',
+  NewestBackupAgeHours: 'NewestBackupAgeHours',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataPipelineClient } from '@aws-sdk/client-data-pipeline';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { S3BucketPolicyStore } from './adapters/bucket-policy';
@@ -14,6 +15,9 @@ import { DynamoSourceTables } from './adapters/source-tables';
 import { DynamoTableRegistry } from './adapters/table-registry';
 import { PipelineApi } from './backup-engines/datapipeline/api';
 import { dataPipelineEngine } from './backup-engines/datapipeline/engine';
+import { NativeApi } from './backup-engines/native/api';
+import { nativeEngine } from './backup-engines/native/engine';
+import { routeEngines } from './backup-engines/route';
 import { type Config, type FunctionName, hasSourceRole, roleSessionName, sourceRoleArn } from './config';
 import { FORWARDING_RULE_NAME } from './domain/coverage';
 import { ConfigError } from './errors';
@@ -49,6 +53,8 @@ export interface Services {
   roles: RoleAssumer;
   /** The Data Pipeline engine's calls in an account and region (what the engine uses; tools and tests read pipelines through it). */
   pipelines: (accountId: string, region: string) => PipelineApi;
+  /** The native engine's Scheduler and DynamoDB calls in an account and region (tools and tests read schedules and exports through it). */
+  natives: (accountId: string, region: string) => NativeApi;
   lock: LockOptions;
   newOwnerId: () => string;
   /** The source template's forwarding rule in an account and region (what the coverage report asks about). */
@@ -110,6 +116,21 @@ export function createServices(
       () => bucket.take(),
     );
   });
+  /**
+   * The native engine's pace per account and region: 10 calls a second, burst 20, for Scheduler and DynamoDB's
+   * control plane together — under Scheduler's lowest published per-operation rate (50 a second in its quota page's
+   * older edition, 250 and up in the current one), so that a backfill of hundreds of tables is not throttled.
+   */
+  const nativePaces = new Map<string, TokenBucket>();
+  const natives = perAccount((account, r, credentials, roleArn) => {
+    const bucket = keep(nativePaces, `${account}/${r}`, () => new TokenBucket(10, 20));
+    return new NativeApi(
+      new SchedulerClient({ region: r, credentials, ...CLIENT_SETTINGS }),
+      new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS }),
+      () => roles.credentials(roleArn),
+      () => bucket.take(),
+    );
+  });
   const sourceTables = perAccount(
     (_, r, credentials) => new DynamoSourceTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })),
   );
@@ -148,12 +169,19 @@ export function createServices(
     inInvocation: (requestId, work) => roles.inInvocation(roleSessionName(fn, requestId), work),
     registry: new DynamoTableRegistry(registryClient, config.registryTable),
     grants: new DynamoGrantCatalog(registryClient, config.registryTable),
-    engine: dataPipelineEngine(pipelines),
+    engine: routeEngines(
+      {
+        datapipeline: dataPipelineEngine(pipelines),
+        native: nativeEngine(natives, { scheduleGroup: config.scheduleGroup }),
+      },
+      config,
+    ),
     sourceTables,
     policy: backupBucketAs(() => config.backupRoleArn),
     snapshots: backupBucketAs(snapshotReader),
     roles,
     pipelines,
+    natives,
     lock: {
       leaseMs: config.lockLeaseSeconds * 1000,
       // Long enough to outlast the lease of a holder that died, within the functions' timeouts.

@@ -157,6 +157,12 @@ const ALARMS = [
     counted('ReportFailed'),
   ],
   ['ReportErrorsAlarm', 'report-errors', 'The report function failed.', functionErrors('Report')],
+  [
+    'BackupsOverdueAlarm',
+    'backups-overdue',
+    "A native table's newest export failed, or its newest completed export is older than 26 hours. Invoke healthCheck for the list; the export's DescribeExport and the account's export dead-letter queue say why.",
+    gauge('BackupsOverdue'),
+  ],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

@@ -155,9 +155,7 @@ export function classify(
 
 /** The engine the record names; a record without one is a Data Pipeline table (records from before the native engine). */
 function engineOf(record: TableRecord | undefined): string | undefined {
-  if (record === undefined) return undefined;
-  const named = (record as TableRecord & { engine?: string }).engine;
-  return named ?? 'datapipeline';
+  return record === undefined ? undefined : (record.engine ?? 'datapipeline');
 }
 
 export interface CoverageTotals {

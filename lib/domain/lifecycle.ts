@@ -1,4 +1,5 @@
 import { IllegalTransitionError } from '../errors';
+import type { BackupEngineName } from '../ports/backup-engine';
 import type { KeyAttribute } from './table-ref';
 
 /**
@@ -315,6 +316,28 @@ export interface TableRecord {
   lastError?: string;
   /** The table's key schema, from its CreateTable event (what a restore recreates). */
   keySchema?: KeyAttribute[];
+  /** The engine that made the backup resource (absent: Data Pipeline, the first engine). */
+  engine?: BackupEngineName;
+  /** The table's shape as DescribeTable told it at onboarding (native engine): what ImportTable recreates. */
+  shape?: TableShape;
+  /** True when the product turned point-in-time recovery on for the table (native engine): it was off before. */
+  pitrEnabledByProduct?: boolean;
+}
+
+/** A table's definition as DescribeTable tells it, in the API's own names: what a restore by ImportTable creates again. */
+export interface TableShape {
+  attributeDefinitions: Array<{ AttributeName: string; AttributeType: string }>;
+  keySchema: Array<{ AttributeName: string; KeyType: string }>;
+  globalSecondaryIndexes: Array<{
+    IndexName: string;
+    KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+    Projection: { ProjectionType?: string; NonKeyAttributes?: string[] };
+    ProvisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
+  }>;
+  /** Names of the local secondary indexes: ImportTable cannot create them. */
+  localSecondaryIndexes: string[];
+  billingMode: 'PAY_PER_REQUEST' | 'PROVISIONED';
+  provisionedThroughput?: { ReadCapacityUnits: number; WriteCapacityUnits: number };
 }
 
 /** The fields a use case may write on a claimed record; the status moves only through a Step, the lease only through the registry. */

@@ -11,8 +11,11 @@ export interface Snapshot {
   time: string;
   /** s3://BUCKET/ACCOUNT/REGION/TABLE/SNAPSHOT/ */
   location: string;
-  /** Objects in the run folder (data files and the manifest). */
-  objects: number;
+  /** Objects in the run folder (data files and the manifest; Data Pipeline). */
+  objects?: number;
+  /** Items and billed bytes (native export: DescribeExport's ItemCount and BilledSizeBytes). */
+  itemCount?: number;
+  sizeBytes?: number;
 }
 
 export interface SnapshotListing {

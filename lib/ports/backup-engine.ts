@@ -15,6 +15,11 @@ import type { Telemetry } from '../observability';
 /** The engines there are, by the name a configuration would choose one with. */
 export type BackupEngineName = 'datapipeline' | 'native';
 
+/** The engine that made a record's backup resource: the record says, and a record that does not is Data Pipeline's (the first engine). */
+export function recordEngine(record: Pick<TableRecord, 'engine'>): BackupEngineName {
+  return record.engine ?? 'datapipeline';
+}
+
 /** The settings an engine reads, handed in with each call (the alarm topic is known only once a function is invoked). */
 export type EngineSettings = Pick<
   Config,
@@ -25,7 +30,11 @@ export type EngineSettings = Pick<
   | 'pipelineRegion'
   | 'pipelineRoles'
   | 'pipelineInstanceType'
->;
+> &
+  /** The native engine's (it refuses to run without them; Config always has them). */
+  Partial<
+    Pick<Config, 'backupAccountId' | 'scheduleGroup' | 'exportSchedulerRole' | 'exportDlqName' | 'exportWindowMinutes'>
+  >;
 
 /** Where a table's backup resource would live, or why it cannot be backed up here. */
 export type Placement = { region: string } | { region?: undefined; unsupported: string };
@@ -37,8 +46,11 @@ export interface ClaimedTable {
   record: TableRecord;
   /** Records the backup resource made (or found): resolves false when the lease was lost. */
   recordCreated(
-    fields: Required<Pick<RecordFields, 'pipelineId' | 'pipelineRegion' | 'uniqueId' | 'generation'>>,
+    fields: Required<Pick<RecordFields, 'pipelineId' | 'pipelineRegion' | 'uniqueId' | 'generation'>> &
+      Pick<RecordFields, 'engine' | 'shape' | 'pitrEnabledByProduct'>,
   ): Promise<boolean>;
+  /** Records facts learnt on the way (no status change) while the claim is held: resolves false when the lease was lost. */
+  note?(fields: Pick<RecordFields, 'pitrEnabledByProduct' | 'shape'>): Promise<boolean>;
   /** Records the table as backed up; the engine runs it alongside its activation (a failed activation is recorded after both settle). */
   markActive(resourceId: string): Promise<unknown>;
 }
@@ -64,6 +76,15 @@ export interface BackupHealth {
   health?: string;
   latestRunTime?: string;
   nextRunTime?: string;
+  /** For an engine whose runs the health check can read (native export): the newest run, and the newest that completed. */
+  runs?: BackupRuns;
+}
+
+/** What an engine tells of a table's recent backups (native export: ListExports / DescribeExport). */
+export interface BackupRuns {
+  newest?: { id: string; status: string; time?: string; itemCount?: number; sizeBytes?: number; failure?: string };
+  /** When the newest completed backup was taken (ISO 8601), if any is known. */
+  newestCompletedTime?: string;
 }
 
 /** The backup resources of one account and region, whoever made them. */
@@ -72,13 +93,25 @@ export interface BackupInventory {
   count: number;
   /** Whether one of them backs up this table already (the registry lost, or made by an earlier version). */
   covers(tableArn: string): boolean;
+  /** False when the engine's resources have no quota worth planning for (Scheduler: a million schedules per region). */
+  bounded?: boolean;
+}
+
+/** What restore asks an engine for a table's snapshots with. */
+export interface SnapshotQuery {
+  bucket: string;
+  table: TableRef;
+  /** The table's registry record, when it has one. */
+  record?: TableRecord;
+  /** The keys under the table's prefix of the backup bucket (listed only when asked). */
+  keys(): Promise<readonly string[]>;
 }
 
 /** What an earlier restore into the same target table left. */
 export type RestoreFound =
   | { kind: 'none' }
   /** The same request (same target, same snapshot), started: nothing more to do. */
-  | { kind: 'started'; resourceId: string }
+  | { kind: 'started'; resourceId: string; state?: string }
   /** The same request, made but never started (its attempt died): `start` resumes it. */
   | { kind: 'unfinished'; resourceId: string }
   /** Another request into the same target that may still be running: in words, for the refusal. */
@@ -88,22 +121,29 @@ export interface RestoreRequest {
   source: TableRef;
   target: TableRef;
   snapshot: Snapshot;
+  /** The source table's registry record, when it has one. */
+  record?: TableRecord;
 }
 
 /** A restore, checked and built offline. */
 export interface PreparedRestore {
   /** Where the restore runs (Data Pipeline: the import pipeline's region). */
   readonly region: string;
+  /** True when the restore creates its target table itself (ImportTable), which must then not exist; else the use case makes or tags it. */
+  readonly createsTarget?: boolean;
   find(): Promise<RestoreFound>;
   /** Makes (or, given `resume`, reuses) the restore's resource and starts it; resolves its id. */
   start(resume?: string): Promise<string>;
+  /** The state of a restore this engine started, when the engine can tell it (native: DescribeImport's status). */
+  state?(resourceId: string): Promise<string | undefined>;
 }
 
 export interface BackupEngine {
   readonly name: BackupEngineName;
   /** What the engine's writers do in their account's prefix of the backup bucket: the bucket policy grants exactly this. */
   readonly writerAccess: WriterAccess;
-  placement(tableRegion: string, settings: EngineSettings): Placement;
+  /** `accountId` lets a router pick the account's engine; an engine itself may ignore it. */
+  placement(tableRegion: string, settings: EngineSettings, accountId?: string): Placement;
   /** Checks and builds the table's backup offline; throws (ConfigError, PipelineDefinitionError) before any call when it cannot be made. */
   prepare(table: TableRef, settings: EngineSettings, now: Date): PreparedBackup;
   /** Stops and removes the table's backup resource; its backups stay. A resource already gone is not an error. */
@@ -111,8 +151,8 @@ export interface BackupEngine {
   /** The health of the backup resources of `records`, all in one account and region; one entry per record, in order. */
   health(accountId: string, region: string, records: readonly TableRecord[]): Promise<BackupHealth[]>;
   inventory(accountId: string, region: string): Promise<BackupInventory>;
-  /** A table's snapshots, read from the keys listed under its prefix of the backup bucket. */
-  snapshots(bucket: string, table: TableRef, keys: readonly string[]): SnapshotListing;
+  /** A table's snapshots, newest first (Data Pipeline: read from the keys under its prefix of the backup bucket). */
+  snapshots(query: SnapshotQuery): Promise<SnapshotListing>;
   /** Checks and builds a restore offline; throws before any call when it cannot be made. */
   prepareRestore(request: RestoreRequest, settings: EngineSettings): PreparedRestore;
 }

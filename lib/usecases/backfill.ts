@@ -97,7 +97,7 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
       skip(t, excluded.message);
       continue;
     }
-    const placement = deps.engine.placement(t.region, config);
+    const placement = deps.engine.placement(t.region, config, t.accountId);
     if (placement.region === undefined) {
       skip(t, placement.unsupported);
       continue;
@@ -124,7 +124,18 @@ export async function backfill(deps: BackfillDeps, rawInput: unknown): Promise<B
   const existing = new Map(
     [...inventory].flatMap(([k, v]) => (v.status === 'fulfilled' ? [[k, v.value.count] as const] : [])),
   );
-  const { fits, overQuota } = planQuota(fresh, existing, input.pipelineQuota);
+  // Only engines whose resources have a quota worth planning for count against pipelineQuota (Data Pipeline's 100 a region).
+  const unbounded = (c: Candidate) => {
+    const inv = inventory.get(`${c.accountId}/${c.pipelineRegion}`);
+    return inv?.status === 'fulfilled' && inv.value.bounded === false;
+  };
+  const planned = planQuota(
+    fresh.filter((c) => !unbounded(c)),
+    existing,
+    input.pipelineQuota,
+  );
+  const fits = [...planned.fits, ...fresh.filter(unbounded)];
+  const { overQuota } = planned;
   for (const c of overQuota) {
     skip(
       c,

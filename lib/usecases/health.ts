@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { type TableRecord, WITH_BACKUP_RESOURCE } from '../domain/lifecycle';
 import { errorFields, MetricName, type Telemetry } from '../observability';
-import type { BackupEngine, BackupHealth } from '../ports/backup-engine';
+import type { BackupEngine, BackupHealth, BackupRuns } from '../ports/backup-engine';
 import type { BucketPolicyStore } from '../ports/bucket-policy-store';
 import type { GrantCatalog } from '../ports/grant-catalog';
 import type { SourceTablesOf } from '../ports/source-tables';
@@ -42,13 +42,43 @@ export interface TableHealth {
   table: string;
   pipelineId: string;
   pipelineRegion: string;
-  /** `exists-again`: the registry says OFFBOARDED, yet the table exists in its account: nothing backs it up. */
-  status: BackupHealth['status'] | 'unreachable' | 'exists-again';
+  /**
+   * `exists-again`: the registry says OFFBOARDED, yet the table exists in its account: nothing backs it up.
+   * `backup-failed` / `backup-overdue` (engines that report their runs): the newest backup failed, or the newest
+   * completed one is older than 26 hours (or there is none 26 hours after onboarding).
+   */
+  status: BackupHealth['status'] | 'unreachable' | 'exists-again' | 'backup-failed' | 'backup-overdue';
   state?: string;
   health?: string;
   latestRunTime?: string;
   nextRunTime?: string;
+  /** The newest backup run (native: the newest export's status, time, item count and billed size). */
+  newestBackup?: BackupRuns['newest'];
+  /** Hours since the newest completed backup's point in time. */
+  newestCompletedAgeHours?: number;
   error?: string;
+}
+
+/** A nightly backup older than this (hours) is overdue: one night missed, with two hours' grace for the window and the export. */
+const OVERDUE_HOURS = 26;
+
+/**
+ * What a table's reported runs say about it (pure): `backup-failed` when the newest run failed,
+ * `backup-overdue` when the newest completed one is older than OVERDUE_HOURS (or none completed
+ * within OVERDUE_HOURS of `since`, when the table was brought under backup), else nothing.
+ */
+export function judgeRuns(
+  runs: BackupRuns,
+  since: string | undefined,
+  now: Date,
+): { problem?: 'backup-failed' | 'backup-overdue'; ageHours?: number } {
+  const hoursSince = (iso: string) => (now.getTime() - Date.parse(iso)) / 3_600_000;
+  const ageHours =
+    runs.newestCompletedTime === undefined ? undefined : Math.round(hoursSince(runs.newestCompletedTime) * 10) / 10;
+  if (runs.newest?.status === 'FAILED') return { problem: 'backup-failed', ageHours };
+  const overdue =
+    ageHours !== undefined ? ageHours > OVERDUE_HOURS : since !== undefined && hoursSince(since) > OVERDUE_HOURS;
+  return overdue ? { problem: 'backup-overdue', ageHours } : { ageHours };
 }
 
 export interface HealthReport {
@@ -61,6 +91,8 @@ export interface HealthReport {
     vanished: number;
     unreachable: number;
     existsAgain: number;
+    backupFailed: number;
+    backupOverdue: number;
   };
   tables: TableHealth[];
   policy: PolicyHealth;
@@ -73,7 +105,7 @@ export interface HealthReport {
  * data. Alongside, puts back what the bucket policy lacks of the grant catalog (checkPolicy).
  */
 export async function checkHealth(deps: HealthDeps, now: Date = new Date()): Promise<HealthReport> {
-  const [pipelines, policy] = await Promise.allSettled([checkPipelines(deps), checkPolicy(deps)]);
+  const [pipelines, policy] = await Promise.allSettled([checkPipelines(deps, now), checkPolicy(deps)]);
   if (pipelines.status === 'rejected') throw pipelines.reason;
   const { summary, tables } = pipelines.value;
   // The pipelines' gauges are set by now; a policy check that failed fails the invocation (HealthCheckFailed).
@@ -121,7 +153,7 @@ async function checkPolicy(deps: HealthDeps): Promise<PolicyHealth> {
   return health;
 }
 
-async function checkPipelines(deps: HealthDeps): Promise<Pick<HealthReport, 'summary' | 'tables'>> {
+async function checkPipelines(deps: HealthDeps, now: Date): Promise<Pick<HealthReport, 'summary' | 'tables'>> {
   const all = await deps.registry.listTables();
   const records = all.filter((r) => WITH_BACKUP_RESOURCE.includes(r.status) && r.pipelineId !== undefined);
   const groups = new Map<string, TableRecord[]>();
@@ -132,7 +164,7 @@ async function checkPipelines(deps: HealthDeps): Promise<Pick<HealthReport, 'sum
   const settled = await mapPool([...groups.values()], 4, async (group) => {
     const first = group[0] as TableRecord;
     const found = await deps.engine.health(first.accountId, first.pipelineRegion ?? first.region, group);
-    return group.map((r, i) => row(r, found[i]));
+    return group.map((r, i) => row(r, found[i], now));
   });
   const pipelineRows = settled.flatMap((s, i) => {
     if (s.status === 'fulfilled') return s.value;
@@ -159,30 +191,45 @@ async function checkPipelines(deps: HealthDeps): Promise<Pick<HealthReport, 'sum
     vanished: count('vanished'),
     unreachable: count('unreachable'),
     existsAgain: count('exists-again'),
+    backupFailed: count('backup-failed'),
+    backupOverdue: count('backup-overdue'),
   };
   deps.telemetry.gauge(MetricName.PipelinesInError, summary.error);
   deps.telemetry.gauge(MetricName.PipelinesNotScheduled, summary.notScheduled);
   deps.telemetry.gauge(MetricName.PipelinesVanished, summary.vanished);
   deps.telemetry.gauge(MetricName.PipelinesUnreachable, summary.unreachable);
   deps.telemetry.gauge(MetricName.TablesExistAgain, summary.existsAgain);
+  // Only engines that report their runs are judged by them: with none of their tables, neither gauge has a reading to give.
+  const judged = pipelineRows.filter((t) => t.newestCompletedAgeHours !== undefined || t.newestBackup !== undefined);
+  if (judged.length > 0 || summary.backupFailed + summary.backupOverdue > 0) {
+    deps.telemetry.gauge(MetricName.BackupsOverdue, summary.backupFailed + summary.backupOverdue);
+    deps.telemetry.gauge(
+      MetricName.NewestBackupAgeHours,
+      Math.max(0, ...judged.map((t) => t.newestCompletedAgeHours ?? 0)),
+    );
+  }
   const unhealthy = tables.filter((t) => t.status !== 'ok');
   (unhealthy.length > 0 ? deps.telemetry.warn : deps.telemetry.info)('health check', { ...summary, unhealthy });
   return { summary, tables };
 }
 
 /** A table's row; without the engine's word (its account unreachable) the status is filled in by the caller. */
-function row(r: TableRecord, found: BackupHealth | undefined): TableHealth {
+function row(r: TableRecord, found: BackupHealth | undefined, now?: Date): TableHealth {
+  const runs = found?.runs === undefined || now === undefined ? undefined : judgeRuns(found.runs, r.activatedAt, now);
+  const base = found?.status ?? 'vanished';
   return {
     account: r.accountId,
     region: r.region,
     table: r.tableName,
     pipelineId: r.pipelineId as string,
     pipelineRegion: r.pipelineRegion ?? r.region,
-    status: found?.status ?? 'vanished',
+    status: base === 'ok' && runs?.problem !== undefined ? runs.problem : base,
     state: found?.state,
     health: found?.health,
     latestRunTime: found?.latestRunTime,
     nextRunTime: found?.nextRunTime,
+    ...(found?.runs?.newest === undefined ? {} : { newestBackup: found.runs.newest }),
+    ...(runs?.ageHours === undefined ? {} : { newestCompletedAgeHours: runs.ageHours }),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import { type Config, engineFor } from '../config';
 import { tableOutputUri } from '../domain/layout';
 import {
   type Incarnation,
@@ -78,7 +78,9 @@ export async function onboardTable(
 
   const [pipeline, grant] = await Promise.allSettled([
     ensureBackup(deps, table, prepared, { tableId: event.tableId, eventTime: event.eventTime }, event.keySchema),
-    ensureGrant(grantDepsFrom(config, deps), table.accountId),
+    // The grant of the engine that backs up the account's new tables (a resource an earlier engine left half-made is
+    // completed by that engine, whose grant the account already holds from that earlier attempt).
+    ensureGrant(grantDepsFrom(config, deps), table.accountId, engineFor(config, table.accountId)),
   ]);
   const context = { table: tableKey(table), pipelineRegion };
   if (grant.status === 'rejected') {
@@ -215,6 +217,7 @@ async function ensureBackup(
         { ...fields, keySchema, ...incarnationFields },
         { transition: step(isReborn(record) ? 'reonboarded' : 'backupCreated'), remove: dropOld },
       ),
+    note: (fields) => registry.updateClaimed(table, owner, fields),
     // ACTIVE, with the lease expired rather than removed: duplicates see ACTIVE and stop, while the
     // lease owner stays recorded so that a failed activation can still overwrite the mark.
     markActive: (pipelineId) =>

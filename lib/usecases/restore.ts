@@ -1,21 +1,22 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { tablePrefix } from '../domain/layout';
+import type { TableRecord } from '../domain/lifecycle';
 import { isRegion } from '../domain/regions';
 import { SNAPSHOT_NAME, type Snapshot } from '../domain/snapshots';
 import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, type TableRef, tableArn } from '../domain/table-ref';
 import { PRODUCT_NAME, TAG_MANAGED_BY, TAG_RESTORED_FROM } from '../domain/tags';
-import { InvalidEventError, OrchestratorError } from '../errors';
+import { InvalidEventError, RestoreRefusedError } from '../errors';
 import type { Telemetry } from '../observability';
 import type { BackupEngine } from '../ports/backup-engine';
 import type { BackupBucket } from '../ports/bucket-policy-store';
 import type { SourceTables, SourceTablesOf } from '../ports/source-tables';
 import type { TableRegistry } from '../ports/table-registry';
 
-/** A restore that cannot go ahead, and why (nothing was written). */
-export class RestoreRefusedError extends OrchestratorError {
-  readonly retryable = false;
-}
+export { RestoreRefusedError };
+
+/** A native export's id (AWS: `01695353076000-06e2188f`); a snapshot is named by its run folder or by its export id. */
+const EXPORT_ID = /^(?=[^-]*\d)[0-9A-Za-z][0-9A-Za-z-]{7,63}$/;
 
 export interface RestoreDeps {
   config: Config;
@@ -53,7 +54,10 @@ const schema = z.discriminatedUnion('action', [
       ...where,
       snapshot: z
         .string({ required_error: 'snapshot is required (a name from "list")' })
-        .regex(SNAPSHOT_NAME, 'snapshot must be a run folder name such as 2026-11-26-03-00-00'),
+        .refine(
+          (v) => SNAPSHOT_NAME.test(v) || EXPORT_ID.test(v),
+          'snapshot must be a run folder name such as 2026-11-26-03-00-00, or an export id from "list"',
+        ),
       targetTable,
       /** Who the operator says they are: recorded beside what Lambda says, never instead of it. */
       requestedBy: z
@@ -139,6 +143,8 @@ export type RestoreResult =
       pipelineRegion: string;
       /** True when the same restore (same target, same snapshot) had been started before: nothing was done. */
       alreadyStarted: boolean;
+      /** The restore's state, when its engine tells one (native: the import's status, e.g. IN_PROGRESS). */
+      state?: string;
       /** Who asked for this call (see Requester). */
       requestedBy: Requester;
     };
@@ -175,7 +181,14 @@ export async function restore(
     tableName: input.table,
     tableArn: tableArn(input.region, input.account, input.table),
   };
-  const listing = engine.snapshots(config.backupBucket, source, await deps.backupBucket.listKeys(tablePrefix(source)));
+  // The engine that backed the table up reads its snapshots: the record names it (a router picks by it).
+  const record = await deps.registry.getTable(source);
+  const listing = await engine.snapshots({
+    bucket: config.backupBucket,
+    table: source,
+    record,
+    keys: () => deps.backupBucket.listKeys(tablePrefix(source)),
+  });
   if (input.action === 'list') {
     return { action: 'list', table: source.tableArn, snapshots: listing.snapshots, incomplete: listing.incomplete };
   }
@@ -186,9 +199,14 @@ export async function restore(
   };
   const snapshot = listing.snapshots.find((s) => s.snapshot === input.snapshot);
   if (snapshot === undefined) {
+    const folder = SNAPSHOT_NAME.test(input.snapshot);
     const why = listing.incomplete.includes(input.snapshot)
-      ? 'its run folder has no manifest (the export did not finish)'
-      : 'there is no such run folder';
+      ? folder
+        ? 'its run folder has no manifest (the export did not finish)'
+        : 'its export has not COMPLETED'
+      : folder
+        ? 'there is no such run folder'
+        : 'there is no such export of the table';
     return refuse(`snapshot ${input.snapshot} of ${source.tableArn} cannot be restored: ${why}`);
   }
   const target: TableRef = {
@@ -196,8 +214,20 @@ export async function restore(
     tableName: input.targetTable,
     tableArn: tableArn(input.region, input.account, input.targetTable),
   };
-  const prepared = engine.prepareRestore({ source, target, snapshot }, config); // offline: a region without the engine, an invalid definition
-  const started = (pipelineId: string, targetCreated: boolean, alreadyStarted: boolean): RestoreResult => ({
+  let prepared: ReturnType<typeof engine.prepareRestore>;
+  try {
+    // Offline: a region without the engine, an invalid definition, a table shape the engine cannot recreate.
+    prepared = engine.prepareRestore({ source, target, snapshot, record }, config);
+  } catch (e) {
+    if (e instanceof RestoreRefusedError) return refuse(e.message);
+    throw e;
+  }
+  const started = (
+    pipelineId: string,
+    targetCreated: boolean,
+    alreadyStarted: boolean,
+    state: string | undefined,
+  ): RestoreResult => ({
     action: 'restore',
     source: source.tableArn,
     snapshot: input.snapshot,
@@ -206,6 +236,7 @@ export async function restore(
     pipelineId,
     pipelineRegion: prepared.region,
     alreadyStarted,
+    ...(state === undefined ? {} : { state }),
     requestedBy,
   });
 
@@ -219,7 +250,7 @@ export async function restore(
       pipelineId: earlier.resourceId,
       requestedBy,
     });
-    return started(earlier.resourceId, false, true);
+    return started(earlier.resourceId, false, true, earlier.state);
   }
   if (earlier.kind === 'other') {
     return refuse(`table ${input.targetTable} is already being restored ${earlier.description}`);
@@ -227,13 +258,32 @@ export async function restore(
 
   const tables = deps.sourceTables(input.account, input.region);
   const existing = await tables.describe(input.targetTable);
+  if (prepared.createsTarget === true) {
+    // ImportTable always creates its table: the target must be a name no table has.
+    if (existing !== undefined)
+      return refuse(
+        `table ${input.targetTable} exists: this restore (ImportTable) creates its target table itself; restore into a new table name`,
+      );
+    const resourceId = await prepared.start(earlier.kind === 'unfinished' ? earlier.resourceId : undefined);
+    const state = await prepared.state?.(resourceId);
+    deps.telemetry.info('restore started', {
+      source: source.tableArn,
+      snapshot: input.snapshot,
+      target: target.tableArn,
+      pipelineId: resourceId,
+      state,
+      targetCreated: true,
+      requestedBy,
+    });
+    return started(resourceId, true, false, state);
+  }
   if (existing !== undefined && (await tables.hasItems(input.targetTable))) {
     return refuse(
       `table ${input.targetTable} exists and holds items: a restore never writes into a table that holds items; restore into a new table`,
     );
   }
   const tags = { [TAG_MANAGED_BY]: PRODUCT_NAME, [TAG_RESTORED_FROM]: `${input.table}@${input.snapshot}` };
-  const keySchema = existing === undefined ? await keySchemaOf(deps, source, tables) : existing.keySchema;
+  const keySchema = existing === undefined ? await keySchemaOf(record, source, tables) : existing.keySchema;
   // The import's resource role writes only tables tagged as the product's: a new target is created with the tags,
   // an existing empty one is tagged before the import starts.
   if (existing === undefined) await tables.create(input.targetTable, keySchema, tags);
@@ -248,12 +298,15 @@ export async function restore(
     targetCreated: existing === undefined,
     requestedBy,
   });
-  return started(pipelineId, existing === undefined, false);
+  return started(pipelineId, existing === undefined, false, undefined);
 }
 
 /** The source table's key schema: from the registry (kept from its CreateTable), else DescribeTable. */
-async function keySchemaOf(deps: RestoreDeps, source: TableRef, tables: SourceTables): Promise<KeyAttribute[]> {
-  const record = await deps.registry.getTable(source);
+async function keySchemaOf(
+  record: TableRecord | undefined,
+  source: TableRef,
+  tables: SourceTables,
+): Promise<KeyAttribute[]> {
   if (record?.keySchema !== undefined && record.keySchema.length > 0) return record.keySchema;
   const described = await tables.describe(source.tableName);
   if (described !== undefined && described.keySchema.length > 0) return described.keySchema;

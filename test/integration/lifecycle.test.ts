@@ -276,6 +276,8 @@ describeWithMoto('backfill, offboard and health check (against moto_server)', ()
         vanished: 0,
         unreachable: 0,
         existsAgain: 0,
+        backupFailed: 0,
+        backupOverdue: 0,
       });
       expect(healthy.tables.map((t) => `${t.account}/${t.table}:${t.state}`)).toEqual([
         `${SOURCE_A}/invoices:SCHEDULED`,

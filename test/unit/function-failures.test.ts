@@ -182,7 +182,10 @@ const SCENARIOS: Scenario[] = [
     name: 'restore',
     failureMetric: 'RestoreFailed',
     ok: () => ({ action: 'list', account: '111111111111', region: 'us-east-1', table: 'orders' }),
-    okCalls: (l) => l.s3.on(l.lib.ListObjectsV2Command).resolves({ Contents: [] }),
+    okCalls: (l) => {
+      l.registry.on(l.lib.GetCommand).resolves({}); // the table's record: which engine backed it up
+      l.s3.on(l.lib.ListObjectsV2Command).resolves({ Contents: [] });
+    },
     failing: {
       how: 'a malformed request',
       event: () => ({ action: 'list', account: '12' }),

@@ -114,7 +114,7 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
       return { count: statuses.length, covers: (tableArn) => arns.has(tableArnTag(tableArn)) };
     },
 
-    snapshots: snapshotsFrom,
+    snapshots: async ({ bucket, table, keys }) => snapshotsFrom(bucket, table, await keys()),
 
     prepareRestore({ source, target, snapshot }, settings): PreparedRestore {
       const region = requirePipelineRegion(target.region, settings.pipelineRegion);

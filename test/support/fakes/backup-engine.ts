@@ -172,7 +172,7 @@ export class FakeBackupEngine implements BackupEngine {
     };
   }
 
-  snapshots = snapshotsFrom;
+  snapshots: BackupEngine['snapshots'] = async ({ bucket, table, keys }) => snapshotsFrom(bucket, table, await keys());
 
   prepareRestore({ target, snapshot }: RestoreRequest, settings: EngineSettings): PreparedRestore {
     const placement = this.placement(target.region, settings);

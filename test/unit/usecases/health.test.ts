@@ -28,6 +28,8 @@ describe('health check', () => {
       vanished: 0,
       unreachable: 0,
       existsAgain: 0,
+      backupFailed: 0,
+      backupOverdue: 0,
     });
     expect(report.tables.map((t) => `${t.account}/${t.table}:${t.status}:${t.state}`)).toEqual([
       `${A}/invoices:ok:SCHEDULED`,
@@ -66,6 +68,8 @@ describe('health check', () => {
       vanished: 1,
       unreachable: 0,
       existsAgain: 0,
+      backupFailed: 0,
+      backupOverdue: 0,
     });
     expect(w.telemetry.gauges).toMatchObject({
       PipelinesInError: 1,
