@@ -38,6 +38,8 @@ export const DP_WRITER_ROLE = 'DataPipelineDefaultResourceRole';
 const NATIVE_WRITER_ROLE = 'ddb-backup-export';
 /** Any other role of a source account (an application, a developer). */
 const OTHER_ROLE = 'some-application';
+/** The drill's source role beside a restore role (`<SOURCE_ROLE_NAME>-restore` → `<SOURCE_ROLE_NAME>-drill`). */
+const drillRole = (restoreRole: string) => restoreRole.replace(/-restore$/, '-drill');
 const RUN = '2026-11-26-03-00-00';
 const EXPORT_ID = '01764111600000-a1b2c3d4';
 const DATA = 'ae10f955-6f0c-4b43-9c2c-71d6fbbd46b1_000000';
@@ -132,6 +134,19 @@ export function accessMatrix(
     ]),
     never('overwrite the manifest with a customer-provided key (SSE-C)', 's3:PutObject', manifest, {
       context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    }),
+    // Encryption and storage class: the bucket's default (SSE-S3, STANDARD), asked for or not; nothing else.
+    c('write a data file asking for SSE-S3 (AES256)', own, 's3:PutObject', data, 'allow', {
+      context: { 's3:x-amz-server-side-encryption': 'AES256' },
+    }),
+    c('write a data file asking for the STANDARD storage class', own, 's3:PutObject', data, 'allow', {
+      context: { 's3:x-amz-storage-class': 'STANDARD' },
+    }),
+    never('overwrite the manifest encrypted under a KMS key of its own (SSE-KMS)', 's3:PutObject', manifest, {
+      context: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+    }),
+    never('overwrite the manifest into an archive storage class', 's3:PutObject', manifest, {
+      context: { 's3:x-amz-storage-class': 'DEEP_ARCHIVE' },
     }),
     never(
       'write a data file with a customer-provided key (SSE-C)',
@@ -330,6 +345,26 @@ export function nativeAccessMatrix(
     c('another role of the account lists the prefix', own, OTHER_ROLE, 's3:ListBucket', undefined, 'deny', {
       listPrefix: `${own}/`,
     }),
+    // The restore drill's role imports into scratch tables: it reads the export as the restore does.
+    c(
+      'the drill role reads a data file of its own export',
+      own,
+      drillRole(restoreRole),
+      's3:GetObject',
+      data(own),
+      'allow',
+    ),
+    c('the drill role lists its own export', own, drillRole(restoreRole), 's3:ListBucket', undefined, 'allow', {
+      listPrefix: `${exportDir(own)}/data/`,
+    }),
+    c(
+      'the drill role reads another account’s data file',
+      own,
+      drillRole(restoreRole),
+      's3:GetObject',
+      data(other),
+      'deny',
+    ),
     // The restore role: its own prefix only, read only.
     restore('read an older version of a data file', 's3:GetObjectVersion', data(own), 'deny'),
     restore('list the whole bucket', 's3:ListBucket', undefined, 'deny', { listPrefix: '' }),
@@ -351,6 +386,18 @@ export function nativeAccessMatrix(
     ]),
     never('overwrite the manifest summary with a customer-provided key (SSE-C)', 's3:PutObject', summary(own), {
       context: { 's3:x-amz-server-side-encryption-customer-algorithm': 'AES256' },
+    }),
+    writer('write a data file asking for SSE-S3 (AES256)', 's3:PutObject', data(own), 'allow', {
+      context: { 's3:x-amz-server-side-encryption': 'AES256' },
+    }),
+    never('write a data file encrypted under a KMS key of its own (SSE-KMS)', 's3:PutObject', data(own), {
+      context: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+    }),
+    never('write a data file with dual-layer KMS encryption (DSSE-KMS)', 's3:PutObject', data(own), {
+      context: { 's3:x-amz-server-side-encryption': 'aws:kms:dsse' },
+    }),
+    never('write a data file into an archive storage class', 's3:PutObject', data(own), {
+      context: { 's3:x-amz-storage-class': 'GLACIER' },
     }),
     never('set a private ACL on a data file', 's3:PutObjectAcl', data(own), { context: { 's3:x-amz-acl': 'private' } }),
     never('grant an ACL on a data file in the request body', 's3:PutObjectAcl', data(own)),

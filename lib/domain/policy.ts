@@ -221,12 +221,19 @@ function restoreReadStatements(
   ];
 }
 
-/** The restore role of `account` (exactly), or of whichever account (`PRINCIPAL_ACCOUNT`: shared statements). */
+/**
+ * The source roles that import an export (ImportTable reads with the caller's credentials): the
+ * restore function's, and the restore drill's (which imports into `ddb-backup-drill-*` scratch
+ * tables only: templates/source-account.yml).
+ */
+const RESTORE_READERS = ['restore', 'drill'] as const;
+
+/** The restore and drill roles of `account` (exactly), or of whichever account (`PRINCIPAL_ACCOUNT`: shared statements). */
 function restoreRoleCondition(account: string, spec: GrantSpec): Record<string, Json> {
-  const role = `role/${spec.sourceRoleName}-restore`;
+  const roles = RESTORE_READERS.map((fn) => `role/${spec.sourceRoleName}-${fn}`);
   return account === PRINCIPAL_ACCOUNT
-    ? { ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::*:${role}` } }
-    : { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${account}:${role}` } };
+    ? { ArnLike: { 'aws:PrincipalArn': roles.map((role) => `arn:aws:iam::*:${role}`) } }
+    : { ArnEquals: { 'aws:PrincipalArn': roles.map((role) => `arn:aws:iam::${account}:${role}`) } };
 }
 
 /**
@@ -377,12 +384,16 @@ export const DENY_ALTERING_SID = `${OWNED_SID_PREFIX}DenyAlteringBackups`;
 export const DENY_DELETING_SID = `${OWNED_SID_PREFIX}DenyDeletingBackups`;
 export const DENY_CUSTOMER_KEYS_SID = `${OWNED_SID_PREFIX}DenyCustomerProvidedKeys`;
 export const DENY_FOREIGN_ACLS_SID = `${OWNED_SID_PREFIX}DenyAclsButBucketOwnerFullControl`;
+export const DENY_FOREIGN_ENCRYPTION_SID = `${OWNED_SID_PREFIX}DenyEncryptionButBucketDefault`;
+export const DENY_COLD_STORAGE_SID = `${OWNED_SID_PREFIX}DenyStorageClassesButStandard`;
 /** The Sids of protectionStatements, in the order they are written (after the TLS deny, before the grants). */
 export const PROTECTION_SIDS = [
   DENY_ALTERING_SID,
   DENY_DELETING_SID,
   DENY_CUSTOMER_KEYS_SID,
   DENY_FOREIGN_ACLS_SID,
+  DENY_FOREIGN_ENCRYPTION_SID,
+  DENY_COLD_STORAGE_SID,
 ] as const;
 /** One account prefix, whichever account: twelve characters and a slash (ARN `?` matches one character). */
 const ANY_ACCOUNT_PREFIX = `${'?'.repeat(12)}/`;
@@ -400,6 +411,13 @@ const OUTSIDE_THE_BUCKET_ACCOUNT = { 'aws:PrincipalAccount': '${aws:ResourceAcco
  *   scratch keys (the union of their cleanup keys: the allows still reach only the account's
  *   own prefix, and only for an engine that cleans up — the native export deletes nothing);
  * - uploads with a customer-provided key (SSE-C): the backup account could not read them;
+ * - uploads that ask for any server-side encryption but SSE-S3 (`AES256`, the bucket's default):
+ *   an object encrypted under a KMS key of the writer's account is readable only for as long as
+ *   that account lets it be — a compromised account would let the backups stay COMPLETED every
+ *   night and then schedule its key's deletion (an upload without the header takes the bucket's
+ *   default, which is what both engines do);
+ * - uploads to any storage class but STANDARD (an archive class is not readable by a restore
+ *   until it is restored from the archive, which ImportTable and EMR do not do);
  * - any ACL but `bucket-owner-full-control` (where ACLs are enabled, an object writer could
  *   otherwise take the bucket owner's access away).
  */
@@ -438,6 +456,22 @@ export function protectionStatements(bucket: string, ...accesses: readonly Write
       's3:PutObjectAcl',
       { Resource: objects },
       { StringNotEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    ),
+    // Null + StringNotEquals, not StringNotEqualsIfExists: the account key in the same block must still be required.
+    deny(
+      DENY_FOREIGN_ENCRYPTION_SID,
+      's3:PutObject',
+      { Resource: objects },
+      {
+        Null: { 's3:x-amz-server-side-encryption': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' },
+      },
+    ),
+    deny(
+      DENY_COLD_STORAGE_SID,
+      's3:PutObject',
+      { Resource: objects },
+      { Null: { 's3:x-amz-storage-class': 'false' }, StringNotEquals: { 's3:x-amz-storage-class': 'STANDARD' } },
     ),
   ];
 }

@@ -20,7 +20,7 @@ describe('npm run plan', () => {
     expect(ok).toBe(true);
     expect(text).toContain('# Pipeline for arn:aws:dynamodb:us-east-1:111111111111:table/orders');
     expect(text).toContain('validation: ok');
-    expect(text).toMatch(/would change: 8 statement\(s\) added or rewritten, 0 removed, 4 foreign kept/);
+    expect(text).toMatch(/would change: 10 statement\(s\) added or rewritten, 0 removed, 4 foreign kept/);
     expect(text).toMatch(/size: \d+ of 20480 bytes/);
     expect(text).toContain('"Sid": "AuditorsRead"');
     expect(text).toContain('"Sid": "DdbBackupOrchDenyAlteringBackups"');

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { ENGINE_WRITER_ACCESS } from '../../lib/backup-engines/access';
 import { NATIVE_EXPORT_S3_ACCESS } from '../../lib/backup-engines/native/s3-access';
 import {
+  DENY_COLD_STORAGE_SID,
+  DENY_FOREIGN_ENCRYPTION_SID,
   desiredStatements,
   findDrift,
   type GrantSpec,
@@ -31,6 +33,8 @@ const SPEC: GrantSpec = { access: ENGINE_WRITER_ACCESS, sourceRoleName: 'ddb-bac
 const NATIVE_A = grantKey(A, 'native');
 const NATIVE_B = grantKey(B, 'native');
 const LAYOUTS = ['per-account', 'compact', 'organization'] as const;
+/** The guards added after engines: a policy written before them lacks these two, and nothing else. */
+const LATER_GUARDS = [DENY_FOREIGN_ENCRYPTION_SID, DENY_COLD_STORAGE_SID];
 
 /** Policies for A and B (Data Pipeline) as the version before engines existed wrote them, in each layout. */
 const BEFORE_ENGINES = JSON.parse(
@@ -78,9 +82,16 @@ describe('the native grant', () => {
     expect(NATIVE_EXPORT_S3_ACCESS).toEqual({ objects: objects && { actions: objects.Action, key: '*' } });
   });
 
-  it('lets only the account’s restore role read its prefix: GetObject on it, ListBucket for prefixes within it', () => {
+  it('lets only the account’s restore and drill roles read its prefix: GetObject on it, ListBucket for prefixes within it', () => {
     const [, read, list, ...rest] = statements();
-    const role = { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::${A}:role/ddb-backup-orchestrator-restore` } };
+    const role = {
+      ArnEquals: {
+        'aws:PrincipalArn': [
+          `arn:aws:iam::${A}:role/ddb-backup-orchestrator-restore`,
+          `arn:aws:iam::${A}:role/ddb-backup-orchestrator-drill`,
+        ],
+      },
+    };
     expect(rest).toEqual([]);
     expect(read).toEqual({
       Sid: `DdbBackupOrch${A}ExportRestoreObjects`,
@@ -107,14 +118,21 @@ describe('the native grant', () => {
 });
 
 describe('a policy written before engines existed', () => {
-  it.each(LAYOUTS)('is recognised as is in the %s layout: nothing to write, nothing to repair, verified', (layout) => {
+  /** Every statement of `before` is in `after`, exactly as it was. */
+  const keptAsIs = (before: PolicyDocument, after: PolicyDocument) =>
+    before.Statement.every((s) => after.Statement.some((t) => JSON.stringify(t) === JSON.stringify(s)));
+
+  it.each(LAYOUTS)('is recognised as is in the %s layout: its grants kept, only the later guards owed', (layout) => {
     const before = BEFORE_ENGINES[layout];
     const result = plan(before, [A, B], layout);
-    expect(result).toMatchObject({ changed: false, written: [], removed: [] });
-    expect(verifyWritten(JSON.stringify(before), before, BUCKET, SPEC, { organizationId: ORG })).toEqual([]);
+    expect(result).toMatchObject({ changed: true, written: LATER_GUARDS, removed: [] });
+    expect(keptAsIs(before, result.document)).toBe(true);
+    expect(
+      verifyWritten(JSON.stringify(result.document), result.document, BUCKET, SPEC, { organizationId: ORG }),
+    ).toEqual([]);
     expect(findDrift(before, [A, B], [A, B], BUCKET, SPEC, ORG)).toEqual({
       missing: [],
-      guardsMissing: [],
+      guardsMissing: LATER_GUARDS,
       unconfigured: [],
       unknown: [],
     });
@@ -124,8 +142,8 @@ describe('a policy written before engines existed', () => {
     const before = BEFORE_ENGINES[layout];
     const result = plan(before, [NATIVE_A], layout);
     expect(result.removed).toEqual([]);
-    expect(result.written.every((sid) => sid.includes('Export'))).toBe(true);
-    expect(result.document.Statement.slice(0, before.Statement.length)).toEqual(before.Statement);
+    expect(result.written.every((sid) => sid.includes('Export') || LATER_GUARDS.includes(sid))).toBe(true);
+    expect(keptAsIs(before, result.document)).toBe(true);
   });
 });
 
@@ -152,7 +170,12 @@ describe('an account that uses both engines', () => {
       AWS: [`arn:aws:iam::${A}:root`, `arn:aws:iam::${B}:root`],
     });
     expect(doc.Statement.find((s) => s.Sid === 'DdbBackupOrchSharedExportRestoreList')?.Condition).toEqual({
-      ArnLike: { 'aws:PrincipalArn': 'arn:aws:iam::*:role/ddb-backup-orchestrator-restore' },
+      ArnLike: {
+        'aws:PrincipalArn': [
+          'arn:aws:iam::*:role/ddb-backup-orchestrator-restore',
+          'arn:aws:iam::*:role/ddb-backup-orchestrator-drill',
+        ],
+      },
       StringLike: { 's3:prefix': '${aws:PrincipalAccount}/*' },
     });
     expect(grantsIn(doc)).toEqual(new Set([A, NATIVE_A, NATIVE_B]));
@@ -193,15 +216,17 @@ describe('an account that uses both engines', () => {
 });
 
 describe('the guards', () => {
-  it('are the same statements whatever engines the policy grants, and the same as before engines existed', () => {
+  it('are the same statements whatever engines the policy grants: those before engines existed, and the later two', () => {
     const guards = (grants: string[]) =>
       desiredStatements(BUCKET, grants, SPEC).filter(
         (s) => s.Sid === TLS_ONLY_SID || PROTECTION_SIDS.includes(s.Sid as never),
       );
-    const before = BEFORE_ENGINES['per-account'].Statement.slice(0, 1 + PROTECTION_SIDS.length);
-    expect(guards([A])).toEqual(before);
-    expect(guards([NATIVE_A])).toEqual(before);
-    expect(guards([A, NATIVE_A, NATIVE_B])).toEqual(before);
+    const before = BEFORE_ENGINES['per-account'].Statement.slice(0, 1 + PROTECTION_SIDS.length - LATER_GUARDS.length);
+    const now = guards([A]);
+    expect(now.filter((s) => !LATER_GUARDS.includes(s.Sid as string))).toEqual(before);
+    expect(now.map((s) => s.Sid).filter((sid) => LATER_GUARDS.includes(sid as string))).toEqual(LATER_GUARDS);
+    expect(guards([NATIVE_A])).toEqual(now);
+    expect(guards([A, NATIVE_A, NATIVE_B])).toEqual(now);
   });
 });
 

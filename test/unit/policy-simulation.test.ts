@@ -3,9 +3,11 @@ import { EXPORT_S3_ACCESS } from '../../lib/backup-engines/datapipeline/s3-acces
 import { type AccessCase, accessMatrix, LAYOUT_WORD_TABLES, nativeAccessMatrix } from '../../lib/domain/access-matrix';
 import {
   DENY_ALTERING_SID,
+  DENY_COLD_STORAGE_SID,
   DENY_CUSTOMER_KEYS_SID,
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
+  DENY_FOREIGN_ENCRYPTION_SID,
   type GrantSpec,
   grantedAccountsIn,
   grantKey,
@@ -50,7 +52,7 @@ function policyFor(layout: PolicyLayout, accounts: string[]): PolicyDocument {
 const sizes: Array<[string, (layout: PolicyLayout) => string[]]> = [
   ['1 account', () => [OWN]],
   ['2 accounts', () => [OWN, OTHER]],
-  ['many accounts', (layout) => [OWN, OTHER, ...filler(layout === 'per-account' ? 20 : 150)]],
+  ['many accounts', (layout) => [OWN, OTHER, ...filler(layout === 'per-account' ? 19 : 150)]],
 ];
 
 const LAYOUTS = ['per-account', 'compact', 'organization', 'auto'] as const;
@@ -178,6 +180,8 @@ describe('the access matrix', () => {
     ],
     [DENY_CUSTOMER_KEYS_SID, ['overwrite the manifest with a customer-provided key (SSE-C)']],
     [DENY_FOREIGN_ACLS_SID, ['set a private ACL on the manifest']],
+    [DENY_FOREIGN_ENCRYPTION_SID, ['overwrite the manifest encrypted under a KMS key of its own (SSE-KMS)']],
+    [DENY_COLD_STORAGE_SID, ['overwrite the manifest into an archive storage class']],
   ])(
     'fails when the %s statement is removed, and under a hand-written s3:* grant those cases are allowed',
     async (sid, cases) => {

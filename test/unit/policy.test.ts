@@ -6,9 +6,11 @@ import {
   assertForeignKept,
   canonical,
   DENY_ALTERING_SID,
+  DENY_COLD_STORAGE_SID,
   DENY_CUSTOMER_KEYS_SID,
   DENY_DELETING_SID,
   DENY_FOREIGN_ACLS_SID,
+  DENY_FOREIGN_ENCRYPTION_SID,
   desiredStatements as desiredStatementsFor,
   type GrantSpec,
   mergePolicy,
@@ -180,6 +182,8 @@ describe('protectionStatements', () => {
       DENY_DELETING_SID,
       DENY_CUSTOMER_KEYS_SID,
       DENY_FOREIGN_ACLS_SID,
+      DENY_FOREIGN_ENCRYPTION_SID,
+      DENY_COLD_STORAGE_SID,
     ]);
     for (const s of statements) {
       expect(s).toMatchObject({ Effect: 'Deny', Principal: '*' });
@@ -242,6 +246,8 @@ describe('mergePolicy', () => {
       DENY_DELETING_SID,
       DENY_CUSTOMER_KEYS_SID,
       DENY_FOREIGN_ACLS_SID,
+      DENY_FOREIGN_ENCRYPTION_SID,
+      DENY_COLD_STORAGE_SID,
       `DdbBackupOrch${A}Objects`,
       `DdbBackupOrch${A}Cleanup`,
       `DdbBackupOrch${A}Bucket`,
@@ -254,7 +260,7 @@ describe('mergePolicy', () => {
     const doc = JSON.parse(merged.text) as PolicyDocument;
     expect(doc.Id).toBe('corp-policy');
     expect(doc.Statement.slice(0, 2)).toEqual(foreign);
-    expect(doc.Statement).toHaveLength(10);
+    expect(doc.Statement).toHaveLength(12);
   });
 
   it('is idempotent: merging the same grants again changes nothing', () => {
