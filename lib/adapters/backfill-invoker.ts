@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { exactNames } from '../domain/coverage';
+import { exactNameFilters } from '../domain/coverage';
 import type { CoverageRepair } from '../ports/coverage-repair';
 
 /**
@@ -10,14 +10,18 @@ import type { CoverageRepair } from '../ports/coverage-repair';
  */
 export function backfillInvoker(client: LambdaClient, functionName: string): CoverageRepair {
   return async (accountId, region, tableNames) => {
-    const payload = { accounts: [accountId], regions: [region], tableFilter: exactNames(tableNames) };
-    await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: 'Event',
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    );
-    return `backfill invoked for ${tableNames.length} table(s)`;
+    // One invocation per filter: backfill accepts patterns up to MAX_PATTERN_LENGTH characters.
+    const filters = exactNameFilters(tableNames);
+    for (const tableFilter of filters) {
+      const payload = { accounts: [accountId], regions: [region], tableFilter };
+      await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
+      );
+    }
+    return `backfill invoked ${filters.length} time(s) for ${tableNames.length} table(s)`;
   };
 }

@@ -4,6 +4,7 @@ import type { ForwardingRuleState } from '../ports/forwarding-rules';
 import type { TableRecord } from './lifecycle';
 import { isRegion } from './regions';
 import type { Ignore } from './selection';
+import { MAX_PATTERN_LENGTH } from './table-ref';
 
 /**
  * Coverage, pure: is every table of the watched accounts and regions protected? A table is
@@ -224,7 +225,21 @@ export function watchedRegions(
   return { regions: [...new Set(records.map((r) => r.region))].sort(), from: 'registry' };
 }
 
-/** Exactly these table names, as a backfill `tableFilter` (RE2): `^(?:a|b)$`, each name's metacharacters escaped. */
-export function exactNames(tableNames: readonly string[]): string {
-  return `^(?:${tableNames.map((n) => n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})$`;
+const escaped = (name: string) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+const filterOf = (names: readonly string[]) => `^(?:${names.map(escaped).join('|')})$`;
+
+/**
+ * Exactly these table names, as backfill `tableFilter`s (RE2): `^(?:a|b)$`, each name's
+ * metacharacters escaped, as few filters as fit backfill's pattern limit (MAX_PATTERN_LENGTH
+ * characters; one escaped table name always fits): a first coverage run over an account that never
+ * had its events may find hundreds of tables.
+ */
+export function exactNameFilters(tableNames: readonly string[], maxLength = MAX_PATTERN_LENGTH): string[] {
+  const filters: string[][] = [];
+  for (const name of tableNames) {
+    const last = filters.at(-1);
+    if (last !== undefined && filterOf([...last, name]).length <= maxLength) last.push(name);
+    else filters.push([name]);
+  }
+  return filters.map(filterOf);
 }

@@ -37,7 +37,7 @@ export interface NamePattern {
 }
 
 /** An operator's pattern is a line, not a program: longer ones are refused. */
-const MAX_PATTERN_LENGTH = 1000;
+export const MAX_PATTERN_LENGTH = 1000;
 
 type Re2js = typeof import('re2js');
 let re2js: Re2js | undefined;

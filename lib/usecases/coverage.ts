@@ -4,7 +4,7 @@ import {
   type CoverageTotals,
   classify,
   coverageTotals,
-  exactNames,
+  exactNameFilters,
   isProtected,
   type ListedTable,
   parseCoverageInput,
@@ -236,11 +236,10 @@ export async function checkCoverage(
  */
 export function backfillRepair(deps: BackfillDeps): CoverageRepair {
   return async (accountId, region, tableNames) => {
-    const summary = await backfill(deps, {
-      accounts: [accountId],
-      regions: [region],
-      tableFilter: exactNames(tableNames),
-    });
-    return summary.text;
+    const texts: string[] = [];
+    for (const tableFilter of exactNameFilters(tableNames)) {
+      texts.push((await backfill(deps, { accounts: [accountId], regions: [region], tableFilter })).text);
+    }
+    return texts.join('\n');
   };
 }

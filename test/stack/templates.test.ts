@@ -43,7 +43,16 @@ function iamStatements(t: Template): Array<{ resource: string; statement: Statem
         : r.Type === 'AWS::IAM::Policy'
           ? [r.Properties?.PolicyDocument as { Statement: Statement[] }]
           : [];
-    return docs.flatMap((d) => list(d.Statement).map((statement) => ({ resource: name, statement })));
+    // A statement under Fn::If (the report role's backfill invocation): its statement branch, minus AWS::NoValue.
+    const unwrap = (st: Statement | { 'Fn::If': unknown[] }): Statement[] =>
+      'Fn::If' in st
+        ? (st['Fn::If'].slice(1) as Array<Statement | { Ref: string }>).filter((b): b is Statement => 'Effect' in b)
+        : [st];
+    return docs.flatMap((d) =>
+      list(d.Statement)
+        .flatMap(unwrap)
+        .map((statement) => ({ resource: name, statement })),
+    );
   });
 }
 
@@ -360,6 +369,20 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
         source.Resources.RestoreResourceInstanceProfile?.Properties?.InstanceProfileName,
       ]);
       expect(JSON.stringify(iamStatements(template))).not.toContain('dynamodb:DeleteItem');
+    });
+  });
+
+  it('lets the report function invoke backfill only when AUTO_REPAIR_COVERAGE is true (else its role starts no write anywhere)', () => {
+    const policies = template.Resources.ReportRole?.Properties?.Policies as Array<{
+      PolicyDocument: { Statement: unknown[] };
+    }>;
+    const invoke = policies
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .find((st) => JSON.stringify(st).includes('lambda:InvokeFunction')) as { 'Fn::If'?: unknown[] } | undefined;
+    expect(invoke?.['Fn::If']?.[0]).toBe('AutoRepairsCoverage');
+    expect(invoke?.['Fn::If']?.[2]).toEqual({ Ref: 'AWS::NoValue' });
+    expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.AutoRepairsCoverage).toEqual({
+      'Fn::Equals': ['false', 'true'],
     });
   });
 

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../lib/config';
-import { type CoverageRow, classify, coverageTotals, exactNames, withinGrace } from '../../lib/domain/coverage';
+import { type CoverageRow, classify, coverageTotals, exactNameFilters, withinGrace } from '../../lib/domain/coverage';
 import { compileNamePattern } from '../../lib/domain/table-ref';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
@@ -88,11 +88,28 @@ describe('the coverage settings', () => {
   });
 });
 
-describe('exactNames', () => {
+describe('exactNameFilters', () => {
   it('matches exactly the names given, and nothing that only contains one of them', () => {
-    const pattern = compileNamePattern(exactNames(['orders', 'a.b-c']), 'tableFilter');
+    const [filter] = exactNameFilters(['orders', 'a.b-c']);
+    const pattern = compileNamePattern(filter as string, 'tableFilter');
     if ('error' in pattern) throw new Error(pattern.error);
     expect(['orders', 'a.b-c'].map((n) => pattern.test(n))).toEqual([true, true]);
     expect(['orders-2', 'axb-c', 'my-orders'].map((n) => pattern.test(n))).toEqual([false, false, false]);
+  });
+
+  it('splits hundreds of names into filters backfill accepts, which together match exactly those names', () => {
+    const names = Array.from({ length: 400 }, (_, i) => `service-${i}.events-archive`);
+    const filters = exactNameFilters(names);
+    expect(filters.length).toBeGreaterThan(1);
+    const patterns = filters.map((f) => {
+      const p = compileNamePattern(f, 'tableFilter');
+      if ('error' in p) throw new Error(p.error);
+      return p;
+    });
+    expect(names.every((n) => patterns.filter((p) => p.test(n)).length === 1)).toBe(true);
+    expect(patterns.some((p) => p.test('service-400.events-archive'))).toBe(false);
+    expect(filters.every((f) => f.length <= 1000)).toBe(true);
+    const longest = 'x.'.repeat(127).concat('y'); // 255 characters, 127 of them escaped
+    expect(exactNameFilters([longest, longest.replace('y', 'z'), longest.replace('y', 'w')])).toHaveLength(2);
   });
 });

@@ -76,12 +76,20 @@ describe('the native export schedule', () => {
 
   it('names the schedule after the table, within Scheduler’s 64 characters, so that it is found again', () => {
     expect(scheduleName('orders')).toBe('orders');
-    expect(scheduleName('a'.repeat(64))).toBe('a'.repeat(64));
+    expect(scheduleName('a'.repeat(55))).toBe('a'.repeat(55));
     const long = scheduleName(`${'x'.repeat(70)}.v1`);
     expect(long).toHaveLength(64);
     expect(long).toMatch(/^[0-9a-zA-Z\-_.]+$/);
     expect(scheduleName(`${'x'.repeat(70)}.v1`)).toBe(long);
     expect(scheduleName(`${'x'.repeat(70)}.v2`)).not.toBe(long);
+  });
+
+  it('gives no table the schedule of another: a table named after a long table’s schedule gets a schedule of its own', () => {
+    const long = `${'x'.repeat(70)}.v1`;
+    const lookalike = scheduleName(long); // 64 characters, a valid table name
+    expect(scheduleName(lookalike)).not.toBe(scheduleName(long));
+    expect(scheduleName('b'.repeat(64))).toHaveLength(64);
+    expect(scheduleName('b'.repeat(64))).not.toBe('b'.repeat(64));
   });
 
   it('finds no difference in a schedule read back as written, and names each field that differs', () => {

@@ -67,13 +67,16 @@ const shortHash = (text: string, chars: number) => createHash('sha256').update(t
 
 /**
  * The table's schedule name, found again from the table's name alone. Table names use Scheduler's
- * own characters ([a-zA-Z0-9_.-]), so a name of up to 64 characters is the table's; a longer one
+ * own characters ([a-zA-Z0-9_.-]), so a name of up to 55 characters is the table's; a longer one
  * keeps its first 55 and ends in `-` and 8 hex digits of its SHA-256 (two long names that share
- * their first 55 characters still differ).
+ * their first 55 characters still differ). Every name over 55 characters is hashed — also those
+ * that would fit Scheduler's 64 — so that no table can be named after another's hashed name and
+ * share (and rewrite, or delete) its schedule.
  */
 export function scheduleName(tableName: string): string {
-  if (tableName.length <= MAX_NAME) return tableName;
-  return `${tableName.slice(0, MAX_NAME - HASH_CHARS - 1)}-${shortHash(tableName, HASH_CHARS)}`;
+  const kept = MAX_NAME - HASH_CHARS - 1;
+  if (tableName.length <= kept) return tableName;
+  return `${tableName.slice(0, kept)}-${shortHash(tableName, HASH_CHARS)}`;
 }
 
 /** The export's S3Prefix: the table's prefix of the layout both engines share (ACCOUNT/REGION/TABLE), without its slash (the export adds `/AWSDynamoDB/…`). */
