@@ -11,14 +11,14 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { GetBucketPolicyCommand } from '@aws-sdk/client-s3';
-import { CreateScheduleGroupCommand, ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { Handler } from 'aws-lambda';
 import { parseConfig } from '../../lib/config';
 import type { PolicyDocument } from '../../lib/domain/policy';
 import { RestoreRefusedError } from '../../lib/usecases/restore';
 import { createServices } from '../../lib/wiring';
 import { lambdaContext } from '../../scripts/lambda-context';
-import { provisionSandbox } from '../../scripts/sandbox';
+import { provisionSandbox, provisionScheduleGroups } from '../../scripts/sandbox';
 import { tableEvent } from '../support/fixtures';
 import {
   accountClients,
@@ -124,11 +124,9 @@ describeWithMoto('the native engine round trip, through the product (against mot
     clients = accountClients(REGION);
     source = clients.dynamodb(SOURCE_A);
     // The schedule group the source template makes in every account and region.
-    const { roles } = createServices(parseConfig(process.env));
-    await new SchedulerClient({
-      region: REGION,
-      credentials: roles.provider(`arn:aws:iam::${SOURCE_A}:role/ddb-backup-orchestrator`),
-    }).send(new CreateScheduleGroupCommand({ Name: GROUP }));
+    await provisionScheduleGroups(parseConfig(process.env), [
+      { accountId: SOURCE_A, region: REGION, tableName: TABLE },
+    ]);
     expect(await writeItems(source, TABLE, items)).toBe(items.length);
     ({ handler: onboard } = await import('../../functions/onboard'));
     ({ handler: restoreHandler } = await import('../../functions/restore'));
