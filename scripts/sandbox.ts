@@ -10,12 +10,14 @@ import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   GetBucketPolicyCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { ConflictException, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
@@ -130,6 +132,54 @@ export async function seedSnapshots(
     throw new Error(
       'AWS_ENDPOINT_URL is not set: snapshots are only ever seeded into a local endpoint such as moto_server',
     );
+  const runs = pastRunFolders(now, config.backupTimeUtc, count);
+  const prefix = tablePrefix(table);
+  const { policyLifted } = await withPolicyLifted(config, env, async (s3, Bucket) => {
+    for (const run of runs) {
+      // A UUID-shaped name, as the export's, fixed per run so that seeding twice writes the same keys.
+      const dataKey = `${prefix}${run}/00000000-0000-4000-8000-${run.replace(/-/g, '').slice(0, 12)}_000000`;
+      const manifest = {
+        name: 'DynamoDB-export',
+        version: 3,
+        entries: [{ url: `s3://${Bucket}/${dataKey}`, mandatory: true }],
+      };
+      await s3.send(new PutObjectCommand({ Bucket, Key: dataKey, Body: '{"pk":{"s":"sample-1"}}\n' }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}/manifest`, Body: JSON.stringify(manifest) }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}_$folder$`, Body: new Uint8Array(0) }));
+    }
+  });
+  return { runs, policyLifted };
+}
+
+/**
+ * Reads objects of the backup bucket as text, through the policy-writer role of the backup account
+ * (what `npm start -- --engine native` reads an export's manifests with). Local endpoints only; the
+ * bucket's TLS-only policy is lifted for the reads and put back, as for seedSnapshots.
+ */
+export async function readBackupObjects(
+  config: Config,
+  keys: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ bodies: string[]; policyLifted: boolean }> {
+  if (!env.AWS_ENDPOINT_URL)
+    throw new Error('AWS_ENDPOINT_URL is not set: backup objects are only ever read this way from a local endpoint');
+  const bodies: string[] = [];
+  const { policyLifted } = await withPolicyLifted(config, env, async (s3, Bucket) => {
+    for (const Key of keys)
+      bodies.push((await (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body?.transformToString()) ?? '');
+  });
+  return { bodies, policyLifted };
+}
+
+/**
+ * Runs `work` with the backup bucket's policy deleted, then puts the same text back: the policy denies
+ * every request made without TLS, and the emulator speaks plain HTTP.
+ */
+async function withPolicyLifted(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  work: (s3: S3Client, bucket: string) => Promise<void>,
+): Promise<{ policyLifted: boolean }> {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const roles = new RoleAssumer(new STSClient({ region }), { externalId: config.externalId });
   // moto 5.2.1 does not take the SDK's default streaming checksums on PutObject.
@@ -147,26 +197,47 @@ export async function seedSnapshots(
       throw e;
     },
   );
-  const runs = pastRunFolders(now, config.backupTimeUtc, count);
-  const prefix = tablePrefix(table);
   if (policy !== undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket }));
   try {
-    for (const run of runs) {
-      // A UUID-shaped name, as the export's, fixed per run so that seeding twice writes the same keys.
-      const dataKey = `${prefix}${run}/00000000-0000-4000-8000-${run.replace(/-/g, '').slice(0, 12)}_000000`;
-      const manifest = {
-        name: 'DynamoDB-export',
-        version: 3,
-        entries: [{ url: `s3://${Bucket}/${dataKey}`, mandatory: true }],
-      };
-      await s3.send(new PutObjectCommand({ Bucket, Key: dataKey, Body: '{"pk":{"s":"sample-1"}}\n' }));
-      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}/manifest`, Body: JSON.stringify(manifest) }));
-      await s3.send(new PutObjectCommand({ Bucket, Key: `${prefix}${run}_$folder$`, Body: new Uint8Array(0) }));
-    }
+    await work(s3, Bucket);
   } finally {
     if (policy !== undefined) await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: policy }));
   }
-  return { runs, policyLifted: policy !== undefined };
+  return { policyLifted: policy !== undefined };
+}
+
+/**
+ * The native engine's schedule group (SCHEDULE_GROUP) in each account and region of `samples`, as
+ * templates/source-account.yml makes it: what onboarding a table of a native account needs there.
+ * Local endpoints only; safe to run twice. Returns what was created and what existed.
+ */
+export async function provisionScheduleGroups(
+  config: Config,
+  samples: readonly SampleTable[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<SandboxSummary, 'created' | 'existing'>> {
+  if (!env.AWS_ENDPOINT_URL)
+    throw new Error('AWS_ENDPOINT_URL is not set: schedule groups are only ever made here on a local endpoint');
+  const roles = new RoleAssumer(new STSClient({ region: env.AWS_REGION ?? 'us-east-1' }), {
+    externalId: config.externalId,
+  });
+  const summary: Pick<SandboxSummary, 'created' | 'existing'> = { created: [], existing: [] };
+  for (const where of new Set(samples.map((t) => `${t.accountId}/${t.region}`))) {
+    const [accountId = '', region = ''] = where.split('/');
+    const scheduler = new SchedulerClient({
+      region,
+      credentials: roles.provider(sourceRoleArn(config, accountId, 'onboard')),
+    });
+    const what = `schedule group ${config.scheduleGroup} in ${where}`;
+    try {
+      await scheduler.send(new CreateScheduleGroupCommand({ Name: config.scheduleGroup }));
+      summary.created.push(what);
+    } catch (e) {
+      if (!(e instanceof ConflictException)) throw e;
+      summary.existing.push(what);
+    }
+  }
+  return summary;
 }
 
 async function createTable(client: DynamoDBClient, tableName: string): Promise<boolean> {

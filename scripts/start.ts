@@ -3,15 +3,42 @@
  * port, provisions it (registry, backup bucket with one statement of "yours" in its policy, a
  * sample table), sends events/create-table.json through the real `onboard` handler, prints what
  * came of it, and stops the server.
+ *
+ * `npm start -- --engine native`: the same with the native engine (BACKUP_ENGINE=native), then the
+ * data round trip: items of every attribute type written first, the table's schedule fired as
+ * Scheduler would, the export's files and manifest, `list` and `restore` through the real `restore`
+ * handler, and the restored table compared with the source (exit 1 if they differ).
  */
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import type { BackupEngineName } from '../lib/ports/backup-engine';
 import { localStageEnv } from './local-stage';
 import { MOTO_INSTALL_HINT, motoAvailable, startMoto } from './moto';
 
+const USAGE = 'usage: npm start [-- --engine datapipeline|native]';
+
+/** The engine asked for on the command line (default datapipeline), or a message saying what is wrong. */
+function parseEngineOption(argv: string[]): BackupEngineName | string {
+  let engine: string | undefined;
+  try {
+    engine = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { engine: { type: 'string' } } })
+      .values.engine;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (engine === undefined || engine === 'datapipeline' || engine === 'native') return engine ?? 'datapipeline';
+  return `--engine must be datapipeline or native, got "${engine}"`;
+}
+
 async function main(): Promise<number> {
+  const engine = parseEngineOption(process.argv.slice(2));
+  if (engine !== 'datapipeline' && engine !== 'native') {
+    console.error(`npm start: ${engine}\n${USAGE}`);
+    return 2;
+  }
   if (!motoAvailable()) {
     console.error(MOTO_INSTALL_HINT);
     return 1;
@@ -27,6 +54,8 @@ async function main(): Promise<number> {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_METRICS_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The native demo's deployment backs every account up with the native export.
+      ...(engine === 'native' ? { BACKUP_ENGINE: 'native' } : {}),
     });
     console.log(`moto_server on ${moto.endpoint}`);
 
@@ -67,6 +96,10 @@ async function main(): Promise<number> {
     console.log(
       `provisioned: registry ${config.registryTable}, bucket ${config.backupBucket} (account ${config.backupAccountId}), table ${table.tableName} (account ${table.accountId})`,
     );
+    if (engine === 'native') {
+      const { nativeDemo } = await import('./start-native');
+      return await nativeDemo({ endpoint: moto.endpoint, config, services, event, table, s3 });
+    }
 
     const { handler } = await import('../functions/onboard');
     const { lambdaContext } = await import('./lambda-context');
