@@ -273,6 +273,12 @@ const schema = z.object({
     integer: true,
     what: 'a whole number of minutes from 0 (no window) to 1440',
   }),
+  RPO_HOURS: numberVar('RPO_HOURS', {
+    fallback: 26,
+    min: 1,
+    max: 8760,
+    what: 'a number of hours from 1 to 8760 (the recovery point objective, e.g. 26 for a nightly backup)',
+  }),
 });
 
 export interface Config {
@@ -324,6 +330,8 @@ export interface Config {
   exportDlqName: string;
   /** The schedules' flexible window in minutes (EXPORT_WINDOW_MINUTES; 0: exactly at BACKUP_TIME_UTC). */
   exportWindowMinutes: number;
+  /** The recovery point objective in hours (RPO_HOURS): a protected table whose newest complete backup is older is a finding. */
+  rpoHours: number;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -380,6 +388,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     exportSchedulerRole: e.EXPORT_SCHEDULER_ROLE,
     exportDlqName: e.EXPORT_DLQ_NAME ?? 'ddb-backup-export-dlq',
     exportWindowMinutes: e.EXPORT_WINDOW_MINUTES,
+    rpoHours: e.RPO_HOURS,
   };
 }
 

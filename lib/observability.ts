@@ -44,6 +44,9 @@ export const MetricName = {
   /** Gauges the health check sets every run: tables whose newest export failed or whose newest completed one is older than 26 h, and the oldest such age (hours) among tables whose engine reports its runs. */
   BackupsOverdue: 'BackupsOverdue',
   NewestBackupAgeHours: 'NewestBackupAgeHours',
+  /** Gauges the report sets every run: protected tables over the recovery point objective (RPO_HOURS) or without a complete backup a day after onboarding, and the hours the worst of them has gone without one. */
+  TablesOverObjective: 'TablesOverObjective',
+  WorstBackupAgeHours: 'WorstBackupAgeHours',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

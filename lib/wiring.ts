@@ -48,7 +48,7 @@ export interface Services {
   sourceTables: SourceTablesOf;
   /** The backup bucket's policy, through the policy-writer role (BACKUP_ROLE_ARN). */
   policy: BucketPolicyStore & BackupBucket;
-  /** The backup bucket's keys, through the snapshot-reader role (SNAPSHOT_READER_ROLE_ARN): what restore lists snapshots with. */
+  /** The backup bucket's keys, through the snapshot-reader role (SNAPSHOT_READER_ROLE_ARN): what restore lists snapshots with, and the report run folders. */
   snapshots: BackupBucket;
   roles: RoleAssumer;
   /** The Data Pipeline engine's calls in an account and region (what the engine uses; tools and tests read pipelines through it). */
@@ -153,11 +153,14 @@ export function createServices(
       put: async (policy) => store().put(policy),
       warm: async () => store().warm(),
       listKeys: async (prefix) => store().listKeys(prefix),
+      listObjects: async (prefix) => store().listObjects(prefix),
     };
   };
   const snapshotReader = () => {
     if (config.snapshotReaderRoleArn === undefined)
-      throw new ConfigError('SNAPSHOT_READER_ROLE_ARN is not set: restore lists snapshots through that role');
+      throw new ConfigError(
+        'SNAPSHOT_READER_ROLE_ARN is not set: restore lists snapshots, and the report run folders, through that role',
+      );
     return config.snapshotReaderRoleArn;
   };
   const registryClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region, ...CLIENT_SETTINGS }), {

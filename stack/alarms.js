@@ -163,6 +163,12 @@ const ALARMS = [
     "A native table's newest export failed, or its newest completed export is older than 26 hours. Invoke healthCheck for the list; the export's DescribeExport and the account's export dead-letter queue say why.",
     gauge('BackupsOverdue'),
   ],
+  [
+    'TablesOverObjectiveAlarm',
+    'tables-over-objective',
+    "A protected table's newest complete backup is older than the recovery point objective (RPO_HOURS), or it has none a day after its onboarding. Invoke report for the list: each line says how old its newest backup is; healthCheck and the engine (the pipeline's runs, the export's DescribeExport) say why.",
+    gauge('TablesOverObjective'),
+  ],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

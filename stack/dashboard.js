@@ -41,7 +41,7 @@ module.exports = async (framework) => {
       width: 24,
       height: 2,
       properties: {
-        markdown: `## ${prefix}: is every table protected?\nCoverage and unprotected tables come from the hourly report (\`sls invoke -f report\` lists them with their cause); pipeline states from the hourly health check.`,
+        markdown: `## ${prefix}: is every table protected?\nCoverage, unprotected tables and backup freshness come from the hourly report (\`sls invoke -f report\` lists them with their cause and newest backup); pipeline states from the hourly health check.`,
       },
     },
     metricWidget(
@@ -77,10 +77,24 @@ module.exports = async (framework) => {
       own('PipelinesUnreachable', 'Maximum', 'unreachable'),
       own('TablesExistAgain', 'Maximum', 'offboarded, exist again'),
     ]),
+    metricWidget(
+      0,
+      14,
+      'Worst backup age (hours without a complete backup, report)',
+      [own('WorstBackupAgeHours', 'Maximum', 'worst age (h)')],
+      { view: 'singleValue', width: 8 },
+    ),
+    metricWidget(
+      8,
+      14,
+      'Protected tables over the recovery point objective (RPO_HOURS)',
+      [own('TablesOverObjective', 'Maximum', 'over the objective')],
+      { width: 16 },
+    ),
     {
       type: 'alarm',
       x: 0,
-      y: 14,
+      y: 20,
       width: 24,
       height: 6,
       properties: {

@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { StoredObject } from '../domain/freshness';
 import type { BackupBucket, BucketPolicyStore } from '../ports/bucket-policy-store';
 
 type S3Module = typeof import('./s3-sdk');
@@ -47,14 +48,20 @@ export class S3BucketPolicyStore implements BucketPolicyStore, BackupBucket {
 
   /** Every key under `prefix` (paginated); the backup role may list only below an account prefix. */
   async listKeys(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  /** Every object under `prefix` with its size (ListObjectsV2, 1,000 a page). */
+  async listObjects(prefix: string): Promise<StoredObject[]> {
+    const objects: StoredObject[] = [];
     for await (const page of s3().paginateListObjectsV2(
       { client: this.client },
       { Bucket: this.bucket, Prefix: prefix },
     )) {
-      for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key);
+      for (const o of page.Contents ?? [])
+        if (o.Key !== undefined) objects.push({ key: o.Key, ...(o.Size !== undefined ? { size: o.Size } : {}) });
       if (page.IsTruncated !== true) break; // as S3 documents: a page that is not truncated is the last
     }
-    return keys;
+    return objects;
   }
 }

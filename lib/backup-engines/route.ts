@@ -1,4 +1,5 @@
 import { type Config, engineFor } from '../config';
+import type { CompleteBackup } from '../domain/freshness';
 import { isReborn, type TableRecord } from '../domain/lifecycle';
 import {
   type BackupEngine,
@@ -76,5 +77,21 @@ export function routeEngines(
 
     prepareRestore: (request, settings) =>
       ofTable(request.source.accountId, request.record).prepareRestore(request, settings),
+
+    async newestBackups(query) {
+      const found = new Array<CompleteBackup | undefined>(query.records.length);
+      for (const name of Object.keys(engines) as BackupEngineName[]) {
+        const mine = query.records.flatMap((r, i) => (recordEngine(r) === name ? [i] : []));
+        if (mine.length === 0) continue;
+        const answers = await engines[name].newestBackups({
+          ...query,
+          records: mine.map((i) => query.records[i] as TableRecord),
+        });
+        mine.forEach((at, j) => {
+          found[at] = answers[j];
+        });
+      }
+      return found;
+    },
   };
 }

@@ -36,6 +36,10 @@ export interface ReportRow {
   overObjective?: boolean;
   lastDrill?: DrillResult;
   lastError?: string;
+  /** Over the objective: why, in words (a stale backup, or none a day after onboarding). */
+  freshness?: string;
+  /** The newest backup could not be read (the engine's or the bucket's role denied, throttling). */
+  backupError?: string;
 }
 
 export interface ReportTotals {
@@ -78,7 +82,12 @@ const COLUMNS = [
 
 function cells(r: ReportRow): string[] {
   const status = r.finding ? `${r.status} !` : r.status;
-  const why = [r.cause !== undefined ? `${r.cause}: ${r.detail ?? ''}` : undefined, r.lastError]
+  const why = [
+    r.cause !== undefined ? `${r.cause}: ${r.detail ?? ''}` : undefined,
+    r.freshness,
+    r.backupError,
+    r.lastError,
+  ]
     .filter((x): x is string => x !== undefined && x !== '')
     .filter((x, i, all) => i === 0 || !all[0]?.includes(x));
   return [
@@ -88,7 +97,11 @@ function cells(r: ReportRow): string[] {
     status,
     r.engine ?? '-',
     r.newestBackup?.time ?? '-',
-    r.newestBackup !== undefined ? `${age(r.newestBackup.ageHours)}${r.overObjective ? ' !' : ''}` : '-',
+    r.newestBackup !== undefined
+      ? `${age(r.newestBackup.ageHours)}${r.overObjective ? ' !' : ''}`
+      : r.overObjective
+        ? 'none !'
+        : '-',
     r.lastDrill !== undefined ? `${r.lastDrill.result} ${r.lastDrill.time}` : '-',
     why.join('; ') || '-',
   ];

@@ -1,4 +1,5 @@
 import type { Config } from '../config';
+import type { CompleteBackup, StoredObject } from '../domain/freshness';
 import type { RecordFields, TableRecord } from '../domain/lifecycle';
 import type { WriterAccess } from '../domain/policy';
 import type { Snapshot, SnapshotListing } from '../domain/snapshots';
@@ -97,6 +98,17 @@ export interface BackupInventory {
   bounded?: boolean;
 }
 
+/** What the report asks an engine for the newest complete backups of the tables of one account and region with. */
+export interface NewestBackupsQuery {
+  bucket: string;
+  accountId: string;
+  /** The tables' region (where their backups are filed: ACCOUNT/REGION/TABLE/). */
+  region: string;
+  records: readonly TableRecord[];
+  /** The objects under ACCOUNT/REGION/ of the backup bucket: one listing for all the tables, made only when asked. */
+  objects(): Promise<readonly StoredObject[]>;
+}
+
 /** What restore asks an engine for a table's snapshots with. */
 export interface SnapshotQuery {
   bucket: string;
@@ -155,4 +167,10 @@ export interface BackupEngine {
   snapshots(query: SnapshotQuery): Promise<SnapshotListing>;
   /** Checks and builds a restore offline; throws before any call when it cannot be made. */
   prepareRestore(request: RestoreRequest, settings: EngineSettings): PreparedRestore;
+  /**
+   * The newest complete backup of each of `query.records`, one entry per record, in order (undefined: none).
+   * Data Pipeline: the newest run folder holding a manifest, from the one listing `query.objects()`; native: the
+   * newest COMPLETED full export (ListExports, DescribeExport).
+   */
+  newestBackups(query: NewestBackupsQuery): Promise<Array<CompleteBackup | undefined>>;
 }

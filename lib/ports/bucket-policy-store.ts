@@ -1,3 +1,5 @@
+import type { StoredObject } from '../domain/freshness';
+
 /** Reads and writes the backup bucket's policy as text (through the backup-account role). Adapter: lib/adapters/bucket-policy.ts. */
 export interface BucketPolicyStore {
   /** The policy text, or undefined when the bucket has no policy. */
@@ -11,4 +13,6 @@ export interface BucketPolicyStore {
 export interface BackupBucket {
   /** Every key under `prefix`. */
   listKeys(prefix: string): Promise<string[]>;
+  /** Every object under `prefix`, with its size. */
+  listObjects(prefix: string): Promise<StoredObject[]>;
 }

@@ -344,7 +344,7 @@ describe('Given the backup account template', () => {
         resourcePolicy: trustOf(t, roleId),
       });
 
-    it('lets exactly onboard, backfill, healthCheck and revoke of the stage assume the policy writer, and only restore the snapshot reader', () => {
+    it('lets exactly onboard, backfill, healthCheck and revoke of the stage assume the policy writer, and only restore and report the snapshot reader', () => {
       const principalArns = (roleId: string) =>
         trustOf(backup, roleId).Statement.map((s) => {
           expect(s.Principal).toEqual({ AWS: `arn:aws:iam::${ORCHESTRATOR}:root` });
@@ -354,7 +354,7 @@ describe('Given the backup account template', () => {
       expect(principalArns('PolicyWriterRole')).toEqual([
         ['onboard', 'backfill', 'healthCheck', 'revoke'].map((fn) => orchestratorRole(fn)),
       ]);
-      expect(principalArns('SnapshotReaderRole')).toEqual([[orchestratorRole('restore')]]);
+      expect(principalArns('SnapshotReaderRole')).toEqual([[orchestratorRole('restore'), orchestratorRole('report')]]);
     });
 
     it.each(
@@ -377,6 +377,7 @@ describe('Given the backup account template', () => {
             'deny',
           ],
           ['the restore function', 'SnapshotReaderRole', orchestratorRole('restore'), 'allow'],
+          ['the report function', 'SnapshotReaderRole', orchestratorRole('report'), 'allow'],
           ['the onboard function', 'SnapshotReaderRole', orchestratorRole('onboard'), 'deny'],
         ] as const,
         ([who, roleId, , expected]) => `simulated: ${who} assuming the ${roleId} → ${expected}`,
@@ -464,6 +465,14 @@ describe('Given the backup account template', () => {
             { 's3:prefix': `${SOURCE}/us-east-1/orders/` },
             'allow',
           ],
+          [
+            'lists the run folders of every table of an account and region',
+            's3:ListBucket',
+            `arn:aws:s3:::${BUCKET}`,
+            { 's3:prefix': `${SOURCE}/us-east-1/` },
+            'allow',
+          ],
+          ['lists a whole account', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': `${SOURCE}/` }, 'deny'],
           ['lists the whole bucket', 's3:ListBucket', `arn:aws:s3:::${BUCKET}`, { 's3:prefix': '' }, 'deny'],
           [
             'reads a manifest',

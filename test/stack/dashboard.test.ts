@@ -60,6 +60,12 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
     );
   });
 
+  it('shows the worst backup age and the tables over the recovery point objective', () => {
+    expect(metricLines().map((l) => l[1])).toEqual(
+      expect.arrayContaining([MetricName.WorstBackupAgeHours, MetricName.TablesOverObjective]),
+    );
+  });
+
   it('shows the state of every alarm of the stack, and names no alarm the stack does not have', () => {
     const alarmNames = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')

@@ -334,6 +334,7 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
           backfill: [env().BACKUP_ROLE_ARN],
           healthCheck: [env().BACKUP_ROLE_ARN],
           restore: [env().SNAPSHOT_READER_ROLE_ARN],
+          report: [env().SNAPSHOT_READER_ROLE_ARN],
         } as Record<string, string[]>;
         expect(assumed(roleId)).toEqual([...own, ...(backupRoles[fn] ?? [])].sort());
       },
@@ -352,12 +353,13 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
       },
     );
 
-    it('lists snapshots through the role the backup account template creates for restore alone, and never gives restore or offboard the policy writer', () => {
+    it('lists snapshots through the role the backup account template creates for restore and report alone, and never gives restore or offboard the policy writer', () => {
       const reader = backup.Resources.SnapshotReaderRole?.Properties as any;
       expect(env().SNAPSHOT_READER_ROLE_ARN).toBe(`arn:aws:iam::999999999999:role/${reader.RoleName}`);
-      expect(reader.AssumeRolePolicyDocument.Statement[0].Condition.ArnEquals['aws:PrincipalArn']).toBe(
+      expect(reader.AssumeRolePolicyDocument.Statement[0].Condition.ArnEquals['aws:PrincipalArn']).toEqual([
         `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-example-restore`,
-      );
+        `arn:aws:iam::${ORCHESTRATOR}:role/ddb-backup-orchestrator-example-report`,
+      ]);
       for (const roleId of ['RestoreRole', 'OffboardRole'])
         expect(assumed(roleId)).not.toContain(env().BACKUP_ROLE_ARN);
     });

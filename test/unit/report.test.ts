@@ -22,7 +22,7 @@ async function sample(): Promise<Report> {
     status: 'ACTIVATION_FAILED',
     lastError: 'AccessDenied',
   });
-  return buildReport({ ...w.deps, forwardingRules: rules.of }, undefined, NOW);
+  return buildReport({ ...w.deps, snapshots: w.policy, forwardingRules: rules.of }, undefined, NOW);
 }
 
 describe('Given a report of protected, excluded and unprotected tables', () => {

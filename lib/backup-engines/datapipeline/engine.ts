@@ -1,3 +1,4 @@
+import { newestCompleteRuns } from '../../domain/freshness';
 import { tableLogUri } from '../../domain/layout';
 import { nextRunStart } from '../../domain/schedule';
 import { snapshotsFrom } from '../../domain/snapshots';
@@ -115,6 +116,17 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
     },
 
     snapshots: async ({ bucket, table, keys }) => snapshotsFrom(bucket, table, await keys()),
+
+    async newestBackups({ accountId, region, records, objects }) {
+      if (records.length === 0) return [];
+      const newest = newestCompleteRuns(
+        accountId,
+        region,
+        records.map((r) => r.tableName),
+        await objects(),
+      );
+      return records.map((r) => newest.get(r.tableName));
+    },
 
     prepareRestore({ source, target, snapshot }, settings): PreparedRestore {
       const region = requirePipelineRegion(target.region, settings.pipelineRegion);

@@ -1,3 +1,4 @@
+import type { CompleteBackup } from '../../domain/freshness';
 import { isReborn, type TableShape } from '../../domain/lifecycle';
 import { LeaseLostError, RestoreRefusedError } from '../../errors';
 import type {
@@ -80,6 +81,33 @@ export function nativeEngine(
       if (listed.ordered && (info.status === 'COMPLETED' || described.length >= MAX_DESCRIBED)) break;
     }
     return runsOf(described);
+  }
+
+  /**
+   * A table's newest COMPLETED full export: ListExports gives each export's status, so only completed ones are
+   * described, newest first, until a full one (an incremental export cannot be restored on its own); when the ids do
+   * not order the list, every completed one is described.
+   */
+  async function newestCompleted(api: NativeCalls, tableArn: string): Promise<CompleteBackup | undefined> {
+    const completed = (await api.listExports(tableArn)).filter(
+      (e) => e.status === undefined || e.status === 'COMPLETED',
+    );
+    const listed = likelyNewestFirst(completed.map((e) => e.arn));
+    const described: ExportInfo[] = [];
+    for (const arn of listed.arns) {
+      const info = await api.describeExport(arn);
+      described.push(info);
+      if (listed.ordered && info.status === 'COMPLETED' && (info.type === undefined || info.type === 'FULL_EXPORT'))
+        break;
+    }
+    const newest = snapshotsOfExports(described).snapshots[0];
+    return newest === undefined
+      ? undefined
+      : {
+          id: newest.snapshot,
+          time: newest.time,
+          ...(newest.sizeBytes !== undefined ? { sizeBytes: newest.sizeBytes } : {}),
+        };
   }
 
   return {
@@ -175,6 +203,11 @@ export function nativeEngine(
       const api = calls(table.accountId, table.region);
       const listed = await api.listExports(table.tableArn);
       return snapshotsOfExports(await Promise.all(listed.map((e) => api.describeExport(e.arn))));
+    },
+
+    async newestBackups({ accountId, region, records }) {
+      const api = calls(accountId, region);
+      return Promise.all(records.map((r) => newestCompleted(api, r.tableArn)));
     },
 
     prepareRestore({ source, target, snapshot, record }, settings): PreparedRestore {

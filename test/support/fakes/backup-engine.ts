@@ -1,3 +1,4 @@
+import { newestCompleteRuns } from '../../../lib/domain/freshness';
 import { isReborn, type TableRecord } from '../../../lib/domain/lifecycle';
 import type { WriterAccess } from '../../../lib/domain/policy';
 import { snapshotsFrom } from '../../../lib/domain/snapshots';
@@ -16,7 +17,16 @@ import type {
 } from '../../../lib/ports/backup-engine';
 
 /** A step of the fake engine that can be told to fail. */
-export type EngineStep = 'prepare' | 'create' | 'define' | 'activate' | 'remove' | 'health' | 'inventory' | 'restore';
+export type EngineStep =
+  | 'prepare'
+  | 'create'
+  | 'define'
+  | 'activate'
+  | 'remove'
+  | 'health'
+  | 'inventory'
+  | 'restore'
+  | 'newest';
 
 interface Resource {
   id: string;
@@ -173,6 +183,19 @@ export class FakeBackupEngine implements BackupEngine {
   }
 
   snapshots: BackupEngine['snapshots'] = async ({ bucket, table, keys }) => snapshotsFrom(bucket, table, await keys());
+
+  /** As the Data Pipeline engine reads them: one listing of the account-region, its run folders holding a manifest. */
+  newestBackups: BackupEngine['newestBackups'] = async ({ accountId, region, records, objects }) => {
+    this.fault('newest', accountId, region);
+    this.calls.push(`newest ${accountId}/${region}`);
+    const newest = newestCompleteRuns(
+      accountId,
+      region,
+      records.map((r) => r.tableName),
+      await objects(),
+    );
+    return records.map((r) => newest.get(r.tableName));
+  };
 
   prepareRestore({ target, snapshot }: RestoreRequest, settings: EngineSettings): PreparedRestore {
     const placement = this.placement(target.region, settings);

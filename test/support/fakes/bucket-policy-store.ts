@@ -1,3 +1,4 @@
+import type { StoredObject } from '../../../lib/domain/freshness';
 import type { BackupBucket, BucketPolicyStore } from '../../../lib/ports/bucket-policy-store';
 
 /**
@@ -28,7 +29,21 @@ export class FakeBucketPolicyStore implements BucketPolicyStore, BackupBucket {
     this.text = policy;
   }
 
+  /** Bytes of an object, by key (listObjects gives no size for a key not here). */
+  readonly sizes = new Map<string, number>();
+  /** Every listObjects / listKeys call, by prefix. */
+  readonly listings: string[] = [];
+
   async listKeys(prefix: string): Promise<string[]> {
+    this.listings.push(prefix);
     return this.keys.filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  async listObjects(prefix: string): Promise<StoredObject[]> {
+    this.listings.push(prefix);
+    return this.keys
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .map((key) => (this.sizes.has(key) ? { key, size: this.sizes.get(key) as number } : { key }));
   }
 }
