@@ -44,6 +44,12 @@ export const MetricName = {
   /** Gauges the health check sets every run: tables whose newest export failed or whose newest completed one is older than 26 h, and the oldest such age (hours) among tables whose engine reports its runs. */
   BackupsOverdue: 'BackupsOverdue',
   NewestBackupAgeHours: 'NewestBackupAgeHours',
+  /** One per table a restore drill checked: its restore matched the backup, or did not (why in the registry and the log), or was not tried. */
+  DrillPassed: 'DrillPassed',
+  DrillFailed: 'DrillFailed',
+  DrillSkipped: 'DrillSkipped',
+  /** The drill function failed as a whole (the middleware counts it). */
+  DrillRunFailed: 'DrillRunFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

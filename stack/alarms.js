@@ -163,6 +163,19 @@ const ALARMS = [
     "A native table's newest export failed, or its newest completed export is older than 26 hours. Invoke healthCheck for the list; the export's DescribeExport and the account's export dead-letter queue say why.",
     gauge('BackupsOverdue'),
   ],
+  [
+    'DrillFailedAlarm',
+    'drill-failed',
+    "A restore drill failed: a table's newest backup did not restore into a table equal to it. The drill's log and the table's registry record (sls invoke -f report) say why; see README 'Restore drills'.",
+    counted('DrillFailed'),
+  ],
+  [
+    'DrillRunFailedAlarm',
+    'drill-run-failed',
+    'The restore drill function failed as a whole: no table was drilled this run. See its logs.',
+    counted('DrillRunFailed'),
+  ],
+  ['DrillErrorsAlarm', 'drill-errors', 'The drill function failed.', functionErrors('Drill')],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

@@ -76,5 +76,7 @@ export function routeEngines(
 
     prepareRestore: (request, settings) =>
       ofTable(request.source.accountId, request.record).prepareRestore(request, settings),
+
+    contents: async (query) => ofTable(query.source.accountId, query.record).contents?.(query),
   };
 }

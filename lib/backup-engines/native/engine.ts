@@ -10,6 +10,7 @@ import type {
   RestoreFound,
 } from '../../ports/backup-engine';
 import type { ExportInfo, NativeCalls } from './api';
+import { exportContents } from './contents';
 import { importClientToken, importSource, likelyNewestFirst, runsOf, snapshotsOfExports } from './exports';
 import { NATIVE_EXPORT_S3_ACCESS } from './s3-access';
 import {
@@ -227,5 +228,7 @@ export function nativeEngine(
         },
       };
     },
+
+    contents: ({ snapshot, files, sampleSize }) => exportContents(snapshot, files, sampleSize),
   };
 }
