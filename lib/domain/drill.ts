@@ -88,7 +88,7 @@ export function isScheduleExpression(v: string): boolean {
 export type JsonItem = Record<string, unknown>;
 
 /** The item in a canonical form: sets sorted, map keys ordered, so that equal items print equal. */
-export function canonicalItem(value: unknown): unknown {
+function canonicalItem(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonicalItem);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
