@@ -224,7 +224,10 @@ export function nativeEngine(
           return started.arn;
         },
         async state(importArn) {
-          return states.get(importArn) ?? (await api().describeImport(importArn)).status;
+          // The status ImportTable answered serves the first look only (restore's); later looks (a drill's wait) ask again.
+          const answered = states.get(importArn);
+          states.delete(importArn);
+          return answered ?? (await api().describeImport(importArn)).status;
         },
       };
     },
