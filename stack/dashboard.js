@@ -77,6 +77,13 @@ module.exports = async (framework) => {
       own('PipelinesUnreachable', 'Maximum', 'unreachable'),
       own('TablesExistAgain', 'Maximum', 'offboarded, exist again'),
     ]),
+    metricWidget(
+      0,
+      20,
+      'Restore drills (tables drilled per day: passed, failed, skipped)',
+      [own('DrillPassed', 'Sum', 'passed'), own('DrillFailed', 'Sum', 'failed'), own('DrillSkipped', 'Sum', 'skipped')],
+      { width: 24, period: 86400 },
+    ),
     {
       type: 'alarm',
       x: 0,

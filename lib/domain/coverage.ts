@@ -56,6 +56,8 @@ export interface CoverageRow {
   lastError?: string;
   /** The engine the registry records for the table (absent: datapipeline). */
   engine?: string;
+  /** The table's latest finished restore drill, as its record says. */
+  lastDrill?: { time: string; result: 'passed' | 'failed' | 'skipped'; why?: string };
 }
 
 /** What is known about one listed table; `tags` and `createdAt` only when they were read. */
@@ -97,6 +99,7 @@ export function classify(
     ...(t.record?.status !== undefined ? { registryStatus: t.record.status } : {}),
     ...(t.record?.lastError !== undefined ? { lastError: t.record.lastError } : {}),
     ...(engineOf(t.record) !== undefined ? { engine: engineOf(t.record) } : {}),
+    ...lastDrillOf(t.record),
     ...(t.createdAt !== undefined ? { createdAt: t.createdAt } : {}),
   };
   if (isProtected(t.record)) return { ...base, status: 'protected', finding: false };
@@ -227,4 +230,11 @@ export function watchedRegions(
 /** Exactly these table names, as a backfill `tableFilter` (RE2): `^(?:a|b)$`, each name's metacharacters escaped. */
 export function exactNames(tableNames: readonly string[]): string {
   return `^(?:${tableNames.map((n) => n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})$`;
+}
+
+/** The record's latest drill that finished (a running one shows once it ends). */
+function lastDrillOf(record: TableRecord | undefined): Pick<CoverageRow, 'lastDrill'> {
+  const d = record?.drill;
+  if (d === undefined || d.state === 'running') return {};
+  return { lastDrill: { time: d.time, result: d.state, ...(d.why === undefined ? {} : { why: d.why }) } };
 }

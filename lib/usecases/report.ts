@@ -5,8 +5,8 @@ import { type CoverageDeps, type CoverageReport, checkCoverage } from './coverag
 /**
  * The operator's report: the coverage of every watched account and region, one row per table,
  * with its engine, newest complete backup, last drill and last error, and the totals. The backup
- * and drill columns are typed and filled with what the registry records (nothing yet: freshness
- * and drills come next); their totals count what is filled in.
+ * and drill columns are typed and filled with what the registry records (the drill's result: lib/usecases/drill.ts);
+ * their totals count what is filled in.
  */
 export async function buildReport(deps: CoverageDeps, input: unknown, now: Date = new Date()): Promise<Report> {
   return reportFrom(await checkCoverage(deps, input, now));
@@ -39,5 +39,6 @@ function row(c: CoverageRow): ReportRow {
     ...(c.exclusion !== undefined ? { cause: c.exclusion.by, detail: c.exclusion.message } : {}),
     ...(c.cause !== undefined ? { cause: c.cause, detail: c.detail } : {}),
     ...(c.lastError !== undefined ? { lastError: c.lastError } : {}),
+    ...(c.lastDrill !== undefined ? { lastDrill: c.lastDrill } : {}),
   };
 }

@@ -8,10 +8,13 @@ import {
   TAG_DRILL_OF,
 } from '../../../lib/domain/drill';
 import type { TableRecord } from '../../../lib/domain/lifecycle';
+import { renderTable } from '../../../lib/domain/report';
 import { TAG_MANAGED_BY } from '../../../lib/domain/tags';
 import { InvalidEventError } from '../../../lib/errors';
 import { runDrills } from '../../../lib/usecases/drill';
+import { buildReport } from '../../../lib/usecases/report';
 import { FakeDrillEngine, FakeScratchTables } from '../../support/fakes/drill';
+import { FakeForwardingRules } from '../../support/fakes/forwarding-rules';
 import { A, B, fakeWorld, REGION, ref } from '../../support/fakes/world';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
@@ -367,5 +370,31 @@ describe('Given a Data Pipeline table', () => {
     expect(result.drills[0]).toMatchObject({ result: 'passed', actualItems: 3 });
     expect(result.drills[0]?.why).toMatch(/tells no item count/);
     expect(w.scratch.tables.size).toBe(0);
+  });
+});
+
+describe('Given drills recorded on the registry', () => {
+  it('puts each table’s last finished drill in the report, and counts the failed ones in its totals', async () => {
+    const w = fakeWorld({ WATCH_REGIONS: REGION });
+    const rules = new FakeForwardingRules();
+    for (const t of ['orders', 'invoices', 'ledger']) {
+      w.accounts.add(A, REGION, t, { createdAt: '2026-11-01T00:00:00Z' });
+      w.registry.seed({ accountId: A, region: REGION, tableName: t, status: 'ACTIVE' });
+    }
+    const key = (tableName: string) => ({ accountId: A, region: REGION, tableName });
+    await w.registry.recordDrill(key('orders'), { state: 'passed', time: '2026-11-25T04:00:00Z' });
+    await w.registry.recordDrill(key('invoices'), {
+      state: 'failed',
+      time: '2026-11-25T04:01:00Z',
+      why: "the restored table holds 2 items, the backup's manifest says 3",
+    });
+    await w.registry.recordDrill(key('ledger'), { state: 'running', time: '2026-11-25T04:02:00Z', scratchTable: 'x' });
+    const report = await buildReport({ ...w.deps, forwardingRules: rules.of, repair: async () => '' }, undefined, NOW);
+    const rowOf = (t: string) => report.rows.find((r) => r.table === t);
+    expect(rowOf('orders')?.lastDrill).toEqual({ time: '2026-11-25T04:00:00Z', result: 'passed' });
+    expect(rowOf('invoices')?.lastDrill).toMatchObject({ result: 'failed', why: expect.stringContaining('2 items') });
+    expect(rowOf('ledger')?.lastDrill).toBeUndefined();
+    expect(report.totals.failedDrills).toBe(1);
+    expect(renderTable(report)).toMatch(/invoices .*failed 2026-11-25T04:01:00Z/);
   });
 });
