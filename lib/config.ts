@@ -7,6 +7,7 @@ import {
   type PipelineRoles,
 } from './backup-engines/datapipeline/definition';
 import { DATA_PIPELINE_REGIONS } from './backup-engines/datapipeline/regions';
+import { isScheduleExpression } from './domain/drill';
 import { POLICY_LAYOUTS, type PolicyLayout } from './domain/policy';
 import { isRegion } from './domain/regions';
 import { compileNamePattern, type NamePattern } from './domain/table-ref';
@@ -279,6 +280,38 @@ const schema = z.object({
     max: 8760,
     what: 'a number of hours from 1 to 8760 (the recovery point objective, e.g. 26 for a nightly backup)',
   }),
+  DRILL_TABLES_PER_RUN: numberVar('DRILL_TABLES_PER_RUN', {
+    fallback: 3,
+    min: 1,
+    max: 50,
+    integer: true,
+    what: 'a whole number from 1 to 50 (ImportTable runs at most 50 imports at once)',
+  }),
+  DRILL_CADENCE: optionalText.refine((v) => v === undefined || isScheduleExpression(v), {
+    message: 'DRILL_CADENCE must be an EventBridge schedule expression such as rate(7 days) or cron(0 4 ? * SUN *)',
+  }),
+  DRILL_DATAPIPELINE: optionalText.transform((v, ctx) => {
+    const value = (v ?? 'false').toLowerCase();
+    if (value !== 'true' && value !== 'false') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DRILL_DATAPIPELINE must be true or false, got "${v}"` });
+      return z.NEVER;
+    }
+    return value === 'true';
+  }),
+  DRILL_SAMPLE_SIZE: numberVar('DRILL_SAMPLE_SIZE', {
+    fallback: 25,
+    min: 0,
+    max: 1000,
+    integer: true,
+    what: 'a whole number of items from 0 to 1000',
+  }),
+  DRILL_WAIT_SECONDS: numberVar('DRILL_WAIT_SECONDS', {
+    fallback: 600,
+    min: 0,
+    max: 840,
+    integer: true,
+    what: 'a whole number of seconds from 0 to 840 (within the drill function’s 900 s timeout)',
+  }),
 });
 
 export interface Config {
@@ -332,6 +365,12 @@ export interface Config {
   exportWindowMinutes: number;
   /** The recovery point objective in hours (RPO_HOURS): a protected table whose newest complete backup is older is a finding. */
   rpoHours: number;
+  /** Restore drills: tables per run, the run's schedule expression, whether Data Pipeline tables are drilled (an EMR cluster each), items compared, and how long a run waits for its restores. */
+  drillTablesPerRun: number;
+  drillCadence: string;
+  drillDataPipeline: boolean;
+  drillSampleSize: number;
+  drillWaitSeconds: number;
 }
 
 /** Parses the environment once; throws a ConfigError naming every missing or malformed variable. */
@@ -389,6 +428,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     exportDlqName: e.EXPORT_DLQ_NAME ?? 'ddb-backup-export-dlq',
     exportWindowMinutes: e.EXPORT_WINDOW_MINUTES,
     rpoHours: e.RPO_HOURS,
+    drillTablesPerRun: e.DRILL_TABLES_PER_RUN,
+    drillCadence: e.DRILL_CADENCE ?? 'rate(7 days)',
+    drillDataPipeline: e.DRILL_DATAPIPELINE,
+    drillSampleSize: e.DRILL_SAMPLE_SIZE,
+    drillWaitSeconds: e.DRILL_WAIT_SECONDS,
   };
 }
 
@@ -401,7 +445,16 @@ export function engineFor(
 }
 
 /** The orchestrator's functions, by the names serverless.yml gives them (and their roles: `<service>-<stage>-<function>`). */
-export const FUNCTIONS = ['onboard', 'offboard', 'backfill', 'restore', 'healthCheck', 'revoke', 'report'] as const;
+export const FUNCTIONS = [
+  'onboard',
+  'offboard',
+  'backfill',
+  'restore',
+  'healthCheck',
+  'revoke',
+  'report',
+  'drill',
+] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 /** The functions that act in source accounts, each through a role of its own there (templates/source-account.yml). */
 export const SOURCE_ROLE_FUNCTIONS = [
@@ -411,6 +464,7 @@ export const SOURCE_ROLE_FUNCTIONS = [
   'restore',
   'healthCheck',
   'report',
+  'drill',
 ] as const satisfies readonly FunctionName[];
 export type SourceRoleFunction = (typeof SOURCE_ROLE_FUNCTIONS)[number];
 

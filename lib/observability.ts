@@ -47,6 +47,12 @@ export const MetricName = {
   /** Gauges the report sets every run: protected tables over the recovery point objective (RPO_HOURS) or without a complete backup a day after onboarding, and the hours the worst of them has gone without one. */
   TablesOverObjective: 'TablesOverObjective',
   WorstBackupAgeHours: 'WorstBackupAgeHours',
+  /** One per table a restore drill checked: its restore matched the backup, or did not (why in the registry and the log), or was not tried. */
+  DrillPassed: 'DrillPassed',
+  DrillFailed: 'DrillFailed',
+  DrillSkipped: 'DrillSkipped',
+  /** The drill function failed as a whole (the middleware counts it). */
+  DrillRunFailed: 'DrillRunFailed',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 

@@ -5,12 +5,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3BackupFiles } from './adapters/backup-files';
 import { S3BucketPolicyStore } from './adapters/bucket-policy';
 import { CLIENT_SETTINGS } from './adapters/client-settings';
 import { RoleAssumer } from './adapters/credentials';
 import { EventBridgeForwardingRule } from './adapters/forwarding-rules';
 import { DynamoGrantCatalog } from './adapters/grant-catalog';
 import { TokenBucket } from './adapters/rate-limiter';
+import { DynamoScratchTables } from './adapters/scratch-tables';
 import { DynamoSourceTables } from './adapters/source-tables';
 import { DynamoTableRegistry } from './adapters/table-registry';
 import { PipelineApi } from './backup-engines/datapipeline/api';
@@ -23,6 +25,7 @@ import { FORWARDING_RULE_NAME } from './domain/coverage';
 import { ConfigError } from './errors';
 import type { BackupEngine } from './ports/backup-engine';
 import type { BackupBucket, BucketPolicyStore } from './ports/bucket-policy-store';
+import type { BackupFilesOf, ScratchTablesOf } from './ports/drill';
 import type { ForwardingRulesOf } from './ports/forwarding-rules';
 import type { GrantCatalog } from './ports/grant-catalog';
 import type { SourceTablesOf } from './ports/source-tables';
@@ -59,6 +62,9 @@ export interface Services {
   newOwnerId: () => string;
   /** The source template's forwarding rule in an account and region (what the coverage report asks about). */
   forwardingRules: ForwardingRulesOf;
+  /** The drill's scratch tables, and its read of the account's prefix of the backup bucket (through the function's source role). */
+  scratchTables: ScratchTablesOf;
+  backupFiles: BackupFilesOf;
 }
 
 /** Kept per role session at most; an invocation's session is of no use once it is over. */
@@ -156,6 +162,13 @@ export function createServices(
       listObjects: async (prefix) => store().listObjects(prefix),
     };
   };
+  const files = perAccount(
+    (_, r, credentials) =>
+      new S3BackupFiles(
+        { region: r, credentials, ...CLIENT_SETTINGS, forcePathStyle: env.AWS_ENDPOINT_URL !== undefined },
+        config.backupBucket,
+      ),
+  );
   const snapshotReader = () => {
     if (config.snapshotReaderRoleArn === undefined)
       throw new ConfigError(
@@ -193,6 +206,12 @@ export function createServices(
       now: Date.now,
     },
     newOwnerId: randomUUID,
+    scratchTables: perAccount(
+      (_, r, credentials) =>
+        new DynamoScratchTables(new DynamoDBClient({ region: r, credentials, ...CLIENT_SETTINGS })),
+    ),
+    // The bucket's region is the orchestrator's (as for the policy writer); the account's prefix, read as its role.
+    backupFiles: (accountId) => files(accountId, region),
     forwardingRules: perAccount(
       (_, r, credentials) =>
         new EventBridgeForwardingRule(

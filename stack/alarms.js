@@ -169,6 +169,19 @@ const ALARMS = [
     "A protected table's newest complete backup is older than the recovery point objective (RPO_HOURS), or it has none a day after its onboarding. Invoke report for the list: each line says how old its newest backup is; healthCheck and the engine (the pipeline's runs, the export's DescribeExport) say why.",
     gauge('TablesOverObjective'),
   ],
+  [
+    'DrillFailedAlarm',
+    'drill-failed',
+    "A restore drill failed: a table's newest backup did not restore into a table equal to it. The drill's log and the table's registry record (sls invoke -f report) say why; see README 'Restore drills'.",
+    counted('DrillFailed'),
+  ],
+  [
+    'DrillRunFailedAlarm',
+    'drill-run-failed',
+    'The restore drill function failed as a whole: no table was drilled this run. See its logs.',
+    counted('DrillRunFailed'),
+  ],
+  ['DrillErrorsAlarm', 'drill-errors', 'The drill function failed.', functionErrors('Drill')],
 ];
 
 /** @param {{ resolveVariable: (address: string) => Promise<unknown> }} framework osls's variable resolver */

@@ -91,10 +91,17 @@ module.exports = async (framework) => {
       [own('TablesOverObjective', 'Maximum', 'over the objective')],
       { width: 16 },
     ),
+    metricWidget(
+      0,
+      20,
+      'Restore drills (tables drilled per day: passed, failed, skipped)',
+      [own('DrillPassed', 'Sum', 'passed'), own('DrillFailed', 'Sum', 'failed'), own('DrillSkipped', 'Sum', 'skipped')],
+      { width: 24, period: 86400 },
+    ),
     {
       type: 'alarm',
       x: 0,
-      y: 20,
+      y: 26,
       width: 24,
       height: 6,
       properties: {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DrillRecord } from '../domain/drill';
 import type { RecordFields, TableRecord, TableStatus } from '../domain/lifecycle';
 import type { TableRef } from '../domain/table-ref';
 import { IllegalTransitionError } from '../errors';
@@ -143,6 +144,25 @@ export class DynamoTableRegistry implements TableRegistry {
         }
       }
       return false;
+    }
+  }
+
+  async recordDrill(t: TableKey, drill: DrillRecord): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: tablePk(t) },
+          UpdateExpression: 'SET #drill = :drill',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#drill': 'drill' },
+          ExpressionAttributeValues: { ':drill': drill },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
     }
   }
 

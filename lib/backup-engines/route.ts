@@ -93,5 +93,6 @@ export function routeEngines(
       }
       return found;
     },
+    contents: async (query) => ofTable(query.source.accountId, query.record).contents?.(query),
   };
 }

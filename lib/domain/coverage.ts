@@ -57,6 +57,8 @@ export interface CoverageRow {
   lastError?: string;
   /** The engine the registry records for the table (absent: datapipeline). */
   engine?: string;
+  /** The table's latest finished restore drill, as its record says. */
+  lastDrill?: { time: string; result: 'passed' | 'failed' | 'skipped'; why?: string };
 }
 
 /** What is known about one listed table; `tags` and `createdAt` only when they were read. */
@@ -98,6 +100,7 @@ export function classify(
     ...(t.record?.status !== undefined ? { registryStatus: t.record.status } : {}),
     ...(t.record?.lastError !== undefined ? { lastError: t.record.lastError } : {}),
     ...(engineOf(t.record) !== undefined ? { engine: engineOf(t.record) } : {}),
+    ...lastDrillOf(t.record),
     ...(t.createdAt !== undefined ? { createdAt: t.createdAt } : {}),
   };
   if (isProtected(t.record)) return { ...base, status: 'protected', finding: false };
@@ -242,4 +245,11 @@ export function exactNameFilters(tableNames: readonly string[], maxLength = MAX_
     else filters.push([name]);
   }
   return filters.map(filterOf);
+}
+
+/** The record's latest drill that finished (a running one shows once it ends). */
+function lastDrillOf(record: TableRecord | undefined): Pick<CoverageRow, 'lastDrill'> {
+  const d = record?.drill;
+  if (d === undefined || d.state === 'running') return {};
+  return { lastDrill: { time: d.time, result: d.state, ...(d.why === undefined ? {} : { why: d.why }) } };
 }

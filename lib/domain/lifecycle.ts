@@ -1,5 +1,6 @@
 import { IllegalTransitionError } from '../errors';
 import type { BackupEngineName } from '../ports/backup-engine';
+import type { DrillRecord } from './drill';
 import type { KeyAttribute } from './table-ref';
 
 /**
@@ -322,6 +323,8 @@ export interface TableRecord {
   shape?: TableShape;
   /** True when the product turned point-in-time recovery on for the table (native engine): it was off before. */
   pitrEnabledByProduct?: boolean;
+  /** The table's latest restore drill (written by the drill alone, through TableRegistry.recordDrill). */
+  drill?: DrillRecord;
 }
 
 /** A table's definition as DescribeTable tells it, in the API's own names: what a restore by ImportTable creates again. */

@@ -1,10 +1,12 @@
 import type { Config } from '../config';
+import type { JsonItem } from '../domain/drill';
 import type { CompleteBackup, StoredObject } from '../domain/freshness';
 import type { RecordFields, TableRecord } from '../domain/lifecycle';
 import type { WriterAccess } from '../domain/policy';
 import type { Snapshot, SnapshotListing } from '../domain/snapshots';
 import type { TableRef } from '../domain/table-ref';
 import type { Telemetry } from '../observability';
+import type { BackupFiles } from './drill';
 
 /**
  * The thing that takes a table's nightly backup. The use cases (onboard, offboard, backfill,
@@ -150,6 +152,24 @@ export interface PreparedRestore {
   state?(resourceId: string): Promise<string | undefined>;
 }
 
+/** What a restore drill compares the restored table with, read from the backup's own files. */
+export interface BackupContents {
+  /** The number of items the backup holds, as its manifest says. */
+  itemCount: number;
+  /** Items of the backup (DynamoDB JSON), at most the number asked for. */
+  sample: JsonItem[];
+}
+
+export interface ContentsQuery {
+  source: TableRef;
+  /** The table's registry record (a router picks the engine by it). */
+  record?: TableRecord;
+  snapshot: Snapshot;
+  /** The source account's prefix of the backup bucket, read with the drill's access. */
+  files: BackupFiles;
+  sampleSize: number;
+}
+
 export interface BackupEngine {
   readonly name: BackupEngineName;
   /** What the engine's writers do in their account's prefix of the backup bucket: the bucket policy grants exactly this. */
@@ -173,4 +193,9 @@ export interface BackupEngine {
    * newest COMPLETED full export (ListExports, DescribeExport).
    */
   newestBackups(query: NewestBackupsQuery): Promise<Array<CompleteBackup | undefined>>;
+  /**
+   * A snapshot's item count and a sample of its items, read from its files (native: the export's manifests and data
+   * files); undefined when the engine cannot tell them (Data Pipeline's manifest counts no items).
+   */
+  contents?(query: ContentsQuery): Promise<BackupContents | undefined>;
 }

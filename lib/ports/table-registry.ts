@@ -1,3 +1,4 @@
+import type { DrillRecord } from '../domain/drill';
 import type { RecordFields, Step, TableRecord, TableStatus } from '../domain/lifecycle';
 import type { TableRef } from '../domain/table-ref';
 
@@ -42,4 +43,9 @@ export interface TableRegistry {
   updateClaimed(t: TableKey, owner: string, fields: RecordFields, opts?: UpdateOptions): Promise<boolean>;
   /** Every table record. */
   listTables(): Promise<TableRecord[]>;
+  /**
+   * Writes the table's latest drill on its record, whoever holds its lease (the drill moves no status and no lease);
+   * resolves false when the table has no record.
+   */
+  recordDrill(t: TableKey, drill: DrillRecord): Promise<boolean>;
 }

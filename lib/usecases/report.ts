@@ -28,7 +28,8 @@ const CONCURRENCY = 8;
  * with its engine, newest complete backup and its age, last drill and last error, and the totals.
  * A protected table over the recovery point objective (RPO_HOURS), or with no complete backup a
  * day after onboarding, is a finding: the gauges TablesOverObjective and WorstBackupAgeHours are
- * set every run, zero included.
+ * set every run, zero included. The last drill is what the registry records (the drill's result:
+ * lib/usecases/drill.ts); the failed-drills total counts them.
  */
 export async function buildReport(deps: ReportDeps, input: unknown, now: Date = new Date()): Promise<Report> {
   // Coverage and freshness read the same registry records: one Scan serves both.
@@ -130,6 +131,7 @@ function row(c: CoverageRow, f: Judged | undefined): ReportRow {
     ...(c.cause !== undefined ? { cause: c.cause, detail: c.detail } : {}),
     ...(c.lastError !== undefined ? { lastError: c.lastError } : {}),
     ...freshnessColumns(f),
+    ...(c.lastDrill !== undefined ? { lastDrill: c.lastDrill } : {}),
   };
 }
 

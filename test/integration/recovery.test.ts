@@ -113,6 +113,7 @@ describeWithMoto('onboarding retries (against moto_server)', () => {
       getTable: (t) => real.getTable(t),
       claimTable: (t, owner, leaseMs, opts) => real.claimTable(t, owner, leaseMs, opts),
       listTables: () => real.listTables(),
+      recordDrill: (t, drill) => real.recordDrill(t, drill),
       updateClaimed: async (t, owner, fields, opts) => {
         if (opts?.transition?.to === 'CREATED' && dropped++ === 0) throw new Error('Lambda timed out');
         return real.updateClaimed(t, owner, fields, opts);

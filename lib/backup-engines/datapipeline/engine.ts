@@ -175,6 +175,13 @@ export function dataPipelineEngine(pipelines: (accountId: string, region: string
           await calls.activate(pipelineId);
           return pipelineId;
         },
+        // An on-demand import pipeline is FINISHED once its run is over; ERROR health means the run failed.
+        async state(pipelineId) {
+          const [p] = await api().describe([pipelineId]);
+          if (p === undefined) return undefined;
+          if (p.health === 'ERROR') return 'FAILED';
+          return p.state === 'FINISHED' ? 'COMPLETED' : 'IN_PROGRESS';
+        },
       };
     },
   };

@@ -11,6 +11,7 @@ import type {
   RestoreFound,
 } from '../../ports/backup-engine';
 import type { ExportInfo, NativeCalls } from './api';
+import { exportContents } from './contents';
 import { importClientToken, importSource, likelyNewestFirst, runsOf, snapshotsOfExports } from './exports';
 import { NATIVE_EXPORT_S3_ACCESS } from './s3-access';
 import {
@@ -256,9 +257,14 @@ export function nativeEngine(
           return started.arn;
         },
         async state(importArn) {
-          return states.get(importArn) ?? (await api().describeImport(importArn)).status;
+          // The status ImportTable answered serves the first look only (restore's); later looks (a drill's wait) ask again.
+          const answered = states.get(importArn);
+          states.delete(importArn);
+          return answered ?? (await api().describeImport(importArn)).status;
         },
       };
     },
+
+    contents: ({ snapshot, files, sampleSize }) => exportContents(snapshot, files, sampleSize),
   };
 }

@@ -1,3 +1,4 @@
+import type { DrillRecord } from '../../../lib/domain/drill';
 import type { TableRecord } from '../../../lib/domain/lifecycle';
 import type { TableRef } from '../../../lib/domain/table-ref';
 import { IllegalTransitionError } from '../../../lib/errors';
@@ -112,6 +113,14 @@ export class FakeTableRegistry implements TableRegistry {
   async listTables(): Promise<TableRecord[]> {
     this.enter('listTables', []);
     return [...this.records.values()].map((r) => structuredClone(r));
+  }
+
+  async recordDrill(t: TableKey, drill: DrillRecord): Promise<boolean> {
+    this.enter('recordDrill', [t, drill], t, drill.state);
+    const current = this.records.get(pk(t));
+    if (current === undefined) return false;
+    this.records.set(pk(t), { ...current, drill: structuredClone(drill) });
+    return true;
   }
 
   private enter(method: Method, args: unknown[], t?: TableKey, detail?: string): void {
