@@ -98,7 +98,9 @@ async function main(): Promise<number> {
     );
     if (engine === 'native') {
       const { nativeDemo } = await import('./start-native');
-      return await nativeDemo({ endpoint: moto.endpoint, config, services, event, table, s3 });
+      const code = await nativeDemo({ endpoint: moto.endpoint, config, services, event, table, s3 });
+      if (code === 0) await showReport();
+      return code;
     }
 
     const { handler } = await import('../functions/onboard');
@@ -121,10 +123,22 @@ async function main(): Promise<number> {
     );
     console.log('');
     console.log(JSON.stringify(JSON.parse(policy), null, 2));
+    await showReport();
     return 0;
   } finally {
     await moto.stop();
   }
+}
+
+/** The operator's view at the end of the demo: the real `report` handler (coverage, newest backup, drills), as `npm run report` renders it. */
+async function showReport(): Promise<void> {
+  const { handler } = await import('../functions/report');
+  const { lambdaContext } = await import('./lambda-context');
+  const { render } = await import('../lib/domain/report');
+  const report = await handler({}, lambdaContext('report'));
+  console.log('');
+  console.log('report (the report function: is every table protected, and how old is its newest complete backup?)');
+  console.log(render(report, 'table'));
 }
 
 main().then(

@@ -110,7 +110,7 @@ function cells(r: ReportRow): string[] {
 function summaryLines(report: Report): string[] {
   const t = report.totals;
   const lines = [
-    `coverage ${t.coveragePercent} % — ${t.tables} tables: ${t.protected} protected, ${t.excluded} excluded, ${t.unprotected} unprotected (${t.findings} past the grace period); ${t.overObjective} over the objective; ${t.failedDrills} failed drills`,
+    `coverage ${t.coveragePercent} % — ${t.tables} table${t.tables === 1 ? '' : 's'}: ${t.protected} protected, ${t.excluded} excluded, ${t.unprotected} unprotected (${t.findings} past the grace period); ${t.overObjective} over the objective; ${t.failedDrills} failed drill${t.failedDrills === 1 ? '' : 's'}`,
     `regions: ${report.regions.join(', ') || 'none'} · generated ${report.generatedAt}`,
   ];
   for (const u of report.unreachable) lines.push(`unreachable: ${u.account} ${u.region}: ${u.error}`);
