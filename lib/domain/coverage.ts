@@ -43,7 +43,7 @@ export interface CoverageRow {
   table: string;
   status: CoverageStatus;
   /** For an excluded table: which rule, and its sentence. */
-  exclusion?: { by: 'pattern' | 'tag'; message: string };
+  exclusion?: { by: 'pattern' | 'tag' | 'drill'; message: string };
   /** For an unprotected table. */
   cause?: UnprotectedCause;
   /** The cause in words, with what to do. */
@@ -109,7 +109,7 @@ export function classify(
       ...base,
       status: 'excluded',
       finding: false,
-      exclusion: { by: t.excluded.reason === 'OptedOutByTag' ? 'tag' : 'pattern', message: t.excluded.message },
+      exclusion: { by: exclusionBy(t.excluded.reason), message: t.excluded.message },
     };
   }
   if (withinGrace(t.createdAt, now, graceMinutes)) {
@@ -158,6 +158,12 @@ export function classify(
 }
 
 /** The engine the record names; a record without one is a Data Pipeline table (records from before the native engine). */
+/** Which rule excluded a table, as the report names it: a drill's scratch table, the opt-out tag, or a name rule. */
+function exclusionBy(reason: Ignore['reason']): 'pattern' | 'tag' | 'drill' {
+  if (reason === 'DrillScratchTable') return 'drill';
+  return reason === 'OptedOutByTag' ? 'tag' : 'pattern';
+}
+
 function engineOf(record: TableRecord | undefined): string | undefined {
   return record === undefined ? undefined : (record.engine ?? 'datapipeline');
 }

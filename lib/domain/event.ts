@@ -9,7 +9,45 @@ import { ACCOUNT_ID, type KeyAttribute, TABLE_NAME, type TableRef, tableArn } fr
  * a well-formed record of a failed call is returned as `failed` so the caller can ignore it.
  */
 
-export type TableEventName = 'CreateTable' | 'DeleteTable';
+/**
+ * The calls that create a table: CreateTable, and the restores, which create their target table
+ * (ImportTable from S3, as the native restore and the restore drills do; point-in-time recovery;
+ * an on-demand backup). Each is a CloudTrail management event of dynamodb.amazonaws.com.
+ */
+export const TABLE_CREATION_EVENTS = [
+  'CreateTable',
+  'ImportTable',
+  'RestoreTableToPointInTime',
+  'RestoreTableFromBackup',
+] as const;
+export type TableCreationEventName = (typeof TABLE_CREATION_EVENTS)[number];
+export type TableEventName = TableCreationEventName | 'DeleteTable';
+
+export function isTableCreation(eventName: string): eventName is TableCreationEventName {
+  return (TABLE_CREATION_EVENTS as readonly string[]).includes(eventName);
+}
+
+/**
+ * Where each call's record names the table it creates or deletes, and where its response
+ * describes that table (CloudTrail writes the API's request and response in camelCase:
+ * ImportTableInput.TableCreationParameters.TableName, RestoreTableToPointInTimeInput.TargetTableName,
+ * RestoreTableFromBackupInput.TargetTableName; ImportTableOutput.ImportTableDescription,
+ * RestoreTable*Output.TableDescription).
+ */
+const TABLE_NAME_PATH: Readonly<Record<TableEventName, readonly string[]>> = {
+  CreateTable: ['tableName'],
+  DeleteTable: ['tableName'],
+  ImportTable: ['tableCreationParameters', 'tableName'],
+  RestoreTableToPointInTime: ['targetTableName'],
+  RestoreTableFromBackup: ['targetTableName'],
+};
+const DESCRIPTION_KEY: Readonly<Record<TableEventName, 'tableDescription' | 'importTableDescription'>> = {
+  CreateTable: 'tableDescription',
+  DeleteTable: 'tableDescription',
+  ImportTable: 'importTableDescription',
+  RestoreTableToPointInTime: 'tableDescription',
+  RestoreTableFromBackup: 'tableDescription',
+};
 
 export interface TableEvent {
   kind: 'table-event';
@@ -22,9 +60,12 @@ export interface TableEvent {
    * created again under the same name gets a new one. Absent from older records and AWS's 2015 sample.
    */
   tableId?: string;
-  /** Tags given in the CreateTable request (empty for DeleteTable). */
+  /** Tags given in the CreateTable request (empty for the other calls, whose requests carry none). */
   tags: Readonly<Record<string, string>>;
-  /** The key schema given in the CreateTable request, when it can be read (kept for restores). */
+  /**
+   * The key schema of a created table, when it can be read (kept for restores): from the
+   * CreateTable request, ImportTable's tableCreationParameters, or a restore's response.
+   */
   keySchema?: KeyAttribute[];
 }
 
@@ -77,6 +118,8 @@ const detailSchema = z
     requestParameters: z
       .object({
         tableName: z.string().optional(),
+        targetTableName: z.string().optional(),
+        tableCreationParameters: z.object({ tableName: z.string().optional() }).passthrough().nullish(),
         tags: z.array(tagSchema, { invalid_type_error: 'detail.requestParameters.tags must be a list' }).optional(),
       })
       .passthrough()
@@ -85,6 +128,10 @@ const detailSchema = z
       .object({
         tableDescription: z
           .object({ tableArn: z.string().optional(), tableName: z.string().optional(), tableId: z.string().optional() })
+          .passthrough()
+          .nullish(),
+        importTableDescription: z
+          .object({ tableArn: z.string().optional(), tableId: z.string().optional() })
           .passthrough()
           .nullish(),
       })
@@ -144,9 +191,10 @@ export function parseTableEvent(input: unknown): ParsedEvent {
       errorMessage: d.errorMessage,
     };
   }
-  if (d.eventName !== 'CreateTable' && d.eventName !== 'DeleteTable') {
+  const eventName = d.eventName;
+  if (eventName !== 'DeleteTable' && !isTableCreation(eventName)) {
     checkEnvelopeAgrees(envelope.data, d);
-    return { kind: 'other-call', eventName: d.eventName, eventId: d.eventID };
+    return { kind: 'other-call', eventName, eventId: d.eventID };
   }
   if (!ACCOUNT_ID.test(d.recipientAccountId)) {
     throw new InvalidEventError(`detail.recipientAccountId "${d.recipientAccountId}" is not a 12-digit account id`);
@@ -155,38 +203,81 @@ export function parseTableEvent(input: unknown): ParsedEvent {
     throw new InvalidEventError(`detail.awsRegion "${d.awsRegion}" is not a known AWS region name`);
   }
   checkEnvelopeAgrees(envelope.data, d);
-  const tableName = d.requestParameters?.tableName;
-  if (tableName === undefined) {
-    throw new InvalidEventError('detail.requestParameters.tableName is missing');
+  const namePath = `detail.requestParameters.${TABLE_NAME_PATH[eventName].join('.')}`;
+  const tableName = readPath(d.requestParameters, TABLE_NAME_PATH[eventName]);
+  if (tableName === undefined || tableName === null) {
+    throw new InvalidEventError(`${namePath} is missing`);
+  }
+  if (typeof tableName !== 'string') {
+    throw new InvalidEventError(`${namePath} must be a string, got ${describeType(tableName)}`);
   }
   if (!TABLE_NAME.test(tableName)) {
     throw new InvalidEventError(
-      `detail.requestParameters.tableName "${truncate(tableName)}" is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`,
+      `${namePath} "${truncate(tableName)}" is not a valid DynamoDB table name (3-255 characters of a-z A-Z 0-9 _ - .)`,
     );
   }
   const arn = tableArn(d.awsRegion, d.recipientAccountId, tableName);
-  const reportedArn = d.responseElements?.tableDescription?.tableArn;
+  const descriptionKey = DESCRIPTION_KEY[eventName];
+  const description = d.responseElements?.[descriptionKey] ?? undefined;
+  const reportedArn = description?.tableArn;
   if (reportedArn !== undefined && reportedArn !== arn) {
     throw new InvalidEventError(
-      `responseElements.tableDescription.tableArn "${truncate(reportedArn)}" does not match ${arn}`,
+      `responseElements.${descriptionKey}.tableArn "${truncate(reportedArn)}" does not match ${arn}`,
     );
   }
-  const tableId = d.responseElements?.tableDescription?.tableId;
+  const tableId = description?.tableId;
   if (tableId !== undefined && !TABLE_ID.test(tableId)) {
     throw new InvalidEventError(
-      `detail.responseElements.tableDescription.tableId "${truncate(tableId)}" is not a DynamoDB table id (a lower-case UUID)`,
+      `detail.responseElements.${descriptionKey}.tableId "${truncate(tableId)}" is not a DynamoDB table id (a lower-case UUID)`,
     );
   }
   return {
     kind: 'table-event',
-    eventName: d.eventName,
+    eventName,
     eventId: d.eventID,
     eventTime: d.eventTime,
     table: { accountId: d.recipientAccountId, region: d.awsRegion, tableName, tableArn: arn },
     tableId,
-    tags: d.eventName === 'CreateTable' ? readTags(d.requestParameters?.tags ?? []) : {},
-    keySchema: d.eventName === 'CreateTable' ? readKeySchema(d.requestParameters ?? {}) : undefined,
+    tags: eventName === 'CreateTable' ? readTags(d.requestParameters?.tags ?? []) : {},
+    keySchema: keySchemaOf(eventName, d.requestParameters ?? {}, d.responseElements?.tableDescription ?? {}),
   };
+}
+
+/** The value at `path` under `root`, or undefined where any step is absent (or not an object). */
+function readPath(root: unknown, path: readonly string[]): unknown {
+  let at: unknown = root;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || Array.isArray(at)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * A created table's key schema: CreateTable's request, ImportTable's tableCreationParameters, a
+ * restore's response (its request names only the source); undefined for DeleteTable, or where the
+ * record lacks it (a restore then reads it from DescribeTable).
+ */
+function keySchemaOf(
+  eventName: TableEventName,
+  request: Record<string, unknown>,
+  tableDescription: Record<string, unknown>,
+): KeyAttribute[] | undefined {
+  switch (eventName) {
+    case 'CreateTable':
+      return readKeySchema(request);
+    case 'ImportTable': {
+      const params = request.tableCreationParameters;
+      return typeof params === 'object' && params !== null
+        ? readKeySchema(params as Record<string, unknown>)
+        : undefined;
+    }
+    case 'RestoreTableToPointInTime':
+    case 'RestoreTableFromBackup':
+      return readKeySchema(tableDescription);
+    case 'DeleteTable':
+      return undefined;
+  }
 }
 
 /**

@@ -25,8 +25,8 @@ export interface ReportRow {
   status: CoverageStatus;
   /** The engine backing the table up (protected tables, and tables whose record names one). */
   engine?: string;
-  /** Excluded: by pattern or tag. Unprotected: the likely cause. */
-  cause?: UnprotectedCause | 'pattern' | 'tag';
+  /** Excluded: by pattern, tag or as a drill's scratch table. Unprotected: the likely cause. */
+  cause?: UnprotectedCause | 'pattern' | 'tag' | 'drill';
   /** The cause or the exclusion in words. */
   detail?: string;
   /** An unprotected table past the grace period. */

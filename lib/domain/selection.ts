@@ -1,4 +1,5 @@
 import { OPT_OUT_VALUES } from '../config';
+import { DRILL_TABLE_PREFIX, isScratchTable } from './drill';
 import type { NamePattern, TableRef } from './table-ref';
 
 /** Why a table (or an event about one) is left alone. Also the `Reason` dimension of the EventIgnored metric. */
@@ -9,7 +10,8 @@ export type IgnoreReason =
   | 'AccountNotAllowed'
   | 'ExcludedByPattern'
   | 'OptedOutByTag'
-  | 'StaleEvent';
+  | 'StaleEvent'
+  | 'DrillScratchTable';
 
 export interface Ignore {
   reason: IgnoreReason;
@@ -24,7 +26,9 @@ export interface SelectionRules {
 
 /**
  * Whether a table is to be backed up. The same rules serve onboarding (tags from the
- * CreateTable request) and backfill (tags from ListTagsOfResource).
+ * CreateTable request) and backfill (tags from ListTagsOfResource). A restore drill's scratch
+ * table is never backed up, whatever the configuration: it lives minutes and holds a copy of a
+ * table that is.
  */
 export function selectTable(
   table: Pick<TableRef, 'accountId' | 'tableName'>,
@@ -33,6 +37,12 @@ export function selectTable(
 ): Ignore | undefined {
   if (!rules.sourceAccounts.includes(table.accountId)) {
     return { reason: 'AccountNotAllowed', message: `account ${table.accountId} is not in SOURCE_ACCOUNTS` };
+  }
+  if (isScratchTable(table.tableName)) {
+    return {
+      reason: 'DrillScratchTable',
+      message: `table ${table.tableName} is a restore drill's scratch table (${DRILL_TABLE_PREFIX}*): never backed up`,
+    };
   }
   if (rules.tableExcludePattern?.test(table.tableName)) {
     return {

@@ -1,7 +1,15 @@
-import { type ParsedEvent, parseTableEvent, type TableEvent, type TableEventName } from '../domain/event';
+import {
+  isTableCreation,
+  type ParsedEvent,
+  parseTableEvent,
+  TABLE_CREATION_EVENTS,
+  type TableEvent,
+} from '../domain/event';
 import type { Ignore } from '../domain/selection';
 import { InvalidEventError } from '../errors';
 import { MetricName, type Telemetry } from '../observability';
+
+const creationCalls = `a call that creates a table (${TABLE_CREATION_EVENTS.join(', ')})`;
 
 export interface Ignored {
   outcome: 'ignored';
@@ -14,11 +22,13 @@ export interface Ignored {
  * The common front of the event-driven functions: parse (a malformed event is counted and
  * rethrown), tag the invocation's log lines, and turn failed calls and calls of another API
  * into logged, counted ignores. Returns the table event to act on, or the ignore to return.
+ * `CreateTable` expects any call that creates a table (CreateTable, ImportTable and the two
+ * restores: TABLE_CREATION_EVENTS); `DeleteTable` expects DeleteTable.
  */
 export function intake(
   telemetry: Telemetry,
   event: unknown,
-  expected: TableEventName,
+  expected: 'CreateTable' | 'DeleteTable',
 ): { event: TableEvent; ignore: (reason: Ignore['reason'], message: string) => Ignored } | Ignored {
   let parsed: ParsedEvent;
   try {
@@ -45,10 +55,11 @@ export function intake(
       `${parsed.eventName} failed with ${parsed.errorCode}${parsed.errorMessage ? `: ${parsed.errorMessage}` : ''}`,
     );
   }
-  if (parsed.kind === 'other-call' || parsed.eventName !== expected) {
+  const wanted = expected === 'CreateTable' ? isTableCreation : (name: string) => name === 'DeleteTable';
+  if (parsed.kind === 'other-call' || !wanted(parsed.eventName)) {
     return ignore(
       expected === 'CreateTable' ? 'NotCreateTable' : 'NotDeleteTable',
-      `event is ${parsed.eventName}, not ${expected}`,
+      `event is ${parsed.eventName}, not ${expected === 'CreateTable' ? creationCalls : expected}`,
     );
   }
   return { event: parsed, ignore };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isWildcardOnlyAction, runSimulation } from '@cloud-copilot/iam-simulate';
 import { loadTemplate, resolveTemplate, type Template } from '../support/cfn';
+import { loadEvent } from '../support/fixtures';
 
 /**
  * The two account templates, read as CloudFormation would deploy them (parameters, conditions and intrinsics
@@ -803,6 +804,32 @@ describe('Given the source account template', () => {
       'ExportScheduleGroup',
       'ForwardTableEventsRole',
       'ForwardTableEventsRule',
+    ]);
+  });
+
+  it('forwards every call that creates a table (CreateTable, ImportTable, both restores) and DeleteTable, and nothing else', () => {
+    const rule = props(source, 'ForwardTableEventsRule');
+    const dynamo = (eventName: string, over: Record<string, unknown> = {}) => {
+      const e = loadEvent('create-table');
+      e.detail.eventName = eventName;
+      return { ...e, ...over };
+    };
+    const events = {
+      CreateTable: loadEvent('create-table'),
+      ImportTable: loadEvent('import-table'),
+      RestoreTableToPointInTime: loadEvent('restore-table-to-point-in-time'),
+      RestoreTableFromBackup: loadEvent('restore-table-from-backup'),
+      DeleteTable: loadEvent('delete-table'),
+      UpdateTable: dynamo('UpdateTable'),
+      DescribeImport: dynamo('DescribeImport'),
+      'ImportTable from another source': dynamo('ImportTable', { source: 'custom.dynamodb' }),
+    };
+    expect(matchedBy(rule.EventPattern, events)).toEqual([
+      'CreateTable',
+      'ImportTable',
+      'RestoreTableToPointInTime',
+      'RestoreTableFromBackup',
+      'DeleteTable',
     ]);
   });
 

@@ -196,15 +196,15 @@ describe('Given the orchestrator stack packaged for the example stage', () => {
   });
 
   it.each([
-    ['CreateTable', 'OnboardLambdaFunction'],
-    ['DeleteTable', 'OffboardLambdaFunction'],
-  ])('routes %s API calls from the central bus to %s, with retries and a dead-letter queue', (eventName, target) => {
+    [['CreateTable', 'ImportTable', 'RestoreTableToPointInTime', 'RestoreTableFromBackup'], 'OnboardLambdaFunction'],
+    [['DeleteTable'], 'OffboardLambdaFunction'],
+  ])('routes %j API calls from the central bus to %s, with retries and a dead-letter queue', (eventNames, target) => {
     const rules = resources('AWS::Events::Rule').map(([, r]) => r.Properties as Record<string, any>);
     const rule = rules.find((r) => JSON.stringify(r.Targets).includes(`"${target}"`));
     expect(rule?.EventPattern).toEqual({
       source: ['aws.dynamodb'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: [eventName] },
+      detail: { eventSource: ['dynamodb.amazonaws.com'], eventName: eventNames },
     });
     expect(rule?.EventBusName).toEqual({ 'Fn::GetAtt': ['CentralEventBus', 'Name'] });
     expect(rule?.Targets[0]).toMatchObject({
