@@ -45,9 +45,17 @@ export async function checkExportUnaltered(
   if (rewritten.length > 0)
     refuse(`objects of its export were overwritten after it was written (more than one version): ${named(rewritten)}`);
 
-  const { dataKeys } = await exportManifest(snapshot, (key) => bucket.read(key)).catch((e: Error) =>
-    refuse(`its manifests cannot be read (${e.message})`),
-  );
+  // A manifest missing or not what DynamoDB writes refuses the restore; a read that fails (denied, unreachable) fails it.
+  const failed = new Set<unknown>();
+  const read = (key: string) =>
+    bucket.read(key).catch((e: unknown) => {
+      failed.add(e);
+      throw e;
+    });
+  const { dataKeys } = await exportManifest(snapshot, read).catch((e: unknown) => {
+    if (failed.has(e)) throw e;
+    return refuse(`its manifests cannot be read (${(e as Error).message})`);
+  });
   const listed = new Set(dataKeys);
   const present = [...byKey.keys()].filter((k) => k.startsWith(`${folder}data/`));
   const extra = present.filter((k) => !listed.has(k)).sort();

@@ -127,6 +127,17 @@ describe('Given a table backed up by the native engine', () => {
       expect(await refused()).toMatch(`not under the table's own ${files.folder}`);
     });
 
+    it('fails, without refusing or importing, when a manifest cannot be read (denied), naming S3’s error', async () => {
+      addExport();
+      jest
+        .spyOn(w.policy, 'read')
+        .mockRejectedValue(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+      const error = await restore(w.deps, request()).catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(RestoreRefusedError);
+      expect((error as Error).name).toBe('AccessDenied');
+      expect(w.native.imports).toHaveLength(0);
+    });
+
     it('refuses an export whose manifests are missing, or that lacks a data file its manifest lists', async () => {
       addExport();
       const missing = files.dataKeys[1] as string;
