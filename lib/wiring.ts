@@ -160,6 +160,8 @@ export function createServices(
       warm: async () => store().warm(),
       listKeys: async (prefix) => store().listKeys(prefix),
       listObjects: async (prefix) => store().listObjects(prefix),
+      listVersions: async (prefix) => store().listVersions(prefix),
+      read: async (key) => store().read(key),
     };
   };
   const files = perAccount(

@@ -1,6 +1,6 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StoredObject } from '../domain/freshness';
-import type { BackupBucket, BucketPolicyStore } from '../ports/bucket-policy-store';
+import type { BackupBucket, BucketPolicyStore, ObjectVersion } from '../ports/bucket-policy-store';
 
 type S3Module = typeof import('./s3-sdk');
 let s3Module: S3Module | undefined;
@@ -63,5 +63,47 @@ export class S3BucketPolicyStore implements BucketPolicyStore, BackupBucket {
       if (page.IsTruncated !== true) break; // as S3 documents: a page that is not truncated is the last
     }
     return objects;
+  }
+
+  /** Every version and delete marker under `prefix` (ListObjectVersions, 1,000 a page, by its key and version markers). */
+  async listVersions(prefix: string): Promise<ObjectVersion[]> {
+    const versions: ObjectVersion[] = [];
+    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    for (;;) {
+      const page = await this.client.send(
+        new (s3().ListObjectVersionsCommand)({ Bucket: this.bucket, Prefix: prefix, ...markers }),
+      );
+      for (const v of page.Versions ?? [])
+        if (v.Key !== undefined)
+          versions.push({
+            key: v.Key,
+            ...(v.VersionId === undefined ? {} : { versionId: v.VersionId }),
+            deleteMarker: false,
+          });
+      for (const m of page.DeleteMarkers ?? [])
+        if (m.Key !== undefined)
+          versions.push({
+            key: m.Key,
+            ...(m.VersionId === undefined ? {} : { versionId: m.VersionId }),
+            deleteMarker: true,
+          });
+      if (page.IsTruncated !== true) break;
+      markers = {
+        ...(page.NextKeyMarker === undefined ? {} : { KeyMarker: page.NextKeyMarker }),
+        ...(page.NextVersionIdMarker === undefined ? {} : { VersionIdMarker: page.NextVersionIdMarker }),
+      };
+    }
+    return versions;
+  }
+
+  /** The object's current bytes, or undefined when there is no such key. */
+  async read(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const out = await this.client.send(new (s3().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
+      return (await out.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw e;
+    }
   }
 }

@@ -54,7 +54,7 @@ export function routeEngines(
 
     remove: (record, log) => engines[recordEngine(record)].remove(record, log),
 
-    async health(accountId, region, records) {
+    async health(accountId, region, records, settings) {
       const found = new Array<BackupHealth>(records.length);
       for (const name of Object.keys(engines) as BackupEngineName[]) {
         const mine = records.flatMap((r, i) => (recordEngine(r) === name ? [i] : []));
@@ -63,6 +63,7 @@ export function routeEngines(
           accountId,
           region,
           mine.map((i) => records[i] as TableRecord),
+          settings,
         );
         mine.forEach((at, j) => {
           found[at] = answers[j] as BackupHealth;

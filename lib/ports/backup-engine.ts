@@ -6,6 +6,7 @@ import type { WriterAccess } from '../domain/policy';
 import type { Snapshot, SnapshotListing } from '../domain/snapshots';
 import type { TableRef } from '../domain/table-ref';
 import type { Telemetry } from '../observability';
+import type { BackupBucket } from './bucket-policy-store';
 import type { BackupFiles } from './drill';
 
 /**
@@ -81,6 +82,8 @@ export interface BackupHealth {
   nextRunTime?: string;
   /** For an engine whose runs the health check can read (native export): the newest run, and the newest that completed. */
   runs?: BackupRuns;
+  /** Why the status is 'error', in words (native: the schedule's fields that differ from the product's definition). */
+  error?: string;
 }
 
 /** What an engine tells of a table's recent backups (native export: ListExports / DescribeExport). */
@@ -137,6 +140,11 @@ export interface RestoreRequest {
   snapshot: Snapshot;
   /** The source table's registry record, when it has one. */
   record?: TableRecord;
+  /**
+   * The backup bucket through the snapshot-reader role: an engine that is given it checks the snapshot's files
+   * before restoring them (native: the export is the table's, in the backup bucket, unaltered since it was written).
+   */
+  bucket?: BackupBucket;
 }
 
 /** A restore, checked and built offline. */
@@ -181,7 +189,13 @@ export interface BackupEngine {
   /** Stops and removes the table's backup resource; its backups stay. A resource already gone is not an error. */
   remove(record: TableRecord & { pipelineId: string }, log: Log): Promise<{ deactivation: 'done' | 'failed' }>;
   /** The health of the backup resources of `records`, all in one account and region; one entry per record, in order. */
-  health(accountId: string, region: string, records: readonly TableRecord[]): Promise<BackupHealth[]>;
+  health(
+    accountId: string,
+    region: string,
+    records: readonly TableRecord[],
+    /** The settings the resources were made with: an engine that is given them compares each resource with its definition. */
+    settings?: EngineSettings,
+  ): Promise<BackupHealth[]>;
   inventory(accountId: string, region: string): Promise<BackupInventory>;
   /** A table's snapshots, newest first (Data Pipeline: read from the keys under its prefix of the backup bucket). */
   snapshots(query: SnapshotQuery): Promise<SnapshotListing>;

@@ -15,4 +15,15 @@ export interface BackupBucket {
   listKeys(prefix: string): Promise<string[]>;
   /** Every object under `prefix`, with its size. */
   listObjects(prefix: string): Promise<StoredObject[]>;
+  /** Every version and delete marker under `prefix` (ListObjectVersions): what a restore checks an export was not altered with. */
+  listVersions(prefix: string): Promise<ObjectVersion[]>;
+  /** An object's bytes (its current version), or undefined when there is none: a restore reads an export's manifests. */
+  read(key: string): Promise<Uint8Array | undefined>;
+}
+
+/** One version of an object, or a delete marker, as ListObjectVersions lists it. */
+export interface ObjectVersion {
+  key: string;
+  versionId?: string;
+  deleteMarker: boolean;
 }

@@ -163,7 +163,7 @@ async function checkPipelines(deps: HealthDeps, now: Date): Promise<Pick<HealthR
   }
   const settled = await mapPool([...groups.values()], 4, async (group) => {
     const first = group[0] as TableRecord;
-    const found = await deps.engine.health(first.accountId, first.pipelineRegion ?? first.region, group);
+    const found = await deps.engine.health(first.accountId, first.pipelineRegion ?? first.region, group, deps.config);
     return group.map((r, i) => row(r, found[i], now));
   });
   const pipelineRows = settled.flatMap((s, i) => {
@@ -230,6 +230,7 @@ function row(r: TableRecord, found: BackupHealth | undefined, now?: Date): Table
     nextRunTime: found?.nextRunTime,
     ...(found?.runs?.newest === undefined ? {} : { newestBackup: found.runs.newest }),
     ...(runs?.ageHours === undefined ? {} : { newestCompletedAgeHours: runs.ageHours }),
+    ...(found?.error === undefined ? {} : { error: found.error }),
   };
 }
 

@@ -217,7 +217,7 @@ export async function restore(
   let prepared: ReturnType<typeof engine.prepareRestore>;
   try {
     // Offline: a region without the engine, an invalid definition, a table shape the engine cannot recreate.
-    prepared = engine.prepareRestore({ source, target, snapshot, record }, config);
+    prepared = engine.prepareRestore({ source, target, snapshot, record, bucket: deps.backupBucket }, config);
   } catch (e) {
     if (e instanceof RestoreRefusedError) return refuse(e.message);
     throw e;

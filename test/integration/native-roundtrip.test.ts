@@ -31,6 +31,7 @@ import {
 } from '../support/integration';
 import { compareTables, type Item, itemsOfEveryType, writeItems } from '../support/items';
 import { fireSchedule } from '../support/scheduler';
+import { withoutTlsDeny } from '../support/tls-deny';
 
 /**
  * The native engine's data round trip through the product, on moto: items of every attribute type
@@ -194,6 +195,8 @@ describeWithMoto('the native engine round trip, through the product (against mot
   let importArn: string;
 
   it('restores the newest export into a new table through the restore handler, which then holds exactly the items of the source', async () => {
+    // The restore reads the export's manifests over moto's plain HTTP (test/support/tls-deny.ts).
+    await withoutTlsDeny(clients.backupS3());
     const newest = exportId(exported[1] as ExportDescription);
     const result = await callRestore({ action: 'restore', snapshot: newest, targetTable: RESTORED });
     expect(result).toMatchObject({

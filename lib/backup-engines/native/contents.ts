@@ -9,21 +9,23 @@ import { importSource } from './exports';
 const SAMPLE_BYTES = 1024 * 1024;
 
 /**
- * An export's item count and a sample of its items, read as DynamoDB writes them (developer guide
- * S3DataExport.Output): `manifest-summary.json` (its `itemCount` and `manifestFilesS3Key`), then
- * `manifest-files.json` (one JSON line per data file: `dataFileS3Key`, `itemCount`), then the data
- * files themselves (gzip, one `{"Item":{…}}` per line). A data file the manifest lists and the
- * bucket lacks is an error naming it: the backup is not whole.
+ * An export's folder (`…/AWSDynamoDB/<ExportId>/`), its item count and the data files its manifests list:
+ * `manifest-summary.json` (its `itemCount` and `manifestFilesS3Key`), then `manifest-files.json` (one JSON line
+ * per data file: `dataFileS3Key`, `itemCount`). `text` reads an object, an error naming it when it is missing.
  */
-export async function exportContents(
+export async function exportManifest(
   snapshot: Snapshot,
-  files: BackupFiles,
-  sampleSize: number,
-): Promise<BackupContents> {
+  read: (key: string, maxBytes?: number) => Promise<Uint8Array | undefined>,
+): Promise<{
+  base: string;
+  itemCount: number;
+  dataKeys: string[];
+  text(key: string, max?: number): Promise<Buffer>;
+}> {
   const { keyPrefix } = importSource(snapshot.location);
   const base = keyPrefix.replace(/data\/$/, '');
   const text = async (key: string, max?: number) => {
-    const body = await files.read(key, max);
+    const body = await read(key, max);
     if (body === undefined) throw new Error(`s3 object ${key} is missing from the backup`);
     return Buffer.from(body);
   };
@@ -41,6 +43,22 @@ export async function exportContents(
     .filter((l) => l.trim() !== '')
     .map((l) => (JSON.parse(l) as { dataFileS3Key?: string }).dataFileS3Key)
     .filter((k): k is string => typeof k === 'string');
+  return { base, itemCount: summary.itemCount, dataKeys, text };
+}
+
+/**
+ * An export's item count and a sample of its items, read as DynamoDB writes them (developer guide
+ * S3DataExport.Output): `manifest-summary.json` (its `itemCount` and `manifestFilesS3Key`), then
+ * `manifest-files.json` (one JSON line per data file: `dataFileS3Key`, `itemCount`), then the data
+ * files themselves (gzip, one `{"Item":{…}}` per line). A data file the manifest lists and the
+ * bucket lacks is an error naming it: the backup is not whole.
+ */
+export async function exportContents(
+  snapshot: Snapshot,
+  files: BackupFiles,
+  sampleSize: number,
+): Promise<BackupContents> {
+  const { itemCount, dataKeys, text } = await exportManifest(snapshot, (key, max) => files.read(key, max));
   const sample: JsonItem[] = [];
   for (const key of dataKeys) {
     // Every listed file is read (its head only): a missing one fails the drill even when the sample is full.
@@ -54,5 +72,5 @@ export async function exportContents(
       if (item !== undefined) sample.push(item);
     }
   }
-  return { itemCount: summary.itemCount, sample };
+  return { itemCount, sample };
 }

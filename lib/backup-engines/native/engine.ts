@@ -1,5 +1,5 @@
 import type { CompleteBackup } from '../../domain/freshness';
-import { isReborn, type TableShape } from '../../domain/lifecycle';
+import { isReborn, type TableRecord, type TableShape } from '../../domain/lifecycle';
 import { LeaseLostError, RestoreRefusedError } from '../../errors';
 import type {
   BackupEngine,
@@ -13,10 +13,12 @@ import type {
 import type { ExportInfo, NativeCalls } from './api';
 import { exportContents } from './contents';
 import { importClientToken, importSource, likelyNewestFirst, runsOf, snapshotsOfExports } from './exports';
+import { checkExportUnaltered } from './integrity';
 import { NATIVE_EXPORT_S3_ACCESS } from './s3-access';
 import {
   type ExportSchedule,
   exportSchedule,
+  type NativeSettings,
   nativeSettings,
   scheduleDifferences,
   scheduleName,
@@ -32,6 +34,24 @@ const MAX_DESCRIBED = 5;
 function shapeRefusal(table: string, shape: TableShape): string | undefined {
   if (shape.localSecondaryIndexes.length === 0) return undefined;
   return `${table} has local secondary indexes (${shape.localSecondaryIndexes.join(', ')}), which ImportTable cannot create: a restore of its export would lose them, so none is started (restore it with RestoreTableToPointInTime within its recovery window, or by hand)`;
+}
+
+/**
+ * The fields in which a table's live schedule differs from the one the product writes for it (empty: none, or no
+ * such schedule any more); a differing Input is named by its fields (`Target.Input.S3Prefix`, …).
+ */
+async function scheduleDrift(api: NativeCalls, r: TableRecord, group: string, s: NativeSettings): Promise<string[]> {
+  const have = await api.getSchedule(group, r.pipelineId as string);
+  if (have === undefined) return [];
+  const want = { ...exportSchedule(r, s), group };
+  return scheduleDifferences(want, have.schedule).flatMap((field) => {
+    if (field !== 'Target.Input') return [field];
+    const a = want.target.Input as unknown as Record<string, unknown>;
+    const b = (have.schedule.target.Input ?? {}) as unknown as Record<string, unknown>;
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    const differing = keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    return differing.length === 0 ? [field] : differing.map((k) => `Target.Input.${k}`);
+  });
 }
 
 /**
@@ -169,18 +189,30 @@ export function nativeEngine(
       return { deactivation: 'done' };
     },
 
-    async health(accountId, region, records) {
+    async health(accountId, region, records, settings) {
       const api = calls(accountId, region);
       const groups = [...new Set(records.map((r) => groupOf(r.uniqueId)))];
       const schedules = new Map<string, string | undefined>();
       for (const group of groups)
         for (const s of await api.listSchedules(group)) schedules.set(`${group}/${s.name}`, s.state);
+      // What the product writes, to compare each live schedule with (without the settings, only its state is judged).
+      const native = settings === undefined ? undefined : nativeSettings(settings);
       return Promise.all(
         records.map(async (r): Promise<BackupHealth> => {
-          const key = `${groupOf(r.uniqueId)}/${r.pipelineId}`;
+          const group = groupOf(r.uniqueId);
+          const key = `${group}/${r.pipelineId}`;
           const found = await runs(api, r.tableArn);
           if (!schedules.has(key)) return { status: 'vanished', runs: found };
           const state = schedules.get(key);
+          const drift = native === undefined ? [] : await scheduleDrift(api, r, group, native);
+          if (drift.length > 0)
+            return {
+              status: 'error',
+              state,
+              error: `the schedule ${key} differs from the product's definition in ${drift.join(', ')} (edited in the source account?): backfill rewrites it`,
+              latestRunTime: found.newest?.time,
+              runs: found,
+            };
           return {
             status: state === 'ENABLED' ? 'ok' : 'not-scheduled',
             state,
@@ -211,7 +243,7 @@ export function nativeEngine(
       return Promise.all(records.map((r) => newestCompleted(api, r.tableArn)));
     },
 
-    prepareRestore({ source, target, snapshot, record }, settings): PreparedRestore {
+    prepareRestore({ source, target, snapshot, record, bucket }, settings): PreparedRestore {
       const s = nativeSettings(settings);
       if (record?.shape !== undefined) {
         const refusal = shapeRefusal(source.tableArn, record.shape);
@@ -245,6 +277,8 @@ export function nativeEngine(
             );
           const refusal = shapeRefusal(source.tableArn, shape);
           if (refusal !== undefined) throw new RestoreRefusedError(refusal);
+          // The export must be the table's and as DynamoDB wrote it: its source account can add files to it.
+          if (bucket !== undefined) await checkExportUnaltered(source, snapshot, s.bucket, bucket);
           const started = await api().importTable({
             clientToken: importClientToken(target.tableArn, snapshot.location),
             bucket: from.bucket,

@@ -1,5 +1,5 @@
 import type { StoredObject } from '../../../lib/domain/freshness';
-import type { BackupBucket, BucketPolicyStore } from '../../../lib/ports/bucket-policy-store';
+import type { BackupBucket, BucketPolicyStore, ObjectVersion } from '../../../lib/ports/bucket-policy-store';
 
 /**
  * The backup bucket in memory: its policy as JSON text, exactly as written (so an invalid policy
@@ -45,5 +45,23 @@ export class FakeBucketPolicyStore implements BucketPolicyStore, BackupBucket {
       .filter((k) => k.startsWith(prefix))
       .sort()
       .map((key) => (this.sizes.has(key) ? { key, size: this.sizes.get(key) as number } : { key }));
+  }
+
+  /** Objects' bytes, by key (a key here and not in `keys` is listed too). */
+  readonly bodies = new Map<string, Uint8Array>();
+  /** Versions beyond each key's one: overwritten versions and delete markers, by key. */
+  readonly extraVersions = new Map<string, ObjectVersion[]>();
+
+  async listVersions(prefix: string): Promise<ObjectVersion[]> {
+    this.listings.push(prefix);
+    const keys = [...new Set([...this.keys, ...this.bodies.keys()])].filter((k) => k.startsWith(prefix)).sort();
+    return keys.flatMap((key) => [
+      { key, versionId: 'v1', deleteMarker: false },
+      ...(this.extraVersions.get(key) ?? []),
+    ]);
+  }
+
+  async read(key: string): Promise<Uint8Array | undefined> {
+    return this.bodies.get(key);
   }
 }

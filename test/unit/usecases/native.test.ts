@@ -5,6 +5,7 @@ import { checkHealth, judgeRuns } from '../../../lib/usecases/health';
 import { offboardFromEvent } from '../../../lib/usecases/offboard';
 import { onboardFromEvent } from '../../../lib/usecases/onboard';
 import { restore } from '../../../lib/usecases/restore';
+import { writeExportFiles } from '../../support/export-files';
 import { type NativeWorld, nativeWorld, simpleShape } from '../../support/fakes/native';
 import { A, B, REGION, ref } from '../../support/fakes/world';
 import { tableEvent } from '../../support/fixtures';
@@ -261,6 +262,7 @@ describe('Given an account in NATIVE_EXPORT_ACCOUNTS', () => {
         prefix: `${A}/${REGION}/orders`,
         itemCount: 3,
       });
+      writeExportFiles(w.policy, `${A}/${REGION}/orders`, EXPORT);
       w.native.addExport(ARN('orders'), {
         id: '01764200000000-bbbbbbbb',
         status: 'IN_PROGRESS',
