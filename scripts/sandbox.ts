@@ -22,6 +22,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { type Config, parseConfig, sourceRoleArn } from '../lib/config';
 import { tablePrefix } from '../lib/domain/layout';
+import { TLS_ONLY_SID } from '../lib/domain/policy';
 import { localStageEnv } from './local-stage';
 
 /**
@@ -169,6 +170,37 @@ export async function readBackupObjects(
       bodies.push((await (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body?.transformToString()) ?? '');
   });
   return { bodies, policyLifted };
+}
+
+/**
+ * Runs `work` (a product call that reads the backup bucket, such as a native restore checking the
+ * export's manifests) with the bucket policy's TLS-only deny taken out — the grants stay, so the
+ * ImportTable the restore starts is judged by them — and the policy put back byte for byte after.
+ * moto speaks plain HTTP where the SDK speaks TLS to S3, and it applies that deny to every object
+ * request. Local endpoints only.
+ */
+export async function withTlsDenyLifted<T>(
+  config: Config,
+  work: () => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ result: T; policyLifted: boolean }> {
+  if (!env.AWS_ENDPOINT_URL)
+    throw new Error('AWS_ENDPOINT_URL is not set: the bucket policy is only ever changed this way on a local endpoint');
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const roles = new RoleAssumer(new STSClient({ region }), { externalId: config.externalId });
+  const s3 = new S3Client({ region, forcePathStyle: true, credentials: roles.provider(config.backupRoleArn) });
+  const Bucket = config.backupBucket;
+  const text = (await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy;
+  const doc = JSON.parse(text ?? '{"Statement":[]}') as { Statement: Array<{ Sid?: string }> };
+  const kept = doc.Statement.filter((st) => st.Sid !== TLS_ONLY_SID);
+  const lifted = text !== undefined && kept.length < doc.Statement.length;
+  if (lifted)
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: JSON.stringify({ ...doc, Statement: kept }) }));
+  try {
+    return { result: await work(), policyLifted: lifted };
+  } finally {
+    if (lifted) await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: text }));
+  }
 }
 
 /**

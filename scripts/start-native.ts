@@ -8,7 +8,7 @@ import type { Services } from '../lib/wiring';
 import { compareTables, itemsOfEveryType, writeItems } from '../test/support/items';
 import { fireSchedule } from '../test/support/scheduler';
 import { lambdaContext } from './lambda-context';
-import { provisionScheduleGroups, readBackupObjects } from './sandbox';
+import { provisionScheduleGroups, readBackupObjects, withTlsDenyLifted } from './sandbox';
 
 /**
  * `npm start -- --engine native` after the common provisioning: the native engine's data round trip
@@ -140,12 +140,15 @@ export async function nativeDemo({ endpoint, config, services, event, table, s3 
   for (const s of listed.snapshots) show('', `${s.snapshot}  ${s.time}  ${s.itemCount ?? '?'} items`);
 
   const target = `${table.tableName}-restored`;
-  const restored = await restore(
-    { action: 'restore', ...where, snapshot: exportId, targetTable: target },
-    lambdaContext('restore'),
+  // The restore reads the export's manifests (to refuse a tampered export) through the snapshot-reader role.
+  const { result: restored, policyLifted } = await withTlsDenyLifted(config, () =>
+    restore({ action: 'restore', ...where, snapshot: exportId, targetTable: target }, lambdaContext('restore')),
   );
   if (restored.action !== 'restore') throw new Error('restore answered something else');
-  show('restore', `${restored.snapshot} → ${restored.targetTable}`);
+  show(
+    'restore',
+    `${restored.snapshot} → ${restored.targetTable} (export checked against its manifest${policyLifted ? ', read with the TLS-only deny lifted' : ''})`,
+  );
   show('  import', `${restored.pipelineId} ${restored.state ?? ''}`);
   const imported = await until(
     `import ${restored.pipelineId}`,
