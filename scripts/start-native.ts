@@ -93,7 +93,7 @@ export async function nativeDemo({ endpoint, config, services, event, table, s3 
   for (const st of granted)
     show(
       '',
-      `${[st.Action].flat().join(', ')} on ${[st.Resource].flat().join(', ')}${st.Condition ? ' (restore role only)' : ''}`,
+      `${[st.Action].flat().join(', ')} on ${[st.Resource].flat().join(', ')}${st.Condition ? ' (restore and drill roles only)' : ''}`,
     );
 
   // Scheduler's invocation of that schedule, played by the emulator's helper: the schedule's role, its Input.
