@@ -90,7 +90,7 @@ const report: Record<string, unknown> = { date: new Date().toISOString(), scale 
 
 async function main(): Promise<void> {
   if (only.has('cost')) costModel();
-  if (!['path', 'cold', 'backfill'].some((s) => only.has(s))) return writeReport();
+  if (!['path', 'cold', 'backfill', 'coverage'].some((s) => only.has(s))) return writeReport();
   Object.assign(process.env, baseEnv, { BACKUP_BUCKET: 'bench-path-0' });
   const moto = await startMoto();
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
