@@ -55,6 +55,32 @@ const numberVar = (name: string, o: { fallback: number; min: number; max: number
     return n;
   });
 
+/** A comma-separated list of 12-digit account ids, each kept once; `required`: at least one. */
+const accountIds = (
+  name: string,
+  value: z.ZodType<string | undefined, z.ZodTypeDef, unknown>,
+  o: { required?: boolean } = {},
+) =>
+  value.transform((v, ctx) => {
+    const ids = (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${name} holds values that are not 12-digit account ids: ${bad.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    if (o.required === true && ids.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} lists no account` });
+      return z.NEVER;
+    }
+    return [...new Set(ids)];
+  });
+
 /** An optional role-name variable: its default when unset. */
 const roleName = (name: string, fallback: string) =>
   optionalText.transform((v, ctx) => {
@@ -89,25 +115,7 @@ const schema = z.object({
   PIPELINE_ROLE: roleName('PIPELINE_ROLE', DEFAULT_PIPELINE_ROLES.role),
   PIPELINE_RESOURCE_ROLE: roleName('PIPELINE_RESOURCE_ROLE', DEFAULT_PIPELINE_ROLES.resourceRole),
   RESTORE_RESOURCE_ROLE: roleName('RESTORE_RESOURCE_ROLE', DEFAULT_PIPELINE_ROLES.restoreResourceRole),
-  SOURCE_ACCOUNTS: text('SOURCE_ACCOUNTS').transform((v, ctx) => {
-    const ids = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
-    if (bad.length > 0) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `SOURCE_ACCOUNTS holds values that are not 12-digit account ids: ${bad.join(', ')}`,
-      });
-      return z.NEVER;
-    }
-    if (ids.length === 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'SOURCE_ACCOUNTS lists no account' });
-      return z.NEVER;
-    }
-    return [...new Set(ids)];
-  }),
+  SOURCE_ACCOUNTS: accountIds('SOURCE_ACCOUNTS', text('SOURCE_ACCOUNTS'), { required: true }),
   REGISTRY_TABLE: text('REGISTRY_TABLE').refine((v) => /^[a-zA-Z0-9_.-]{3,255}$/.test(v), {
     message: 'REGISTRY_TABLE is not a valid DynamoDB table name',
   }),
@@ -245,21 +253,7 @@ const schema = z.object({
     }
     return value as BackupEngineName;
   }),
-  NATIVE_EXPORT_ACCOUNTS: optionalText.transform((v, ctx) => {
-    const ids = (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
-    const bad = ids.filter((id) => !ACCOUNT_ID.test(id));
-    if (bad.length > 0) {
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        message: `NATIVE_EXPORT_ACCOUNTS holds values that are not 12-digit account ids: ${bad.join(', ')}`,
-      });
-      return z.NEVER;
-    }
-    return [...new Set(ids)];
-  }),
+  NATIVE_EXPORT_ACCOUNTS: accountIds('NATIVE_EXPORT_ACCOUNTS', optionalText),
   SCHEDULE_GROUP: optionalText.refine((v) => v === undefined || SCHEDULE_GROUP_NAME.test(v), {
     message: 'SCHEDULE_GROUP must be an EventBridge Scheduler group name: 1-64 letters, digits and -_. only',
   }),

@@ -1,6 +1,5 @@
 import {
   type AttributeValue,
-  CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
@@ -8,11 +7,11 @@ import {
   ResourceNotFoundException,
   ScanCommand,
   TagResourceCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import type { JsonItem } from '../domain/drill';
 import type { KeyAttribute } from '../domain/table-ref';
 import type { ScratchTables } from '../ports/drill';
+import { createOnDemandTable } from './source-tables';
 
 /** DynamoDB JSON as an export writes it (binary as base64) from the SDK's AttributeValue (binary as bytes). */
 function toJson(value: unknown): unknown {
@@ -50,16 +49,7 @@ export class DynamoScratchTables implements ScratchTables {
   }
 
   async create(tableName: string, keySchema: readonly KeyAttribute[], tags: Record<string, string>): Promise<void> {
-    await this.client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keySchema.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
-        KeySchema: keySchema.map((k) => ({ AttributeName: k.name, KeyType: k.keyType })),
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
-    await waitUntilTableExists({ client: this.client, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
+    await createOnDemandTable(this.client, tableName, keySchema, tags);
   }
 
   async count(tableName: string): Promise<number> {

@@ -54,16 +54,7 @@ export class DynamoSourceTables implements SourceTables {
 
   /** Creates an on-demand table with this key schema, and waits until it is ACTIVE. */
   async create(tableName: string, keySchema: readonly KeyAttribute[], tags: Record<string, string>): Promise<void> {
-    await this.client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keySchema.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
-        KeySchema: keySchema.map((k) => ({ AttributeName: k.name, KeyType: k.keyType })),
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      }),
-    );
-    await waitUntilTableExists({ client: this.client, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
+    await createOnDemandTable(this.client, tableName, keySchema, tags);
   }
 
   /** ListTagsOfResource has no SDK paginator: its NextToken loop is written out. */
@@ -86,4 +77,23 @@ export class DynamoSourceTables implements SourceTables {
       }),
     );
   }
+}
+
+/** Creates an on-demand table with this key schema and tags, and waits until it is ACTIVE (a restore's or a drill's target). */
+export async function createOnDemandTable(
+  client: DynamoDBClient,
+  tableName: string,
+  keySchema: readonly KeyAttribute[],
+  tags: Record<string, string>,
+): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: keySchema.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+      KeySchema: keySchema.map((k) => ({ AttributeName: k.name, KeyType: k.keyType })),
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1 }, { TableName: tableName });
 }
