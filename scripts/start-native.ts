@@ -6,6 +6,7 @@ import { tablePrefix } from '../lib/domain/layout';
 import type { PolicyDocument } from '../lib/domain/policy';
 import type { Services } from '../lib/wiring';
 import { compareTables, itemsOfEveryType, writeItems } from '../test/support/items';
+import { until } from '../test/support/poll';
 import { fireSchedule } from '../test/support/scheduler';
 import { lambdaContext } from './lambda-context';
 import { provisionScheduleGroups, readBackupObjects, withTlsDenyLifted } from './sandbox';
@@ -26,17 +27,10 @@ export interface NativeDemo {
   s3: S3Client;
 }
 
-const show = (label: string, value: string) => console.log(`${label.padEnd(17)}${value}`);
+/** How long the demo waits for the export and the import, asking every 100 ms. */
+const DEMO_WAIT = { timeoutMs: 30_000, intervalMs: 100 };
 
-async function until<T>(what: string, probe: () => Promise<T>, done: (t: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const show = (label: string, value: string) => console.log(`${label.padEnd(17)}${value}`);
 
 /** The last time the schedule was due (BACKUP_TIME_UTC today, else yesterday): the invocation the demo plays. */
 function lastScheduledTime(time: Config['backupTimeUtc'], now = new Date()): Date {
@@ -116,6 +110,7 @@ export async function nativeDemo({ endpoint, config, services, event, table, s3 
     `export ${exportArn}`,
     () => api.describeExport(exportArn),
     (e) => e.status !== 'IN_PROGRESS',
+    DEMO_WAIT,
   );
   const exportId = exportArn.slice(exportArn.lastIndexOf('/') + 1);
   show('export', `${exportId} ${done.status}${done.failure ? `: ${done.failure}` : ''}`);
@@ -154,6 +149,7 @@ export async function nativeDemo({ endpoint, config, services, event, table, s3 
     `import ${restored.pipelineId}`,
     () => source.send(new DescribeImportCommand({ ImportArn: restored.pipelineId })),
     (o) => o.ImportTableDescription?.ImportStatus !== 'IN_PROGRESS',
+    DEMO_WAIT,
   );
   const d = imported.ImportTableDescription;
   show('  import', `${d?.ImportStatus}: ${d?.ImportedItemCount} items imported, ${d?.ErrorCount} errors`);

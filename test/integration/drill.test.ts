@@ -7,9 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   DeleteObjectCommand,
-  GetBucketPolicyCommand,
   GetObjectCommand,
-  PutBucketPolicyCommand,
 } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -26,6 +24,7 @@ import { tableEvent } from '../support/fixtures';
 import { accountClients, BUCKET, describeWithMoto, REGISTRY, SOURCE_A, useMoto } from '../support/integration';
 import { ITEMS_KEY, itemsOfEveryType, writeItems } from '../support/items';
 import { fireSchedule } from '../support/scheduler';
+import { withoutTlsDeny } from '../support/tls-deny';
 
 const REGION = 'us-east-1';
 const GROUP = 'ddb-backup-orchestrator';
@@ -58,7 +57,7 @@ describeWithMoto('restore drills of the native engine, end to end with real data
     expect(await invoke(onboard, 'onboard', tableEvent('create-table', SOURCE_A, table))).toMatchObject({
       outcome: 'onboarded',
     });
-    await withoutTlsDeny();
+    await withoutTlsDeny(clients.backupS3());
     const started = (await fireSchedule({
       endpoint: moto.endpoint,
       accountId: SOURCE_A,
@@ -75,20 +74,6 @@ describeWithMoto('restore drills of the native engine, end to end with real data
         throw new Error(`export ${exportArn}: ${d?.ExportStatus}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-  }
-
-  /**
-   * moto_server speaks plain HTTP where every SDK request to S3 in AWS goes over TLS, and moto applies the bucket
-   * policy's TLS-only deny to plain-HTTP object requests: the deny is taken out of the policy the onboarding wrote
-   * (the grants stay as written), so that the drill's reads and the test's admin writes are judged by the grants.
-   */
-  async function withoutTlsDeny(): Promise<void> {
-    const s3 = clients.backupS3();
-    const policy = JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }))).Policy ?? '{}') as {
-      Statement: Array<{ Condition?: { Bool?: Record<string, string> } }>;
-    };
-    policy.Statement = policy.Statement.filter((st) => st.Condition?.Bool?.['aws:SecureTransport'] !== 'false');
-    await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: JSON.stringify(policy) }));
   }
 
   beforeAll(async () => {

@@ -26,6 +26,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { RoleAssumer } from '../../lib/adapters/credentials';
 import { accountClients, BUCKET, describeWithMoto, OUTSIDER, SOURCE_A, useMoto } from '../support/integration';
 import { compareTables, ITEMS_KEY, itemsOfEveryType, writeItems } from '../support/items';
+import { until } from '../support/poll';
 import { fireSchedule } from '../support/scheduler';
 
 const REGION = 'us-east-1';
@@ -65,21 +66,6 @@ const bucketPolicy = {
     },
   ],
 };
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T>,
-  done: (t: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describeWithMoto('the local emulator follows AWS for native export, import and Scheduler (against moto_server)', () => {
   const moto = useMoto();

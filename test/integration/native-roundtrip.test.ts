@@ -30,6 +30,7 @@ import {
   useMoto,
 } from '../support/integration';
 import { compareTables, type Item, itemsOfEveryType, writeItems } from '../support/items';
+import { until } from '../support/poll';
 import { fireSchedule } from '../support/scheduler';
 import { withoutTlsDeny } from '../support/tls-deny';
 
@@ -48,16 +49,6 @@ const PREFIX = `${SOURCE_A}/${REGION}/${TABLE}/`;
 /** The native grant: the export set, and the restore role's read (GetObject, ListBucket) of the account's prefix. */
 const NATIVE_ACTIONS = ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectAcl'];
 const NIGHTS = [new Date('2026-11-26T03:00:00Z'), new Date('2026-11-27T03:00:00Z')];
-
-async function until<T>(what: string, probe: () => Promise<T>, done: (t: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not done after ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describeWithMoto('the native engine round trip, through the product (against moto_server)', () => {
   // SOURCE_A uses the native export; SOURCE_B keeps BACKUP_ENGINE's default, Data Pipeline: one deployment, both engines.
