@@ -4,12 +4,12 @@ import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import { RoleAssumer } from '../lib/adapters/credentials';
 import { parseConfig } from '../lib/config';
 import type { TableRecord } from '../lib/domain/lifecycle';
-import type { Telemetry } from '../lib/observability';
 import { checkCoverage } from '../lib/usecases/coverage';
 import { mapPool } from '../lib/usecases/pool';
 import { createServices } from '../lib/wiring';
 import { FaultProxy } from '../scripts/fault-proxy';
 import { provisionSandbox } from '../scripts/sandbox';
+import { silent } from './silent';
 
 /**
  * One coverage pass over ACCOUNTS × REGIONS × TABLES tables, through the bench's fault proxy at its
@@ -22,15 +22,6 @@ import { provisionSandbox } from '../scripts/sandbox';
 const ACCOUNTS = 50;
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2'];
 const TABLES = 100;
-
-const silent: Telemetry = {
-  appendKeys: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  count: () => undefined,
-  gauge: () => undefined,
-};
 
 const name = (i: number) => (i === 0 ? 'tmp-000' : `table-${String(i).padStart(3, '0')}`);
 

@@ -17,7 +17,6 @@ import { parseArgs } from 'node:util';
 import { type BuildOptions, build } from 'esbuild';
 import { parseConfig, sourceRoleArn } from '../lib/config';
 import type { TableRef } from '../lib/domain/table-ref';
-import type { Telemetry } from '../lib/observability';
 import { onboardTable } from '../lib/usecases/onboard';
 import { createServices } from '../lib/wiring';
 import { FaultProxy, longestChain } from '../scripts/fault-proxy';
@@ -26,19 +25,12 @@ import { provisionSandbox } from '../scripts/sandbox';
 import { dataPipelineNight, M3_CLUSTER, M5_CLUSTER, nativeNight, type TableNight } from './cost';
 import { coverageBench } from './coverage';
 import { PRICES, PRICES_AS_STORED_ON, PRICES_REGION, type Prices } from './prices';
+import { silent } from './silent';
 
 const root = join(__dirname, '..');
 const out = join(root, '.bench');
 const REGION = 'us-east-1';
 const LATENCY_MS = 50;
-const silent: Telemetry = {
-  appendKeys: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  count: () => undefined,
-  gauge: () => undefined,
-};
 
 const { values } = parseArgs({
   options: {

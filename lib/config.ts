@@ -81,6 +81,17 @@ const accountIds = (
     return [...new Set(ids)];
   });
 
+/** An optional true/false variable (any case): false when unset. */
+const booleanVar = (name: string) =>
+  optionalText.transform((v, ctx) => {
+    const value = (v ?? 'false').toLowerCase();
+    if (value !== 'true' && value !== 'false') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${name} must be true or false, got "${v}"` });
+      return z.NEVER;
+    }
+    return value === 'true';
+  });
+
 /** An optional role-name variable: its default when unset. */
 const roleName = (name: string, fallback: string) =>
   optionalText.transform((v, ctx) => {
@@ -234,14 +245,7 @@ const schema = z.object({
     integer: true,
     what: 'a whole number of minutes from 0 to 10080',
   }),
-  AUTO_REPAIR_COVERAGE: optionalText.transform((v, ctx) => {
-    const value = (v ?? 'false').toLowerCase();
-    if (value !== 'true' && value !== 'false') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `AUTO_REPAIR_COVERAGE must be true or false, got "${v}"` });
-      return z.NEVER;
-    }
-    return value === 'true';
-  }),
+  AUTO_REPAIR_COVERAGE: booleanVar('AUTO_REPAIR_COVERAGE'),
   BACKUP_ENGINE: optionalText.transform((v, ctx) => {
     const value = v ?? BACKUP_ENGINES[0];
     if (!(BACKUP_ENGINES as readonly string[]).includes(value)) {
@@ -284,14 +288,7 @@ const schema = z.object({
   DRILL_CADENCE: optionalText.refine((v) => v === undefined || isScheduleExpression(v), {
     message: 'DRILL_CADENCE must be an EventBridge schedule expression such as rate(7 days) or cron(0 4 ? * SUN *)',
   }),
-  DRILL_DATAPIPELINE: optionalText.transform((v, ctx) => {
-    const value = (v ?? 'false').toLowerCase();
-    if (value !== 'true' && value !== 'false') {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `DRILL_DATAPIPELINE must be true or false, got "${v}"` });
-      return z.NEVER;
-    }
-    return value === 'true';
-  }),
+  DRILL_DATAPIPELINE: booleanVar('DRILL_DATAPIPELINE'),
   DRILL_SAMPLE_SIZE: numberVar('DRILL_SAMPLE_SIZE', {
     fallback: 25,
     min: 0,

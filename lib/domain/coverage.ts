@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidEventError } from '../errors';
+import { recordEngine } from '../ports/backup-engine';
 import type { ForwardingRuleState } from '../ports/forwarding-rules';
 import type { TableRecord } from './lifecycle';
 import { isRegion } from './regions';
@@ -165,7 +166,7 @@ function exclusionBy(reason: Ignore['reason']): 'pattern' | 'tag' | 'drill' {
 }
 
 function engineOf(record: TableRecord | undefined): string | undefined {
-  return record === undefined ? undefined : (record.engine ?? 'datapipeline');
+  return record === undefined ? undefined : recordEngine(record);
 }
 
 export interface CoverageTotals {

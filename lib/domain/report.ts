@@ -1,4 +1,4 @@
-import type { CoverageStatus, UnprotectedCause } from './coverage';
+import type { CoverageStatus, CoverageTotals, UnprotectedCause } from './coverage';
 
 /**
  * The operator's report, pure: one row per account, region and table, plus totals, and its
@@ -42,13 +42,7 @@ export interface ReportRow {
   backupError?: string;
 }
 
-export interface ReportTotals {
-  tables: number;
-  protected: number;
-  excluded: number;
-  unprotected: number;
-  findings: number;
-  coveragePercent: number;
+export interface ReportTotals extends CoverageTotals {
   overObjective: number;
   failedDrills: number;
 }
